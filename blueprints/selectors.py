@@ -1,0 +1,1 @@
+"""Reads of the blueprints app, with their permission checks."""

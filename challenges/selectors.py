@@ -1,0 +1,1 @@
+"""Reads of the challenges app, with their permission checks."""

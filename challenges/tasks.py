@@ -1,0 +1,1 @@
+"""Celery tasks of the challenges app: thin, idempotent, named."""

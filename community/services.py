@@ -1,0 +1,50 @@
+"""Writes of the community app; views, APIs, admin, commands and tasks all call these."""
+
+from typing import Any
+
+from django.db import transaction
+
+from community.models import User
+from core.exceptions import ApplicationError
+
+PROFILE_FIELDS = ("display_name", "country", "skills", "experience", "bio", "time_zone", "preferred_language")
+
+
+def _clean_skills(skills: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for skill in skills:
+        skill = skill.strip().lower()
+        if skill and skill not in cleaned:
+            cleaned.append(skill[:40])
+    return cleaned[:30]
+
+
+@transaction.atomic
+def user_create(*, email: str, password: str | None, is_staff: bool = False, **profile: Any) -> User:
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ApplicationError("A member with this e-mail address already exists.", {"email": ["Already taken."]})
+    unknown = set(profile) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
+    if "skills" in profile:
+        profile["skills"] = _clean_skills(profile["skills"])
+    user = User(email=email, is_staff=is_staff, **profile)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, **changes: Any) -> User:
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
+    if "skills" in changes:
+        changes["skills"] = _clean_skills(changes["skills"])
+    for field, value in changes.items():
+        setattr(user, field, value)
+    user.full_clean(exclude=["password", "email"])
+    user.save(update_fields=list(changes))
+    return user

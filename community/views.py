@@ -1,0 +1,25 @@
+"""Pages of the community app."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from community.forms import ProfileForm
+from community.services import user_update_profile
+from core.exceptions import ApplicationError
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_update_profile(user=request.user, **{field: form.cleaned_data[field] for field in form.Meta.fields})
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("community:profile_edit")
+    return render(request, "community/profile_edit.html", {"form": form})

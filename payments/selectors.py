@@ -1,0 +1,1 @@
+"""Reads of the payments app, with their permission checks."""

@@ -1,0 +1,1 @@
+"""REST API views of the submissions app."""

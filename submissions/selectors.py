@@ -1,0 +1,1 @@
+"""Reads of the submissions app, with their permission checks."""
