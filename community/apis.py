@@ -1,5 +1,6 @@
 """REST API views of the community app."""
 
+from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -10,7 +11,7 @@ from community.models import User
 from community.services import user_update_profile
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(CountryFieldMixin, serializers.ModelSerializer):
     class Meta:
         model = User
         fields = [

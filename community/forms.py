@@ -30,7 +30,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "country", "experience", "skills", "bio", "time_zone", "preferred_language"]
+        fields = ["display_name", "avatar", "country", "experience", "skills", "bio", "time_zone", "preferred_language"]
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

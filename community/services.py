@@ -7,7 +7,10 @@ from django.db import transaction
 from community.models import User
 from core.exceptions import ApplicationError
 
-PROFILE_FIELDS = ("display_name", "country", "skills", "experience", "bio", "time_zone", "preferred_language")
+PROFILE_FIELDS = (
+    "display_name", "country", "skills", "experience", "bio", "time_zone", "preferred_language", "avatar",
+)  # fmt: skip
+AVATAR_MAX_BYTES = 2 * 1024 * 1024
 
 
 def _clean_skills(skills: list[str]) -> list[str]:
@@ -43,6 +46,11 @@ def user_update_profile(*, user: User, **changes: Any) -> User:
         raise ApplicationError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
     if "skills" in changes:
         changes["skills"] = _clean_skills(changes["skills"])
+    if changes.get("avatar") is False:  # the form's "clear" box
+        changes["avatar"] = ""
+    avatar = changes.get("avatar")
+    if avatar and getattr(avatar, "size", 0) > AVATAR_MAX_BYTES:
+        raise ApplicationError("The avatar is larger than 2 MiB.", {"avatar": ["At most 2 MiB."]})
     for field, value in changes.items():
         setattr(user, field, value)
     user.full_clean(exclude=["password", "email"])

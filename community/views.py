@@ -13,10 +13,13 @@ from core.exceptions import ApplicationError
 
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            user_update_profile(user=request.user, **{field: form.cleaned_data[field] for field in form.Meta.fields})
+            changes = {field: form.cleaned_data[field] for field in form.Meta.fields if field != "avatar"}
+            if "avatar" in form.changed_data:
+                changes["avatar"] = form.cleaned_data["avatar"]
+            user_update_profile(user=request.user, **changes)
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:

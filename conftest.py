@@ -1,0 +1,79 @@
+"""Shared test fixtures. Tests talk to real PostgreSQL, Redis and S3 (see scripts/test.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def s3_bucket(django_db_blocker: Any) -> str:
+    """The run's own bucket on the real S3 server, created once."""
+    from core.s3 import bucket_ensure
+
+    bucket_ensure()
+    return settings.S3_BUCKET
+
+
+@pytest.fixture
+def password() -> str:
+    return "a-Long-and-unusual-pw-2026"
+
+
+@pytest.fixture
+def member(db: None, password: str) -> Any:
+    from community.services import user_create
+
+    return user_create(email="ada@example.com", password=password, display_name="Ada")
+
+
+def _database_url_for_tests() -> str:
+    """The URL of the test database pytest-django created, for processes started by a test."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    host = params.get("HOST") or params.get("OPTIONS", {}).get("host", "")
+    port = params.get("PORT") or ""
+    if host.startswith("/"):
+        return f"postgres://{params['USER']}@/{params['NAME']}?host={host}"
+    return f"postgres://{params['USER']}:{params.get('PASSWORD') or ''}@{host}:{port}/{params['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on this run's queue, reading the test database.
+
+    Tests using it must commit their data (they get `transactional_db`).
+    """
+    env = dict(os.environ)
+    env["DATABASE_URL"] = _database_url_for_tests()
+    env["DATABASE_CONN_MAX_AGE"] = "0"
+    log_path = Path(env.get("COACHWORKS_TEST_WORKDIR", "/tmp")) / f"worker-{os.getpid()}-{time.monotonic_ns()}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+             "--concurrency", "2", "--pool", "prefork", "--without-gossip", "--without-mingle",
+             "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.returncode not in (0, -15):
+            sys.stderr.write(log_path.read_text(errors="replace")[-4000:])

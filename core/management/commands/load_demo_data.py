@@ -1,0 +1,26 @@
+"""Load the demo data of every app that has a `demo` module, in INSTALLED_APPS order.
+
+Each app's `demo.load(out)` must be idempotent: running the command twice adds nothing twice.
+"""
+
+import importlib
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts and content (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for app_config in apps.get_app_configs():
+            try:
+                demo = importlib.import_module(f"{app_config.name}.demo")
+            except ModuleNotFoundError as error:
+                if error.name != f"{app_config.name}.demo":
+                    raise
+                continue
+            with transaction.atomic():
+                demo.load(self.stdout)

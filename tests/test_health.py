@@ -1,0 +1,71 @@
+"""/healthz reports each component, and each dead component by name (real servers, no mocks)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from core import devservices
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def closed_port() -> int:
+    port = devservices.free_port()
+    assert not devservices.port_is_open("127.0.0.1", port)
+    return port
+
+
+def test_healthz_answers_200_when_database_redis_and_storage_answer(client, db):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok", "storage": "ok"}}
+
+
+def test_healthz_answers_503_naming_redis_when_redis_is_down(client, db, closed_port):
+    with override_settings(REDIS_URL=f"redis://127.0.0.1:{closed_port}/0"):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["redis"].startswith("error: ConnectionError")
+    assert checks["database"] == checks["storage"] == "ok"
+
+
+def test_healthz_answers_503_naming_storage_when_the_s3_server_was_stopped(client, db, tmp_path, s3_bucket):
+    seaweed = devservices.start_seaweedfs(tmp_path / "s3", tmp_path / "s3.log")
+    try:
+        endpoint = seaweed.env["S3_ENDPOINT_URL"]
+        devservices.wait_for_bucket_api(endpoint)
+        with override_settings(S3_ENDPOINT_URL=endpoint):
+            from core.s3 import bucket_ensure
+
+            bucket_ensure()
+            assert client.get("/healthz").status_code == 200
+            seaweed.stop()
+
+            response = client.get("/healthz")
+    finally:
+        seaweed.stop()
+
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["storage"].startswith("error:")
+    assert checks["database"] == checks["redis"] == "ok"
+
+
+def test_health_report_names_the_database_when_its_port_is_closed(closed_port):
+    env = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed_port}/coachworks"}
+    script = "import json, django; django.setup(); from core.health import health_report; print(json.dumps(health_report()))"
+
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["database"].startswith("error: OperationalError")
+    assert report["redis"] == report["storage"] == "ok"
