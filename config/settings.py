@@ -247,6 +247,12 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
+# --- Challenges (owned by the challenges app) ------------------------------------------------
+
+
+# --- Blueprints (owned by the blueprints app) -------------------------------------------------
+
+
 # --- Security ---------------------------------------------------------------------------------
 
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)

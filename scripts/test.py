@@ -25,12 +25,14 @@ from core.devservices import RunningService, ServiceError  # noqa: E402
 PYTEST_NO_TESTS_COLLECTED = 5
 
 
-def start_services(workdir: Path) -> list[RunningService]:
+def start_services(workdir: Path, run_id: str) -> list[RunningService]:
     services: list[RunningService] = []
     try:
         if not os.environ.get("DATABASE_URL"):
             url = devservices.postgres_url_if_reachable()
             if url:
+                # Its own database name per run: pytest-django creates (and drops) test_<name>.
+                url = url.rsplit("/", 1)[0] + f"/coachworks_{run_id}"
                 print(f"PostgreSQL: using the server on 127.0.0.1:5432 ({url})")
                 os.environ["DATABASE_URL"] = url
             else:
@@ -58,7 +60,7 @@ def main(argv: list[str]) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="coachworks-test-"))
     run_id = uuid.uuid4().hex[:8]
     try:
-        services = start_services(workdir)
+        services = start_services(workdir, run_id)
     except ServiceError as error:
         print(f"make test: a service could not start: {error}", file=sys.stderr)
         shutil.rmtree(workdir, ignore_errors=True)
