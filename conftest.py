@@ -77,3 +77,47 @@ def celery_worker_process(transactional_db: None) -> Iterator[subprocess.Popen[b
             process.wait()
         if process.returncode not in (0, -15):
             sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (its own browser download is not used)."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh browser tab; `page.base_url` is the live server's address."""
+    context = chromium.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base_url = live_server.url
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def signed_in_page(page: Any, member: Any, password: str) -> Any:
+    """The browser tab of `member`, signed in through the sign-in form (e-mail verified)."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(user=member, email=member.email, defaults={"verified": True, "primary": True})
+    sign_in(page, member.email, password)
+    return page
+
+
+def sign_in(page: Any, email: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("[data-testid=signed-in-as]")
