@@ -13,8 +13,21 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("email", "display_name")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("display_name", "country", "skills", "experience", "bio", "avatar",
-                                   "time_zone", "preferred_language")}),
+        (
+            _("Profile"),
+            {
+                "fields": (
+                    "display_name",
+                    "country",
+                    "skills",
+                    "experience",
+                    "bio",
+                    "avatar",
+                    "time_zone",
+                    "preferred_language",
+                )
+            },
+        ),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )

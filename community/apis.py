@@ -1,5 +1,7 @@
 """REST API views of the community app."""
 
+from typing import cast
+
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -15,8 +17,16 @@ class MeSerializer(CountryFieldMixin, serializers.ModelSerializer):
     class Meta:
         model = User
         fields = [
-            "id", "email", "display_name", "country", "skills", "experience", "bio",
-            "time_zone", "preferred_language", "date_joined",
+            "id",
+            "email",
+            "display_name",
+            "country",
+            "skills",
+            "experience",
+            "bio",
+            "time_zone",
+            "preferred_language",
+            "date_joined",
         ]
         read_only_fields = ["id", "email", "date_joined"]
 
@@ -33,5 +43,5 @@ class MeApi(APIView):
     def patch(self, request: Request) -> Response:
         serializer = MeSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = user_update_profile(user=request.user, **serializer.validated_data)
+        user = user_update_profile(user=cast(User, request.user), **serializer.validated_data)
         return Response(MeSerializer(user).data)

@@ -1,8 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from community.models import User
+from community.models import Experience, User
 from community.services import user_update_profile
 
 
@@ -11,7 +13,7 @@ class SignupProfileForm(forms.Form):
 
     display_name = forms.CharField(label=_("Display name"), max_length=80)
     country = User._meta.get_field("country").formfield(required=False)
-    experience = forms.ChoiceField(label=_("Experience"), choices=User._meta.get_field("experience").choices)
+    experience = forms.ChoiceField(label=_("Experience"), choices=Experience.choices)
 
     def signup(self, request: HttpRequest, user: User) -> None:
         user_update_profile(
@@ -32,7 +34,7 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "avatar", "country", "experience", "skills", "bio", "time_zone", "preferred_language"]
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial["skills"] = ", ".join(self.instance.skills or [])
 

@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import views as core_views
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("community.api_urls")),
     path("", include("challenges.api_urls")),
     path("", include("blueprints.api_urls")),
@@ -31,4 +31,3 @@ urlpatterns = [
 
 admin.site.site_header = "Coachworks staff"
 admin.site.site_title = "Coachworks"
-

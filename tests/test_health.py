@@ -62,9 +62,13 @@ def test_healthz_answers_503_naming_storage_when_the_s3_server_was_stopped(clien
 
 def test_health_report_names_the_database_when_its_port_is_closed(closed_port):
     env = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed_port}/coachworks"}
-    script = "import json, django; django.setup(); from core.health import health_report; print(json.dumps(health_report()))"
+    script = (
+        "import json, django; django.setup(); from core.health import health_report; print(json.dumps(health_report()))"
+    )
 
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
 
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["database"].startswith("error: OperationalError")

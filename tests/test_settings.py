@@ -20,7 +20,12 @@ PRINT_SETTINGS = (
 def boot_settings(env: dict[str, str]) -> dict[str, object]:
     base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings"}
     result = subprocess.run(
-        [sys.executable, "-c", PRINT_SETTINGS], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, check=False
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
