@@ -40,7 +40,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 bench: install-dev
-	$(BIN)/python scripts/test.py bench/ -p no:randomly -s -o python_files='bench_*.py' $(ARGS)
+	$(BIN)/python scripts/test.py -s -o python_files='bench_*.py' $(or $(ARGS),bench/)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
