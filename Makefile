@@ -17,8 +17,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[local,dev]'
 	touch $@
 
-install: $(VENV)/.installed-run
-install-dev: $(VENV)/.installed-dev
+## three.js for the 3D viewer, from the npm registry (node_modules is not committed).
+node_modules/.installed: package.json
+	npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed-run node_modules/.installed
+install-dev: $(VENV)/.installed-dev node_modules/.installed
 
 ## Browser tests drive Debian's Chromium (Playwright's own download does not work offline).
 browser:

@@ -1,1 +1,164 @@
-from django.contrib import admin  # noqa: F401
+"""Staff's view of blueprints, revisions and files.
+
+Published data is read-only here as everywhere: "delete" hides (through the services), files are
+never edited by hand, and processing is re-run with an action rather than by changing fields.
+"""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from blueprints import services
+from blueprints.models import Blueprint, File, FileStatusChange, Revision
+from core.exceptions import ApplicationError
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RevisionInline(ReadOnlyInline):
+    model = Revision
+    fields = ("number", "is_published", "published_at", "is_hidden", "author", "change_notes")
+    readonly_fields = fields
+
+
+class FileInline(ReadOnlyInline):
+    model = File
+    fields = ("original_name", "file_type", "size", "status", "rejection_code", "rejection_detail", "sha256")
+    readonly_fields = fields
+
+
+class StatusChangeInline(ReadOnlyInline):
+    model = FileStatusChange
+    fields = ("at", "from_status", "to_status", "rejection_code", "actor")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Blueprint)
+class BlueprintAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "owner",
+        "category",
+        "licence",
+        "latest_revision",
+        "download_count",
+        "fork_count",
+        "is_hidden",
+    )
+    list_filter = ("is_hidden", "category", "licence", "has_model")
+    search_fields = ("title", "slug", "owner__email", "owner__display_name")
+    list_select_related = ("owner", "latest_revision")
+    readonly_fields = (
+        "owner", "slug", "forked_from", "lineage", "latest_revision", "last_published_at", "has_model",
+        "cover_key", "download_count", "fork_count", "is_hidden", "hidden_at", "hidden_by", "created_at",
+        "updated_at",
+    )  # fmt: skip
+    fields = ("title", "description", "category", "tags", "licence", *readonly_fields)
+    inlines = [RevisionInline]
+    actions = ["hide_selected", "unhide_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # members create blueprints (uploads happen in the browser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # owners edit their own blueprints; staff hide
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # "delete" is the hide action
+
+    @admin.action(description=_("Hide the selected blueprints"))
+    def hide_selected(self, request: HttpRequest, queryset: QuerySet[Blueprint]) -> None:
+        for blueprint in queryset:
+            services.blueprint_hide(blueprint=blueprint, user=request.user)  # type: ignore[arg-type]
+        self.message_user(request, _("Hidden."), messages.SUCCESS)
+
+    @admin.action(description=_("Show the selected blueprints again"))
+    def unhide_selected(self, request: HttpRequest, queryset: QuerySet[Blueprint]) -> None:
+        for blueprint in queryset:
+            services.blueprint_unhide(blueprint=blueprint, user=request.user)  # type: ignore[arg-type]
+        self.message_user(request, _("Shown again."), messages.SUCCESS)
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    list_display = ("blueprint", "number", "is_published", "published_at", "is_hidden", "author")
+    list_filter = ("is_published", "is_hidden")
+    search_fields = ("blueprint__title", "blueprint__slug")
+    list_select_related = ("blueprint", "author")
+    readonly_fields = (
+        "blueprint", "number", "change_notes", "author", "based_on", "is_published", "published_at",
+        "is_hidden", "hidden_at", "hidden_by", "created_at",
+    )  # fmt: skip
+    fields = readonly_fields
+    inlines = [FileInline]
+    actions = ["hide_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Hide the selected published revisions"))
+    def hide_selected(self, request: HttpRequest, queryset: QuerySet[Revision]) -> None:
+        for revision in queryset.filter(is_published=True):
+            services.revision_hide(revision=revision, user=request.user)  # type: ignore[arg-type]
+        self.message_user(request, _("Hidden."), messages.SUCCESS)
+
+
+@admin.register(File)
+class FileAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "revision", "file_type", "size", "status", "rejection_code", "created_at")
+    list_filter = ("status", "rejection_code", "kind", "file_type")
+    search_fields = ("original_name", "sha256", "revision__blueprint__title")
+    list_select_related = ("revision__blueprint",)
+    readonly_fields = [field.name for field in File._meta.fields] + ["rejection_reason"]
+    inlines = [StatusChangeInline]
+    actions = ["reprocess"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("Why it was rejected"))
+    def rejection_reason(self, file: File) -> str:
+        return file.rejection_reason
+
+    @admin.action(description=_("Re-run processing"))
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[File]) -> None:
+        queued, refused = 0, []
+        for file in queryset.select_related("revision"):
+            try:
+                services.file_reprocess(file=file, user=request.user)  # type: ignore[arg-type]
+            except ApplicationError as error:
+                refused.append(f"{file.original_name}: {error.message}")
+            else:
+                queued += 1
+        if queued:
+            self.message_user(
+                request, _("Processing queued for %(count)s files.") % {"count": queued}, messages.SUCCESS
+            )
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)

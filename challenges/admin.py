@@ -1,1 +1,244 @@
-from django.contrib import admin  # noqa: F401
+"""Staff's view of challenges. Everything is read-only here: every change goes through the services
+(actions below, or the challenge's own edit pages, open to staff), so the budget, status and brief
+version rules hold no matter who edits."""
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from challenges import services
+from challenges.models import (
+    BriefVersion,
+    Challenge,
+    ChallengeInvitation,
+    ChallengeStatus,
+    ChallengeTransition,
+    Criterion,
+    JudgeAssignment,
+    Phase,
+    PhaseStatus,
+    PhaseTransition,
+    Prize,
+)
+from community.models import User
+from core.exceptions import ApplicationError
+
+
+class ReadOnlyMixin:
+    """Staff read here; they change things through actions, which call the services."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyTabularInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0
+    show_change_link = False
+
+
+class PhaseInline(ReadOnlyTabularInline):
+    model = Phase
+    fields = readonly_fields = (
+        "position", "kind", "title", "status", "hold", "opens_at", "closes_at", "judging_ends_at", "prize_total",
+    )  # fmt: skip
+    show_change_link = True
+
+    @admin.display(description=_("prizes"))
+    def prize_total(self, phase: Phase) -> str:
+        return ", ".join(str(prize.amount) for prize in phase.prizes.all())
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Phase]:
+        return super().get_queryset(request).prefetch_related("prizes")
+
+
+class PrizeInline(ReadOnlyTabularInline):
+    model = Prize
+    fields = readonly_fields = ("rank", "amount")
+
+
+class CriterionInline(ReadOnlyTabularInline):
+    model = Criterion
+    fields = readonly_fields = ("name", "weight", "description")
+
+
+class PhaseTransitionInline(ReadOnlyTabularInline):
+    model = PhaseTransition
+    fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "task", "reason", "due_at")
+
+
+class ChallengeTransitionInline(ReadOnlyTabularInline):
+    model = ChallengeTransition
+    fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "task", "reason")
+
+
+class BriefVersionInline(ReadOnlyTabularInline):
+    model = BriefVersion
+    fields = readonly_fields = ("number", "created_at", "created_by", "change_note")
+
+
+class JudgeAssignmentInline(ReadOnlyTabularInline):
+    model = JudgeAssignment
+    fields = readonly_fields = ("email", "judge", "status", "responded_at", "conflict_declared_at", "has_conflict")
+
+
+class InvitationInline(ReadOnlyTabularInline):
+    model = ChallengeInvitation
+    fields = readonly_fields = ("email", "invited_by", "created_at")
+
+
+def _staff(request: HttpRequest) -> User:
+    return cast(User, request.user)  # the admin lets only signed-in staff in
+
+
+def _run(
+    admin_: admin.ModelAdmin, request: HttpRequest, objects: QuerySet[Any], action: Callable[[Any], object]
+) -> None:
+    """Apply `action` to each object, telling staff what worked and what was refused and why."""
+    done = 0
+    for obj in objects:
+        try:
+            action(obj)
+        except ApplicationError as error:
+            admin_.message_user(request, f"{obj}: {error.message}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        admin_.message_user(request, _("%(count)d done.") % {"count": done}, messages.SUCCESS)
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["title", "owner", "status", "budget", "currency", "invite_only", "published_at", "created_at"]
+    list_filter = ["status", "vehicle_type", "currency", "invite_only", "sealed_entries"]
+    search_fields = ["title", "slug", "summary", "owner__email", "organisation_name"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["edit_links", *[field.name for field in Challenge._meta.fields]]
+    inlines = [
+        PhaseInline,
+        JudgeAssignmentInline,
+        InvitationInline,
+        BriefVersionInline,
+        ChallengeTransitionInline,
+    ]
+    actions = ["mark_funded", "cancel_challenges"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Needed for the actions; the fields stay read-only.
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    @admin.display(description=_("edit"))
+    def edit_links(self, challenge: Challenge) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("challenges:detail", args=[challenge.slug]),
+            _("page"),
+            reverse("challenges:edit_brief", args=[challenge.slug]),
+            _("brief"),
+            reverse("challenges:edit_phases", args=[challenge.slug]),
+            _("phases"),
+        )
+
+    @admin.action(description=_("Mark funded (opens the challenge)"))
+    def mark_funded(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
+        _run(self, request, queryset, lambda c: services.challenge_mark_funded(challenge=c, by=_staff(request)))
+
+    @admin.action(description=_("Cancel (with every phase not yet awarded)"))
+    def cancel_challenges(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
+        _run(
+            self,
+            request,
+            queryset.exclude(status=ChallengeStatus.CANCELLED),
+            lambda c: services.challenge_cancel(challenge=c, by=_staff(request), reason="Cancelled by staff."),
+        )
+
+
+@admin.register(Phase)
+class PhaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "title",
+        "challenge",
+        "position",
+        "kind",
+        "status",
+        "hold",
+        "opens_at",
+        "closes_at",
+        "next_transition_at",
+    ]
+    list_filter = ["status", "kind", "hold"]
+    search_fields = ["title", "challenge__title"]
+    list_select_related = ["challenge"]
+    readonly_fields = [field.name for field in Phase._meta.fields]
+    inlines = [PrizeInline, CriterionInline, PhaseTransitionInline]
+    actions = ["open_now", "close_entries", "mark_awarded", "close_phase", "cancel_phase"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def _move(self, request: HttpRequest, queryset: QuerySet[Phase], to: str, reason: str) -> None:
+        _run(
+            self,
+            request,
+            queryset,
+            lambda p: services.phase_transition(phase=p, to=to, by=_staff(request), reason=reason),
+        )
+
+    @admin.action(description=_("Open now"))
+    def open_now(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:
+        self._move(request, queryset, PhaseStatus.OPEN, "Opened by staff.")
+
+    @admin.action(description=_("Close entries now (to judging)"))
+    def close_entries(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:
+        self._move(request, queryset, PhaseStatus.JUDGING, "Closed early by staff.")
+
+    @admin.action(description=_("Mark awarded"))
+    def mark_awarded(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:
+        self._move(request, queryset, PhaseStatus.AWARDED, "Awarded by staff.")
+
+    @admin.action(description=_("Close (payouts done)"))
+    def close_phase(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:
+        self._move(request, queryset, PhaseStatus.CLOSED, "Closed by staff.")
+
+    @admin.action(description=_("Cancel"))
+    def cancel_phase(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:
+        self._move(request, queryset, PhaseStatus.CANCELLED, "Cancelled by staff.")
+
+
+@admin.register(PhaseTransition)
+class PhaseTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["created_at", "phase", "from_status", "to_status", "actor", "task", "due_at", "reason"]
+    list_filter = ["to_status", "task"]
+    search_fields = ["phase__title", "phase__challenge__title", "reason"]
+    list_select_related = ["phase", "actor"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ChallengeTransition)
+class ChallengeTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["created_at", "challenge", "from_status", "to_status", "actor", "task", "reason"]
+    list_filter = ["to_status"]
+    search_fields = ["challenge__title", "reason"]
+    list_select_related = ["challenge", "actor"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(JudgeAssignment)
+class JudgeAssignmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["email", "judge", "challenge", "status", "conflict_declared_at", "has_conflict"]
+    list_filter = ["status", "has_conflict"]
+    search_fields = ["email", "challenge__title"]
+    list_select_related = ["judge", "challenge"]
+    exclude = ["token"]

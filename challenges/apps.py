@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChallengesConfig(AppConfig):
     name = "challenges"
+    verbose_name = _("Challenges")
+
+    def ready(self) -> None:
+        from challenges import checks  # noqa: F401 - registers the system checks

@@ -1,1 +1,296 @@
-"""Reads of the challenges app, with their permission checks."""
+"""Reads of the challenges app, with their permission checks.
+
+Views and APIs fetch challenges only through these: `challenges_visible_to` decides who reads
+what, `challenge_for_editor` who writes.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.http import Http404
+from django.utils import timezone
+
+from challenges.lifecycle import Role
+from challenges.models import (
+    BriefVersion,
+    Challenge,
+    ChallengeInvitation,
+    ChallengeStatus,
+    ChallengeTransition,
+    JudgeAssignment,
+    JudgeStatus,
+    Phase,
+    PhaseDependency,
+    PhaseHold,
+    PhaseStatus,
+    PhaseTransition,
+    Prize,
+)
+from community.models import User
+
+AnyUser = User | AnonymousUser
+
+
+def _member(user: AnyUser | None) -> User | None:
+    return user if user is not None and user.is_authenticated and isinstance(user, User) else None
+
+
+def challenge_roles(*, user: AnyUser | None, challenge: Challenge) -> set[Role]:
+    """What `user` is to `challenge`: owner, accepted judge and/or staff."""
+    member = _member(user)
+    roles: set[Role] = set()
+    if member is None:
+        return roles
+    if member.is_staff:
+        roles.add(Role.STAFF)
+    if challenge.owner_id == member.pk:
+        roles.add(Role.OWNER)
+    if JudgeAssignment.objects.filter(challenge=challenge, judge=member, status=JudgeStatus.ACCEPTED).exists():
+        roles.add(Role.JUDGE)
+    return roles
+
+
+def challenges_visible_to(user: AnyUser | None) -> QuerySet[Challenge]:
+    """Everyone reads published challenges, except invite-only ones; those only invited members.
+
+    Owners read their own at every stage; judges read the challenges they are invited to (to
+    decide whether to accept); staff read everything.
+    """
+    challenges = Challenge.objects.all()
+    member = _member(user)
+    public = Q(published_at__isnull=False, invite_only=False)
+    if member is None:
+        return challenges.filter(public)
+    if member.is_staff:
+        return challenges
+    email = member.email.lower()
+    invited = Exists(ChallengeInvitation.objects.filter(challenge=OuterRef("pk"), email=email))
+    judging = Exists(
+        JudgeAssignment.objects.filter(challenge=OuterRef("pk"))
+        .filter(Q(judge=member) | Q(email=email))
+        .exclude(status=JudgeStatus.DECLINED)
+    )
+    return challenges.filter(public | Q(owner=member) | (Q(published_at__isnull=False) & invited) | judging)
+
+
+def challenge_visible(*, user: AnyUser | None, pk: int | None = None, slug: str | None = None) -> Challenge:
+    """The challenge if `user` may read it; 404 otherwise (its existence stays private)."""
+    lookup: dict[str, object] = {"pk": pk} if pk is not None else {"slug": slug}
+    challenge = challenges_visible_to(user).select_related("owner").filter(**lookup).first()
+    if challenge is None:
+        raise Http404
+    return challenge
+
+
+def challenge_for_editor(*, user: AnyUser | None, pk: int | None = None, slug: str | None = None) -> Challenge:
+    """The challenge if `user` may edit it (its owner or staff): 404 if unseen, 403 if only readable."""
+    challenge = challenge_visible(user=user, pk=pk, slug=slug)
+    if not challenge_roles(user=user, challenge=challenge) & {Role.OWNER, Role.STAFF}:
+        raise PermissionDenied
+    return challenge
+
+
+def phase_visible(*, user: AnyUser | None, pk: int) -> Phase:
+    phase = Phase.objects.select_related("challenge", "challenge__owner").filter(pk=pk).first()
+    if phase is None or not challenges_visible_to(user).filter(pk=phase.challenge_id).exists():
+        raise Http404
+    return phase
+
+
+def phases_with_details() -> QuerySet[Phase]:
+    """Phases with everything a page or API shows of them, in a fixed number of queries."""
+    return Phase.objects.order_by("position").prefetch_related(
+        Prefetch("prizes", queryset=Prize.objects.order_by("rank")),
+        "criteria",
+        Prefetch("requirements", queryset=PhaseDependency.objects.select_related("required")),
+    )
+
+
+# --- Lists ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChallengeFilters:
+    status: str = ""
+    vehicle_type: str = ""
+    open_phase_kind: str = ""
+    budget_min: Decimal | None = None
+    budget_max: Decimal | None = None
+    currency: str = ""
+    q: str = ""
+    mine: bool = False
+
+
+def challenge_list(
+    *, user: AnyUser | None, filters: ChallengeFilters, published_only: bool = True
+) -> QuerySet[Challenge]:
+    """Challenges `user` may read, filtered; each with its owner and phases in constant queries."""
+    challenges = challenges_visible_to(user)
+    member = _member(user)
+    if filters.mine:
+        challenges = challenges.filter(owner=member) if member else challenges.none()
+    elif published_only:
+        challenges = challenges.filter(published_at__isnull=False)
+    if filters.status:
+        challenges = challenges.filter(status=filters.status)
+    if filters.vehicle_type:
+        challenges = challenges.filter(vehicle_type=filters.vehicle_type)
+    if filters.open_phase_kind:
+        challenges = challenges.filter(
+            Exists(
+                Phase.objects.filter(challenge=OuterRef("pk"), kind=filters.open_phase_kind, status=PhaseStatus.OPEN)
+            )
+        )
+    if filters.currency:
+        challenges = challenges.filter(currency=filters.currency)
+    if filters.budget_min is not None:
+        challenges = challenges.filter(budget__gte=filters.budget_min)
+    if filters.budget_max is not None:
+        challenges = challenges.filter(budget__lte=filters.budget_max)
+    if filters.q.strip():
+        # The same expression as the GIN index `challenges_search_idx`, so the index serves it.
+        vector = SearchVector("title", "summary", "region", "description", config="simple")
+        challenges = challenges.annotate(search=vector).filter(
+            search=SearchQuery(filters.q.strip(), config="simple", search_type="websearch")
+        )
+    return (
+        challenges.select_related("owner")
+        .prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("position")))
+        .order_by("-published_at", "-created_at", "-pk")
+    )
+
+
+def challenge_detail(*, user: AnyUser | None, slug: str | None = None, pk: int | None = None) -> Challenge:
+    """A readable challenge with its phases, prizes, criteria, judges and history prefetched."""
+    challenge = challenge_visible(user=user, slug=slug, pk=pk)
+    prefetch_related_objects(
+        [challenge],
+        Prefetch("phases", queryset=phases_with_details()),
+        Prefetch("judge_assignments", queryset=JudgeAssignment.objects.select_related("judge").order_by("created_at")),
+        Prefetch("brief_versions", queryset=BriefVersion.objects.order_by("-number")),
+        Prefetch("invitations", queryset=ChallengeInvitation.objects.order_by("email")),
+    )
+    return challenge
+
+
+def prize_totals(challenge: Challenge) -> dict[int, Decimal]:
+    """Prize money per phase id, from the prefetched prizes."""
+    return {
+        phase.pk: sum((prize.amount for prize in phase.prizes.all()), Decimal(0)) for phase in challenge.phases.all()
+    }
+
+
+def challenge_prize_sum(*, challenge_id: int) -> Decimal:
+    total = Prize.objects.filter(phase__challenge_id=challenge_id).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")
+
+
+def phase_transitions_visible_to(user: AnyUser | None) -> QuerySet[PhaseTransition]:
+    return (
+        PhaseTransition.objects.filter(phase__challenge__in=challenges_visible_to(user))
+        .select_related("phase", "actor")
+        .order_by("created_at", "pk")
+    )
+
+
+def challenge_transitions_visible_to(user: AnyUser | None) -> QuerySet[ChallengeTransition]:
+    return (
+        ChallengeTransition.objects.filter(challenge__in=challenges_visible_to(user))
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+
+
+# --- Judges -----------------------------------------------------------------------------------
+
+
+def judge_assignment_for_invitee(*, user: User, token: str) -> JudgeAssignment:
+    """The invitation behind `token`, if it was sent to `user`'s address (a forwarded link is not enough)."""
+    assignment = JudgeAssignment.objects.select_related("challenge", "challenge__owner").filter(token=token).first()
+    if assignment is None or assignment.email.lower() != user.email.lower():
+        raise Http404
+    return assignment
+
+
+def judge_assignment_of(*, user: User, pk: int) -> JudgeAssignment:
+    """An assignment of `user` as judge (by membership or invited address)."""
+    assignment = (
+        JudgeAssignment.objects.select_related("challenge", "challenge__owner")
+        .filter(Q(judge=user) | Q(email=user.email.lower()), pk=pk)
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def judge_may_score(*, user: User, challenge_id: int) -> bool:
+    """Whether `user` may score entries of the challenge: accepted, conflicts declared, none declared."""
+    return JudgeAssignment.objects.filter(
+        challenge_id=challenge_id,
+        judge=user,
+        status=JudgeStatus.ACCEPTED,
+        conflict_declared_at__isnull=False,
+        has_conflict=False,
+    ).exists()
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionItem:
+    """Something a member should do (or know), with where to do it."""
+
+    kind: str
+    challenge: Challenge
+    phase: Phase | None = None
+    assignment: JudgeAssignment | None = None
+
+
+@dataclass
+class Dashboard:
+    challenges: list[Challenge] = field(default_factory=list)
+    actions: list[ActionItem] = field(default_factory=list)
+    judging: list[JudgeAssignment] = field(default_factory=list)
+
+
+def dashboard_for(*, user: User, now: datetime | None = None) -> Dashboard:
+    """A member's challenges and what needs their action, in a fixed number of queries."""
+    now = now or timezone.now()
+    mine = list(
+        Challenge.objects.filter(owner=user)
+        .prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("position")))
+        .order_by("-created_at")
+    )
+    assignments = list(
+        JudgeAssignment.objects.filter(Q(judge=user) | Q(email=user.email.lower()))
+        .exclude(status=JudgeStatus.DECLINED)
+        .exclude(challenge__status__in=[ChallengeStatus.COMPLETED, ChallengeStatus.CANCELLED])
+        .select_related("challenge")
+        .order_by("-created_at")
+    )
+    dashboard = Dashboard(challenges=mine, judging=assignments)
+    for challenge in mine:
+        if challenge.status == ChallengeStatus.DRAFT:
+            dashboard.actions.append(ActionItem("finish_draft", challenge))
+        elif challenge.status == ChallengeStatus.FUNDING:
+            dashboard.actions.append(ActionItem("awaiting_funding", challenge))
+        for phase in challenge.phases.all():
+            if phase.hold == PhaseHold.DEPENDENCIES:
+                dashboard.actions.append(ActionItem("phase_waiting", challenge, phase))
+            elif phase.hold == PhaseHold.DATES_PASSED:
+                dashboard.actions.append(ActionItem("phase_needs_dates", challenge, phase))
+            elif phase.status == PhaseStatus.JUDGING and phase.judging_ends_at < now:
+                dashboard.actions.append(ActionItem("judging_overdue", challenge, phase))
+    for assignment in assignments:
+        if assignment.status == JudgeStatus.INVITED:
+            dashboard.actions.append(ActionItem("judge_invitation", assignment.challenge, assignment=assignment))
+        elif assignment.conflict_declared_at is None:
+            dashboard.actions.append(ActionItem("declare_conflicts", assignment.challenge, assignment=assignment))
+    return dashboard

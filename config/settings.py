@@ -249,8 +249,64 @@ SPECTACULAR_SETTINGS = {
 
 # --- Challenges (owned by the challenges app) ------------------------------------------------
 
+# Phases move within seconds of their deadlines: beat sweeps every CHALLENGES_SWEEP_SECONDS (making any
+# due move) and arms a short ETA task for each move due within CHALLENGES_ARM_AHEAD_SECONDS. Arm-ahead
+# must exceed the sweep interval and stay far below the broker's visibility timeout (celery#4400).
+CHALLENGES_SWEEP_SECONDS = env.int("CHALLENGES_SWEEP_SECONDS", default=30)
+CHALLENGES_ARM_AHEAD_SECONDS = env.int("CHALLENGES_ARM_AHEAD_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["challenges.sweep"] = {
+    "task": "challenges.sweep",
+    "schedule": timedelta(seconds=CHALLENGES_SWEEP_SECONDS),
+    # A sweep not started within its interval is dropped: the next one does the same work.
+    "options": {"expire_seconds": CHALLENGES_SWEEP_SECONDS},
+}
+# Three models have a `status`: name their enums in the API schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
+    "ChallengeStatusEnum": "challenges.models.ChallengeStatus",
+    "PhaseStatusEnum": "challenges.models.PhaseStatus",
+    "JudgeStatusEnum": "challenges.models.JudgeStatus",
+}
 
 # --- Blueprints (owned by the blueprints app) -------------------------------------------------
+
+# Files go straight from browsers to S3 (presigned POST up to the multipart threshold, presigned
+# multipart part URLs above it); the web process never carries their bytes.
+BLUEPRINT_UPLOAD_MAX_BYTES = env.int("BLUEPRINT_UPLOAD_MAX_BYTES", default=5 * 1024**3)
+BLUEPRINT_MULTIPART_THRESHOLD = env.int("BLUEPRINT_MULTIPART_THRESHOLD", default=64 * 1024**2)
+# S3 wants parts of at least 5 MiB (but the last) and at most 10,000 parts; bigger files get bigger parts.
+BLUEPRINT_MULTIPART_PART_SIZE = env.int("BLUEPRINT_MULTIPART_PART_SIZE", default=32 * 1024**2)
+# How long presigned upload URLs stay valid; a resumed upload asks for fresh ones.
+BLUEPRINT_UPLOAD_URL_EXPIRES = env.int("BLUEPRINT_UPLOAD_URL_EXPIRES", default=6 * 3600)
+BLUEPRINT_DOWNLOAD_URL_EXPIRES = env.int("BLUEPRINT_DOWNLOAD_URL_EXPIRES", default=300)
+# Uploads not completed within this many hours are swept, S3 objects and multipart uploads included.
+BLUEPRINT_STALE_UPLOAD_HOURS = env.int("BLUEPRINT_STALE_UPLOAD_HOURS", default=24)
+# Images with more pixels are refused as decompression bombs; larger files are kept without a preview.
+BLUEPRINT_IMAGE_MAX_PIXELS = env.int("BLUEPRINT_IMAGE_MAX_PIXELS", default=80_000_000)
+# Rendering needs memory in proportion to the model (512 MiB of binary STL is ~10 million triangles).
+BLUEPRINT_PREVIEW_MAX_BYTES = env.int("BLUEPRINT_PREVIEW_MAX_BYTES", default=512 * 1024**2)
+# Origins allowed to upload to the bucket from browsers (`blueprints.storage.upload_cors_ensure`).
+BLUEPRINT_UPLOAD_CORS_ORIGINS = env.list("BLUEPRINT_UPLOAD_CORS_ORIGINS", default=[SITE_URL, *CSRF_TRUSTED_ORIGINS])
+BLUEPRINT_SWEEP_MINUTES = env.int("BLUEPRINT_SWEEP_MINUTES", default=30)
+CELERY_BEAT_SCHEDULE["blueprints.sweep_stale_uploads"] = {
+    "task": "blueprints.sweep_stale_uploads",
+    "schedule": timedelta(minutes=BLUEPRINT_SWEEP_MINUTES),
+    # A sweep not started within its interval is dropped: the next one does the same work.
+    "options": {"expire_seconds": BLUEPRINT_SWEEP_MINUTES * 60},
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
+    "FileKindEnum": "blueprints.filetypes.FileKind",
+    "FileStatusEnum": "blueprints.models.FileStatus",
+}
+# three.js for the 3D viewer comes from the npm registry (`make install` runs `npm ci`), never committed.
+_THREE = BASE_DIR / "node_modules" / "three"
+if _THREE.is_dir():
+    # (prefix, directory) pairs; the list above was typed from its plain paths.
+    STATICFILES_DIRS += [
+        (f"vendor/three/{part}", _THREE / part)  # type: ignore[misc]
+        for part in ("build", "examples/jsm/loaders", "examples/jsm/controls", "examples/jsm/utils")
+    ]
 
 
 # --- Security ---------------------------------------------------------------------------------

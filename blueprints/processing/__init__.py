@@ -1,0 +1,1 @@
+"""Checking and previewing uploaded files: no database, no Django models, only bytes in and facts out."""

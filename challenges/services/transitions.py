@@ -1,0 +1,527 @@
+"""The phase and challenge state machines in motion, and the clock that moves phases on time.
+
+One function writes each status: `_phase_move` and `_challenge_move`. They check the move against
+the tables in `challenges.lifecycle`, write it, record who or which task made it and why, and
+announce it on commit. Callers hold the row locks:
+
+- `phase_transition` and `challenge_transition` (people, other apps) lock the challenge, then
+  the phase, waiting for each;
+- `phase_advance_due` (the scheduler) claims one due phase with `SKIP LOCKED` and locks nothing
+  else, so it never waits while holding a lock.
+
+The database is the clock: `Phase.next_transition_at` is the next time-driven move. A beat sweep
+every `CHALLENGES_SWEEP_SECONDS` makes every move that is due and arms a short ETA task for each
+move falling due within `CHALLENGES_ARM_AHEAD_SECONDS`; that task makes the move on time. ETAs
+stay minutes long at most, far inside the Redis visibility timeout (celery#4400, kombu#337). A
+lost or stale task is harmless: the task re-checks the deadline under the lock, and the next
+sweep makes any move still due.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from challenges import signals
+from challenges.lifecycle import (
+    CHALLENGE_MOVES,
+    PHASE_AWARDED_OR_LATER,
+    PHASE_FINAL,
+    PHASE_MOVES,
+    Role,
+    challenge_move_allowed,
+    phase_move_allowed,
+)
+from challenges.models import (
+    BriefVersion,
+    Challenge,
+    ChallengeStatus,
+    ChallengeTransition,
+    Phase,
+    PhaseHold,
+    PhaseStatus,
+    PhaseTransition,
+    Prize,
+)
+from challenges.services.common import actor_roles, lock_challenge, lock_phase
+from challenges.services.notify import phase_owner_notify_held
+from community.models import User
+from core.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+SWEEP_TASK = "challenges.sweep"
+ADVANCE_TASK = "challenges.phase_advance"
+
+
+def arm_ahead() -> timedelta:
+    return timedelta(seconds=settings.CHALLENGES_ARM_AHEAD_SECONDS)
+
+
+# --- Scheduling -------------------------------------------------------------------------------
+
+
+def phase_deadline(phase: Phase, challenge_status: str) -> datetime | None:
+    """When the phase's next time-driven move is due, or None if none is."""
+    if challenge_status != ChallengeStatus.OPEN or phase.hold:
+        return None
+    if phase.status == PhaseStatus.SCHEDULED:
+        return phase.opens_at
+    if phase.status == PhaseStatus.OPEN:
+        return phase.closes_at
+    return None
+
+
+def _arm_on_commit(phase_id: int, due: datetime) -> None:
+    def send() -> None:
+        from challenges.tasks import phase_advance
+
+        phase_advance.apply_async(args=(phase_id, due.isoformat()), eta=due)
+
+    transaction.on_commit(send)
+
+
+def save_scheduled(phase: Phase, *, challenge_status: str, now: datetime, fields: list[str]) -> None:
+    """Save `fields` of the locked phase with its deadline recomputed; arm an ETA task if it falls due soon."""
+    phase.next_transition_at = phase_deadline(phase, challenge_status)
+    update = {*fields, "next_transition_at", "updated_at"}
+    due = phase.next_transition_at
+    if due is not None and due <= now + arm_ahead() and phase.armed_for != due:
+        phase.armed_for = due
+        update.add("armed_for")
+        _arm_on_commit(phase.pk, due)
+    phase.save(update_fields=sorted(update))
+
+
+# --- Phase moves ------------------------------------------------------------------------------
+
+
+def _unmet_requirements(phase: Phase) -> list[Phase]:
+    return list(
+        Phase.objects.filter(required_by__phase=phase).exclude(status__in=PHASE_AWARDED_OR_LATER).order_by("position")
+    )
+
+
+def _refuse_phase_move(from_status: str, to_status: str) -> ApplicationError:
+    labels = {"from": PhaseStatus(from_status).label, "to": PhaseStatus(to_status).label}
+    if (PhaseStatus(from_status), PhaseStatus(to_status)) not in PHASE_MOVES:
+        return ApplicationError(_("A phase cannot move from “%(from)s” to “%(to)s”.") % labels)
+    return ApplicationError(_("You may not move this phase from “%(from)s” to “%(to)s”.") % labels)
+
+
+def _phase_move(
+    phase: Phase,
+    challenge: Challenge,
+    to: PhaseStatus,
+    *,
+    roles: set[Role],
+    by: User | None,
+    task: str,
+    reason: str,
+    now: datetime,
+    challenge_locked: bool,
+) -> PhaseTransition:
+    """The one writer of a phase's status. `phase` is locked by the caller."""
+    from_status = phase.status
+    if not phase_move_allowed(from_status, to, roles):
+        raise _refuse_phase_move(from_status, to)
+    fields = ["status", "hold", "held_since"]
+    due_at = phase.next_transition_at if roles == {Role.SCHEDULE} else None
+    if to == PhaseStatus.OPEN:
+        if challenge.status != ChallengeStatus.OPEN:
+            raise ApplicationError(_("Phases open only once the challenge is funded and open."))
+        unmet = _unmet_requirements(phase)
+        if unmet:
+            raise ApplicationError(
+                _("This phase waits until %(phases)s is awarded.") % {"phases": ", ".join(p.title for p in unmet)}
+            )
+        if phase.closes_at <= now:
+            raise ApplicationError(_("The entry period of this phase is over; give it new dates first."))
+        if phase.opens_at > now:  # opened early: the dates say what happened
+            phase.opens_at = now
+            fields.append("opens_at")
+    elif to == PhaseStatus.JUDGING and phase.closes_at > now:  # closed early
+        phase.closes_at = max(now, phase.opens_at + timedelta(microseconds=1))
+        fields.append("closes_at")
+    phase.status = to
+    phase.hold = PhaseHold.NONE
+    phase.held_since = None
+    save_scheduled(phase, challenge_status=challenge.status, now=now, fields=fields)
+    record = PhaseTransition.objects.create(
+        phase=phase,
+        from_status=from_status,
+        to_status=to,
+        actor=by,
+        task=task,
+        reason=reason[:500],
+        due_at=due_at,
+    )
+    signals.announce_on_commit(
+        signals.phase_transitioned,
+        Phase,
+        phase_id=phase.pk,
+        challenge_id=challenge.pk,
+        transition_id=record.pk,
+        from_status=from_status,
+        to_status=str(to),
+        actor_id=by.pk if by else None,
+        task=task,
+        reason=record.reason,
+    )
+    if to == PhaseStatus.AWARDED:
+        _release_dependents(phase, challenge=challenge, now=now)
+    if to in PHASE_FINAL:
+        if not challenge_locked:  # pragma: no cover - the scheduler never makes these moves
+            raise RuntimeError("Final phase moves need the challenge lock.")
+        _complete_if_finished(challenge, by=by, task=task, now=now)
+    return record
+
+
+def _release_dependents(required: Phase, *, challenge: Challenge, now: datetime) -> None:
+    """Phases waiting only for `required` are due again (and open within seconds)."""
+    waiting = (
+        Phase.objects.select_for_update(of=("self",))
+        .filter(requirements__required=required, status=PhaseStatus.SCHEDULED, hold=PhaseHold.DEPENDENCIES)
+        .order_by("position")
+    )
+    for dependent in waiting:
+        if not _unmet_requirements(dependent):
+            dependent.hold = PhaseHold.NONE
+            dependent.held_since = None
+            save_scheduled(dependent, challenge_status=challenge.status, now=now, fields=["hold", "held_since"])
+
+
+def _complete_if_finished(challenge: Challenge, *, by: User | None, task: str, now: datetime) -> None:
+    if challenge.status != ChallengeStatus.OPEN:
+        return
+    phases = Phase.objects.filter(challenge=challenge)
+    if phases.exclude(status__in=PHASE_FINAL).exists() or not phases.filter(status=PhaseStatus.CLOSED).exists():
+        return
+    _challenge_move(
+        challenge,
+        ChallengeStatus.COMPLETED,
+        roles={Role.SYSTEM},
+        by=by,
+        task=task or "challenges.phases_finished",
+        reason="Every phase is closed or cancelled.",
+        now=now,
+    )
+
+
+def _hold(phase: Phase, *, reason: PhaseHold, now: datetime) -> None:
+    phase.hold = reason
+    phase.held_since = now
+    phase.next_transition_at = None
+    phase.save(update_fields=["hold", "held_since", "next_transition_at", "updated_at"])
+    phase_owner_notify_held(phase=phase, reason=reason)
+
+
+def _to_phase_status(value: str) -> PhaseStatus:
+    try:
+        return PhaseStatus(value)
+    except ValueError as error:
+        raise ApplicationError(_("Unknown phase status."), {"to": [_("Unknown status.")]}) from error
+
+
+@transaction.atomic
+def phase_transition(
+    *, phase: Phase, to: str, by: User | None = None, task: str = "", reason: str = "", now: datetime | None = None
+) -> Phase:
+    """Move a phase by hand (a member) or for another app (`task`). Already there: nothing happens."""
+    target = _to_phase_status(to)
+    challenge = lock_challenge(phase.challenge_id)
+    locked = lock_phase(phase.pk)
+    if locked.status == target:
+        return locked
+    roles = actor_roles(by=by, task=task, challenge=challenge)
+    _phase_move(
+        locked,
+        challenge,
+        target,
+        roles=roles,
+        by=by,
+        task=task,
+        reason=reason,
+        now=now or timezone.now(),
+        challenge_locked=True,
+    )
+    return locked
+
+
+class Advance(StrEnum):
+    MOVED = "moved"
+    HELD = "held"
+    NOT_DUE = "not_due"
+    BUSY = "busy"
+    EARLY = "early"
+
+
+@dataclass(frozen=True)
+class AdvanceResult:
+    outcome: Advance
+    retry_in: float = 0.0
+
+
+def phase_advance_due(
+    *, phase_id: int, task: str, due_at: datetime | None = None, now: datetime | None = None
+) -> AdvanceResult:
+    """Make the phase's time-driven move if it is due; safe to call any number of times, concurrently.
+
+    `due_at` (from an ETA task) is the deadline the task was armed for: if the owner has changed
+    the dates since, the task is stale and does nothing (the new deadline has its own).
+    """
+    with transaction.atomic():
+        phase = (
+            Phase.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("challenge")
+            .filter(pk=phase_id)
+            .first()
+        )
+        if phase is None:
+            busy = Phase.objects.filter(pk=phase_id).exists()
+            return AdvanceResult(Advance.BUSY if busy else Advance.NOT_DUE)
+        now = now or timezone.now()
+        deadline = phase.next_transition_at
+        if deadline is None or (due_at is not None and deadline != due_at):
+            return AdvanceResult(Advance.NOT_DUE)
+        if deadline > now:
+            return AdvanceResult(Advance.EARLY, retry_in=(deadline - now).total_seconds())
+        challenge = phase.challenge
+        if challenge.status != ChallengeStatus.OPEN:
+            phase.next_transition_at = None
+            phase.save(update_fields=["next_transition_at", "updated_at"])
+            return AdvanceResult(Advance.NOT_DUE)
+        if phase.status == PhaseStatus.SCHEDULED:
+            if _unmet_requirements(phase):
+                _hold(phase, reason=PhaseHold.DEPENDENCIES, now=now)
+                return AdvanceResult(Advance.HELD)
+            if phase.closes_at <= now:
+                _hold(phase, reason=PhaseHold.DATES_PASSED, now=now)
+                return AdvanceResult(Advance.HELD)
+            target, why = PhaseStatus.OPEN, "The opening time was reached."
+        elif phase.status == PhaseStatus.OPEN:
+            target, why = PhaseStatus.JUDGING, "The closing time was reached."
+        else:  # pragma: no cover - deadlines exist only for scheduled and open phases
+            phase.next_transition_at = None
+            phase.save(update_fields=["next_transition_at", "updated_at"])
+            return AdvanceResult(Advance.NOT_DUE)
+        _phase_move(
+            phase,
+            challenge,
+            target,
+            roles={Role.SCHEDULE},
+            by=None,
+            task=task,
+            reason=why,
+            now=now,
+            challenge_locked=False,
+        )
+        return AdvanceResult(Advance.MOVED)
+
+
+@dataclass
+class SweepReport:
+    moved: int = 0
+    held: int = 0
+    busy: int = 0
+    armed: int = 0
+
+
+def phases_sweep(*, task: str = SWEEP_TASK, now: datetime | None = None, batch: int = 500) -> SweepReport:
+    """Make every due move, then arm ETA tasks for the moves due before the next sweep (and some)."""
+    started = now or timezone.now()
+    report = SweepReport()
+    due = (
+        Phase.objects.filter(next_transition_at__lte=started)
+        .order_by("next_transition_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for phase_id in list(due):
+        try:
+            result = phase_advance_due(phase_id=phase_id, task=task, now=now)
+        except ApplicationError:
+            logger.exception("Phase %s could not make its due move", phase_id)
+            continue
+        if result.outcome == Advance.MOVED:
+            report.moved += 1
+        elif result.outcome == Advance.HELD:
+            report.held += 1
+        elif result.outcome == Advance.BUSY:
+            report.busy += 1
+    report.armed = _arm_upcoming(now=now or timezone.now())
+    return report
+
+
+def _arm_upcoming(*, now: datetime) -> int:
+    with transaction.atomic():
+        upcoming = list(
+            Phase.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(next_transition_at__gt=now, next_transition_at__lte=now + arm_ahead())
+            .filter(Q(armed_for__isnull=True) | ~Q(armed_for=F("next_transition_at")))
+            .values_list("pk", "next_transition_at")
+        )
+        if upcoming:
+            Phase.objects.filter(pk__in=[pk for pk, _due in upcoming]).update(armed_for=F("next_transition_at"))
+        for pk, due in upcoming:
+            if due is not None:  # the filter says so; the type checker cannot know
+                _arm_on_commit(pk, due)
+    return len(upcoming)
+
+
+# --- Challenge moves --------------------------------------------------------------------------
+
+
+def _check_publishable(challenge: Challenge, *, now: datetime, check_dates: bool) -> None:
+    phases = list(Phase.objects.filter(challenge=challenge).exclude(status=PhaseStatus.CANCELLED))
+    with_prizes = set(Prize.objects.filter(phase__in=phases).values_list("phase_id", flat=True))
+    if not with_prizes:
+        raise ApplicationError(_("Add at least one phase with at least one prize first."))
+    if check_dates:
+        for phase in phases:
+            if phase.closes_at <= now:
+                raise ApplicationError(
+                    _("Phase “%(title)s” closes before now; give it new dates first.") % {"title": phase.title}
+                )
+
+
+def _refuse_challenge_move(from_status: str, to_status: str) -> ApplicationError:
+    labels = {"from": ChallengeStatus(from_status).label, "to": ChallengeStatus(to_status).label}
+    if (ChallengeStatus(from_status), ChallengeStatus(to_status)) not in CHALLENGE_MOVES:
+        return ApplicationError(_("A challenge cannot move from “%(from)s” to “%(to)s”.") % labels)
+    return ApplicationError(_("You may not move this challenge from “%(from)s” to “%(to)s”.") % labels)
+
+
+def _challenge_move(
+    challenge: Challenge,
+    to: ChallengeStatus,
+    *,
+    roles: set[Role],
+    by: User | None,
+    task: str,
+    reason: str,
+    now: datetime,
+) -> ChallengeTransition:
+    """The one writer of a challenge's status. `challenge` is locked by the caller."""
+    from_status = challenge.status
+    if not challenge_move_allowed(from_status, to, roles):
+        raise _refuse_challenge_move(from_status, to)
+    fields = ["status", "updated_at"]
+    if to == ChallengeStatus.FUNDING:
+        _check_publishable(challenge, now=now, check_dates=True)
+        challenge.submitted_at = now
+        fields.append("submitted_at")
+    elif to == ChallengeStatus.DRAFT:
+        challenge.submitted_at = None
+        fields.append("submitted_at")
+    elif to == ChallengeStatus.OPEN:
+        _check_publishable(challenge, now=now, check_dates=False)
+        challenge.published_at = challenge.funded_at = now
+        challenge.brief_version = 1
+        fields += ["published_at", "funded_at", "brief_version"]
+    elif (
+        to == ChallengeStatus.COMPLETED
+        and Phase.objects.filter(challenge=challenge).exclude(status__in=PHASE_FINAL).exists()
+    ):
+        raise ApplicationError(_("A challenge is completed once every phase is closed or cancelled."))
+    challenge.status = to
+    challenge.save(update_fields=fields)
+    record = ChallengeTransition.objects.create(
+        challenge=challenge, from_status=from_status, to_status=to, actor=by, task=task, reason=reason[:500]
+    )
+    signals.announce_on_commit(
+        signals.challenge_transitioned,
+        Challenge,
+        challenge_id=challenge.pk,
+        transition_id=record.pk,
+        from_status=from_status,
+        to_status=str(to),
+        actor_id=by.pk if by else None,
+        task=task,
+        reason=record.reason,
+    )
+    if to == ChallengeStatus.FUNDING:
+        signals.announce_on_commit(
+            signals.challenge_submitted_for_funding,
+            Challenge,
+            challenge_id=challenge.pk,
+            amount=challenge.budget,
+            currency=challenge.currency,
+        )
+    elif to == ChallengeStatus.OPEN:
+        BriefVersion.objects.create(
+            challenge=challenge, number=1, brief=challenge.brief_snapshot(), change_note="", created_by=challenge.owner
+        )
+        for phase in Phase.objects.select_for_update(of=("self",)).filter(challenge=challenge).order_by("position"):
+            save_scheduled(phase, challenge_status=challenge.status, now=now, fields=[])
+        signals.announce_on_commit(signals.challenge_published, Challenge, challenge_id=challenge.pk)
+    elif to == ChallengeStatus.CANCELLED:
+        live = [PhaseStatus.SCHEDULED, PhaseStatus.OPEN, PhaseStatus.JUDGING]
+        for phase in Phase.objects.select_for_update(of=("self",)).filter(challenge=challenge, status__in=live):
+            _phase_move(
+                phase,
+                challenge,
+                PhaseStatus.CANCELLED,
+                roles={Role.SYSTEM},
+                by=by,
+                task=task or "challenges.challenge_cancelled",
+                reason="The challenge was cancelled.",
+                now=now,
+                challenge_locked=True,
+            )
+    return record
+
+
+def _to_challenge_status(value: str) -> ChallengeStatus:
+    try:
+        return ChallengeStatus(value)
+    except ValueError as error:
+        raise ApplicationError(_("Unknown challenge status."), {"to": [_("Unknown status.")]}) from error
+
+
+@transaction.atomic
+def challenge_transition(
+    *,
+    challenge: Challenge,
+    to: str,
+    by: User | None = None,
+    task: str = "",
+    reason: str = "",
+    now: datetime | None = None,
+) -> Challenge:
+    """Move a challenge (a member, or another app's `task`). Already there: nothing happens."""
+    target = _to_challenge_status(to)
+    locked = lock_challenge(challenge.pk)
+    if locked.status == target:
+        return locked
+    roles = actor_roles(by=by, task=task, challenge=locked)
+    _challenge_move(locked, target, roles=roles, by=by, task=task, reason=reason, now=now or timezone.now())
+    return locked
+
+
+def challenge_submit_for_funding(*, challenge: Challenge, by: User) -> Challenge:
+    return challenge_transition(challenge=challenge, to=ChallengeStatus.FUNDING, by=by, reason="Submitted for funding.")
+
+
+def challenge_withdraw_from_funding(*, challenge: Challenge, by: User) -> Challenge:
+    return challenge_transition(challenge=challenge, to=ChallengeStatus.DRAFT, by=by, reason="Taken back to edit.")
+
+
+def challenge_mark_funded(*, challenge: Challenge, by: User | None = None, task: str = "") -> Challenge:
+    """The budget is in: the challenge opens and its phases start running. Idempotent.
+
+    Staff call it from the admin until the payments app takes it over (with `task=`).
+    """
+    return challenge_transition(challenge=challenge, to=ChallengeStatus.OPEN, by=by, task=task, reason="Funded.")
+
+
+def challenge_cancel(*, challenge: Challenge, by: User | None = None, task: str = "", reason: str = "") -> Challenge:
+    """Cancel the challenge and every phase not yet awarded (awarded phases still get paid)."""
+    return challenge_transition(
+        challenge=challenge, to=ChallengeStatus.CANCELLED, by=by, task=task, reason=reason or "Cancelled."
+    )
