@@ -95,8 +95,16 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(chromium: Any, live_server: Any) -> Iterator[Any]:
-    """A fresh browser tab; `page.base_url` is the live server's address."""
+def page(chromium: Any, live_server: Any, settings: Any) -> Iterator[Any]:
+    """A fresh browser tab; `page.base_url` is the live server's address.
+
+    The live server serves static files through the finders, which know no hashed (manifest)
+    names, so pages rendered for it link the plain names.
+    """
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     context = chromium.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)

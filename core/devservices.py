@@ -196,7 +196,7 @@ def start_seaweedfs(data_dir: Path, log_path: Path, *, s3_port: int | None = Non
         f"-dir={data_dir}",
         "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
         f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
-        "-volume.max=0",
+        "-volume.max=100",
         "-s3", f"-s3.port={port}", f"-s3.config={config_path}",
         "-s3.port.iceberg=0", "-s3.port.lance=0",
     ]  # fmt: skip

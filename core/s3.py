@@ -53,6 +53,11 @@ def bucket_ensure(*, bucket: str | None = None) -> bool:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket", "NotFound"}:
             raise
-        client.create_bucket(Bucket=bucket)
+        try:
+            client.create_bucket(Bucket=bucket)
+        except ClientError as create_error:  # another process created it meanwhile
+            if create_error.response.get("Error", {}).get("Code") not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                raise
+            return False
         return True
     return False
