@@ -19,8 +19,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 ## three.js for the 3D viewer, from the npm registry (node_modules is not committed).
 node_modules/.installed: package.json
-	npm ci --no-audit --no-fund || npm install --no-audit --no-fund
-	touch $@
+	@if command -v npm >/dev/null; then \
+		(npm ci --no-audit --no-fund || npm install --no-audit --no-fund) && touch $@; \
+	else echo "npm not found: the 3D viewer stays off until Node.js/npm is installed"; fi
 
 install: $(VENV)/.installed-run node_modules/.installed
 install-dev: $(VENV)/.installed-dev node_modules/.installed
