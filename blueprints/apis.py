@@ -27,10 +27,10 @@ from rest_framework.views import APIView
 
 from blueprints import selectors, services, storage
 from blueprints.licences import Licence, licence_url
-from blueprints.markdown import render_markdown
 from blueprints.models import Blueprint, File, PartCategory, Revision
 from blueprints.selectors import SearchFilters, Sort
 from community.models import User
+from core.markdown import render_markdown
 
 # --- Serializers ------------------------------------------------------------------------------
 

@@ -20,7 +20,6 @@ from rest_framework.views import APIView
 from challenges import selectors, services
 from challenges.forms import ChallengeFilterForm
 from challenges.lifecycle import Role
-from challenges.markdown import render_markdown
 from challenges.models import (
     BRIEF_FIELDS,
     Challenge,
@@ -36,6 +35,7 @@ from challenges.models import (
 )
 from challenges.services.phases import CriterionData
 from community.models import User
+from core.markdown import render_markdown
 
 # --- Serializers ------------------------------------------------------------------------------
 

@@ -56,7 +56,8 @@ def bucket_ensure(*, bucket: str | None = None) -> bool:
         try:
             client.create_bucket(Bucket=bucket)
         except ClientError as create_error:  # another process created it meanwhile
-            if create_error.response.get("Error", {}).get("Code") not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+            already_there = {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
+            if create_error.response.get("Error", {}).get("Code") not in already_there:
                 raise
             return False
         return True

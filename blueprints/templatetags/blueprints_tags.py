@@ -3,7 +3,7 @@ from django.utils.safestring import SafeString
 
 from blueprints import storage
 from blueprints.licences import LICENCE_SUMMARIES, Licence, licence_url
-from blueprints.markdown import render_markdown
+from core.markdown import render_markdown
 
 register = template.Library()
 

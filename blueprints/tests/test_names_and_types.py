@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from blueprints import storage
 from blueprints.filetypes import BY_CODE, file_type_for
 from blueprints.licences import Licence, fork_licences
-from blueprints.markdown import render_markdown
 from blueprints.names import clean_file_name, content_disposition_attachment
 from blueprints.tests import samples
+from core.markdown import render_markdown
 
 
 @given(st.text(max_size=400))

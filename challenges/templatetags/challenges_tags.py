@@ -4,7 +4,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 
-from challenges.markdown import render_markdown
+from core.markdown import render_markdown
 
 register = template.Library()
 

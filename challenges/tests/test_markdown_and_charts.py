@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from challenges.charts import budget_split, phase_timeline
-from challenges.markdown import render_markdown
 from challenges.models import Challenge, Phase, PhaseStatus, Prize
+from core.markdown import render_markdown
 
 
 @pytest.mark.parametrize(
