@@ -309,6 +309,19 @@ if _THREE.is_dir():
     ]
 
 
+# --- Submissions (owned by the submissions app) -----------------------------------------------
+
+# (submissions settings go here)
+
+# --- Payments (owned by the payments app) -----------------------------------------------------
+
+# (payments settings go here)
+
+# --- Community (owned by the community app) ---------------------------------------------------
+
+# (community settings go here)
+
+
 # --- Security ---------------------------------------------------------------------------------
 
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
