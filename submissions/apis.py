@@ -1,1 +1,431 @@
-"""REST API views of the submissions app."""
+"""REST API of the submissions app under /api/v1/.
+
+Reading entries follows `selectors.entries_visible_to` (an entry one may not see is a 404, never a
+403, so a sealed entry stays secret); every write goes through a service, which checks the
+per-object permission and the rules (refusals are 400 with `{"message", "extra"}`).
+"""
+
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from blueprints.models import Revision
+from blueprints.selectors import revision_by_id_for_viewer
+from challenges.selectors import challenge_visible, phase_visible
+from community.models import User
+from submissions import selectors, services
+from submissions.models import Award, AwardShare, Entry, EntryAuthor, JudgingRules, PhaseJudgingRules
+
+# --- Serializers ------------------------------------------------------------------------------
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="user.public_name", read_only=True)
+
+    class Meta:
+        model = EntryAuthor
+        fields = ["user", "name", "share", "is_lead"]
+        read_only_fields = fields
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    authors = AuthorSerializer(many=True, read_only=True)
+    blueprint = serializers.CharField(source="revision.blueprint.slug", read_only=True)
+    revision_number = serializers.IntegerField(source="revision.number", read_only=True)
+    votes = serializers.IntegerField(source="vote_count", read_only=True)
+
+    class Meta:
+        model = Entry
+        fields = [
+            "id", "phase", "title", "statement", "status", "status_reason", "submitted_at", "lead_author",
+            "authors", "revision", "blueprint", "revision_number", "votes",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CoAuthorInput(serializers.Serializer):
+    email = serializers.EmailField()
+    share = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class EntryCreateSerializer(serializers.Serializer):
+    phase = serializers.IntegerField()
+    revision = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    statement = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    co_authors = CoAuthorInput(many=True, required=False, default=list)
+    builds_on = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    submit = serializers.BooleanField(default=True)
+
+
+class ScoreInputSerializer(serializers.Serializer):
+    criterion = serializers.IntegerField()
+    value = serializers.IntegerField(min_value=0, max_value=10)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ShareSerializer(serializers.ModelSerializer):
+    recipient_name = serializers.CharField(source="recipient.public_name", read_only=True)
+
+    class Meta:
+        model = AwardShare
+        fields = ["recipient", "recipient_name", "amount", "currency", "kind", "generation", "source_blueprint"]
+        read_only_fields = fields
+
+
+class AwardSerializer(serializers.ModelSerializer):
+    shares = ShareSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Award
+        fields = ["id", "phase", "rank", "entry", "amount", "currency", "awarded_at", "shares"]
+        read_only_fields = fields
+
+
+class AwardInputSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(min_value=1)
+    entry = serializers.IntegerField()
+
+
+class ReplaceRevisionSerializer(serializers.Serializer):
+    revision = serializers.IntegerField()
+
+
+class JudgingRulesSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JudgingRules
+        fields = ["lineage_share_percent", "lineage_generations", "awarded_by"]
+
+
+class PhaseRulesSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PhaseJudgingRules
+        fields = ["vote_share_percent", "shortlist_size"]
+
+
+def _member(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def _paginated(request: Request, view: APIView, queryset: QuerySet[Any], serializer: type) -> Response:
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+def _entry_data(request: Request, pk: int) -> dict[str, Any]:
+    listed = selectors.entry_list(user=request.user).filter(pk=pk).first()
+    if listed is None:
+        raise Http404
+    return dict(EntrySerializer(listed).data)
+
+
+def _co_authors(rows: list[dict[str, Any]]) -> list[services.CoAuthor]:
+    result = []
+    for row in rows:
+        user = User.objects.filter(email__iexact=row["email"]).first()
+        if user is None:
+            raise serializers.ValidationError({"co_authors": [f"No member with the address {row['email']}."]})
+        result.append(services.CoAuthor(user=user, share=row["share"]))
+    return result
+
+
+# --- Entries ----------------------------------------------------------------------------------
+
+
+class EntryListApi(APIView):
+    """Entries one may see (`?phase=<id>`, `?mine=1`); POST enters a phase."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=EntrySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        phase = request.query_params.get("phase")
+        entries = selectors.entry_list(
+            user=request.user,
+            phase_id=int(phase) if phase and phase.isdigit() else None,
+            mine=request.query_params.get("mine") == "1",
+        )
+        return _paginated(request, self, entries, EntrySerializer)
+
+    @extend_schema(request=EntryCreateSerializer, responses={201: EntrySerializer})
+    def post(self, request: Request) -> Response:
+        serializer = EntryCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        phase = phase_visible(user=request.user, pk=data["phase"])
+        revision = revision_by_id_for_viewer(pk=data["revision"], user=request.user)
+        entry = services.entry_create(
+            phase=phase,
+            user=_member(request),
+            revision=revision,
+            title=data["title"],
+            statement=data["statement"],
+            co_authors=_co_authors(data["co_authors"]),
+            builds_on=data["builds_on"],
+            submit=data["submit"],
+        )
+        return Response(_entry_data(request, entry.pk), status=status.HTTP_201_CREATED)
+
+
+class EntryDetailApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=EntrySerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_entry_data(request, pk))
+
+
+class EntrySubmitApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=EntrySerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        services.entry_submit(entry=entry, user=_member(request))
+        return Response(_entry_data(request, pk))
+
+
+class EntryWithdrawApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=inline_serializer("EntryWithdraw", {"reason": serializers.CharField(required=False)}),
+        responses=EntrySerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        services.entry_withdraw(entry=entry, user=_member(request), reason=str(request.data.get("reason", "")))
+        return Response(_entry_data(request, pk))
+
+
+class EntryDisqualifyApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=inline_serializer("EntryDisqualify", {"reason": serializers.CharField()}), responses=EntrySerializer
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        services.entry_disqualify(entry=entry, by=_member(request), reason=str(request.data.get("reason", "")))
+        return Response(_entry_data(request, pk))
+
+
+class EntryRevisionApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReplaceRevisionSerializer, responses=EntrySerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        serializer = ReplaceRevisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        revision: Revision = revision_by_id_for_viewer(pk=serializer.validated_data["revision"], user=request.user)
+        services.entry_replace_revision(entry=entry, user=_member(request), revision=revision)
+        return Response(_entry_data(request, pk))
+
+
+class EntryVoteApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=EntrySerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        services.vote_cast(voter=_member(request), entry=entry)
+        return Response(_entry_data(request, pk))
+
+    @extend_schema(request=None, responses=EntrySerializer)
+    def delete(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        services.vote_retract(voter=_member(request), entry=entry)
+        return Response(_entry_data(request, pk))
+
+
+class EntryScoresApi(APIView):
+    """The requesting judge's scores of the entry: GET them, PUT some or all criteria."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ScoreInputSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        scores = selectors.scores_of_judge(user=_member(request), entry=entry).values()
+        return Response([{"criterion": s.criterion_id, "value": s.value, "comment": s.comment} for s in scores])
+
+    @extend_schema(request=ScoreInputSerializer(many=True), responses=ScoreInputSerializer(many=True))
+    def put(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        serializer = ScoreInputSerializer(data=request.data, many=True)
+        serializer.is_valid(raise_exception=True)
+        saved = services.entry_score(
+            judge=_member(request),
+            entry=entry,
+            scores=[services.ScoreInput(row["criterion"], row["value"], row["comment"]) for row in serializer.data],
+        )
+        return Response([{"criterion": s.criterion_id, "value": s.value, "comment": s.comment} for s in saved])
+
+
+class EntryRecusalApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=inline_serializer("Recusal", {"reason": serializers.CharField()}), responses=None)
+    def post(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        services.entry_recuse(judge=_member(request), entry=entry, reason=str(request.data.get("reason", "")))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Phases -----------------------------------------------------------------------------------
+
+
+class PhaseEligibilityApi(APIView):
+    """Whether the requesting member may enter the phase, and every reason why not."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Eligibility",
+            {
+                "eligible": serializers.BooleanField(),
+                "entries_left": serializers.IntegerField(),
+                "reasons": serializers.DictField(),
+            },
+        )
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        phase = phase_visible(user=request.user, pk=pk)
+        eligibility = selectors.entry_eligibility(user=request.user, phase=phase)
+        return Response(
+            {"eligible": eligibility.ok, "entries_left": eligibility.entries_left, "reasons": eligibility.reasons}
+        )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _phase_for_ranking(request: Request, pk: int) -> Any:
+    phase = phase_visible(user=request.user, pk=pk)
+    if not selectors.may_rank(user=request.user, challenge=phase.challenge):
+        raise PermissionDenied
+    return phase
+
+
+class PhaseRankingApi(APIView):
+    """The ranking (judges, the owner and staff)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=None)
+    def get(self, request: Request, pk: int) -> Response:
+        phase = _phase_for_ranking(request, pk)
+        return Response(
+            [
+                {
+                    "position": row.ranked.position,
+                    "entry": row.entry.pk,
+                    "title": row.entry.title,
+                    "total": _text(row.total),
+                    "judges_score": _text(row.judges_score),
+                    "vote_score": _text(row.vote_score),
+                    "first_places": row.ranked.first_places,
+                    "judges": row.ranked.judges,
+                    "shortlisted": row.shortlisted,
+                }
+                for row in selectors.phase_ranking(phase=phase)
+            ]
+        )
+
+
+class PhaseProgressApi(APIView):
+    """Every judge's progress (judges, the owner and staff)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=None)
+    def get(self, request: Request, pk: int) -> Response:
+        phase = _phase_for_ranking(request, pk)
+        return Response(
+            [
+                {
+                    "judge": p.judge.pk,
+                    "name": p.judge.public_name,
+                    "scored": p.scored,
+                    "recused": p.recused,
+                    "remaining": p.remaining,
+                    "total": p.total,
+                }
+                for p in selectors.panel_progress(phase=phase)
+            ]  # fmt: skip
+        )
+
+
+class PhaseAwardsApi(APIView):
+    """The phase's awards with their splits; POST awards the phase (all prizes at once)."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=AwardSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        phase = phase_visible(user=request.user, pk=pk)
+        awards = selectors.awards_of_phases(phase_ids=[phase.pk]).get(phase.pk, [])
+        return Response(AwardSerializer(awards, many=True).data)
+
+    @extend_schema(
+        request=inline_serializer("PhaseAward", {"awards": AwardInputSerializer(many=True)}),
+        responses={201: AwardSerializer(many=True)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        phase = phase_visible(user=request.user, pk=pk)
+        serializer = AwardInputSerializer(data=request.data.get("awards", []), many=True)
+        serializer.is_valid(raise_exception=True)
+        services.phase_award(
+            phase_id=phase.pk,
+            by=_member(request),
+            choices=[services.AwardChoice(rank=row["rank"], entry_id=row["entry"]) for row in serializer.data],
+        )
+        awards = selectors.awards_of_phases(phase_ids=[phase.pk]).get(phase.pk, [])
+        return Response(AwardSerializer(awards, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ChallengeJudgingRulesApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=JudgingRulesSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        challenge = challenge_visible(user=request.user, pk=pk)
+        return Response(JudgingRulesSerializer(selectors.judging_rules_for(challenge)).data)
+
+    @extend_schema(request=JudgingRulesSerializer, responses=JudgingRulesSerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        challenge = challenge_visible(user=request.user, pk=pk)
+        serializer = JudgingRulesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rules = services.judging_rules_set(challenge=challenge, by=_member(request), **serializer.validated_data)
+        return Response(JudgingRulesSerializer(rules).data)
+
+
+class PhaseJudgingRulesApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=PhaseRulesSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        phase = phase_visible(user=request.user, pk=pk)
+        return Response(PhaseRulesSerializer(selectors.phase_rules_for(phase)).data)
+
+    @extend_schema(request=PhaseRulesSerializer, responses=PhaseRulesSerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        phase = phase_visible(user=request.user, pk=pk)
+        serializer = PhaseRulesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rules = services.phase_rules_set(phase=phase, by=_member(request), **serializer.validated_data)
+        return Response(PhaseRulesSerializer(rules).data)

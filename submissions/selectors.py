@@ -1,1 +1,517 @@
-"""Reads of the submissions app, with their permission checks."""
+"""Reads of the submissions app, with their permission checks.
+
+`entries_visible_to` is the one visibility rule (sealing) every page and API goes through:
+
+- staff see every entry;
+- the authors of an entry see it in every state;
+- the accepted judges of the challenge see its submitted and disqualified entries;
+- everyone who may read the challenge sees a submitted entry once it is public: at once in an
+  unsealed challenge, once the phase has left `open` (judging, awarded, closed, cancelled) in a
+  sealed one (the default).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from blueprints.models import Blueprint, File, FileStatus, Revision
+from challenges.lifecycle import Role
+from challenges.models import (
+    Challenge,
+    ChallengeStatus,
+    Criterion,
+    JudgeAssignment,
+    JudgeStatus,
+    Phase,
+    PhaseDependency,
+    PhaseStatus,
+)
+from challenges.selectors import challenge_roles, challenges_visible_to
+from community.models import User
+from submissions.lineage import entry_ancestors
+from submissions.models import (
+    Award,
+    AwardedBy,
+    AwardShare,
+    Entry,
+    EntryAuthor,
+    EntryStatus,
+    JudgingRules,
+    PhaseJudgingRules,
+    Recusal,
+    Score,
+    Vote,
+)
+from submissions.ranking import EntryFacts, Ranked, ScoreFacts, rank_entries
+
+AnyUser = User | AnonymousUser
+
+SEALED_WHILE = (PhaseStatus.SCHEDULED, PhaseStatus.OPEN)
+# Statuses whose entries count towards a member's limit (withdrawn ones and drafts do not).
+COUNTED_STATUSES = (EntryStatus.SUBMITTED, EntryStatus.DISQUALIFIED)
+
+
+def _member(user: AnyUser | None) -> User | None:
+    return user if user is not None and user.is_authenticated and isinstance(user, User) else None
+
+
+# --- Rules ------------------------------------------------------------------------------------
+
+
+def judging_rules_for(challenge: Challenge) -> JudgingRules:
+    """The challenge's declared rules, or the defaults (an unsaved row) when it declared none."""
+    return JudgingRules.objects.filter(challenge=challenge).first() or JudgingRules(challenge=challenge)
+
+
+def phase_rules_for(phase: Phase) -> PhaseJudgingRules:
+    return PhaseJudgingRules.objects.filter(phase=phase).first() or PhaseJudgingRules(phase=phase)
+
+
+# --- Visibility -------------------------------------------------------------------------------
+
+
+def entries_visible_to(user: AnyUser | None) -> QuerySet[Entry]:
+    entries = Entry.objects.all()
+    member = _member(user)
+    if member is not None and member.is_staff:
+        return entries
+    public = (
+        Q(status=EntryStatus.SUBMITTED)
+        & (Q(phase__challenge__sealed_entries=False) | ~Q(phase__status__in=SEALED_WHILE))
+        & Q(phase__challenge__in=challenges_visible_to(member))
+    )
+    if member is None:
+        return entries.filter(public)
+    authored = Exists(EntryAuthor.objects.filter(entry=OuterRef("pk"), user=member))
+    judging = Exists(
+        JudgeAssignment.objects.filter(
+            challenge=OuterRef("phase__challenge"), judge=member, status=JudgeStatus.ACCEPTED
+        )
+    )
+    judged = judging & Q(status__in=[EntryStatus.SUBMITTED, EntryStatus.DISQUALIFIED])
+    return entries.filter(public | authored | judged)
+
+
+def entry_visible(*, user: AnyUser | None, pk: int) -> Entry:
+    """The entry if `user` may see it; 404 otherwise (a sealed entry looks absent)."""
+    entry = (
+        entries_visible_to(user)
+        .select_related("phase__challenge__owner", "lead_author", "revision__blueprint__owner")
+        .filter(pk=pk)
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def entry_can_view(user: AnyUser | None, entry: Entry) -> bool:
+    return entries_visible_to(user).filter(pk=entry.pk).exists()
+
+
+def entry_author_ids(entry: Entry) -> list[int]:
+    return list(EntryAuthor.objects.filter(entry=entry).order_by("-is_lead", "pk").values_list("user_id", flat=True))
+
+
+def entry_detail(*, user: AnyUser | None, pk: int) -> Entry:
+    """A visible entry with its authors, files, history and vote count, in a fixed number of queries."""
+    entry = entry_visible(user=user, pk=pk)
+    entry.author_rows = list(entry.authors.select_related("user").order_by("-is_lead", "pk"))  # type: ignore[attr-defined]
+    entry.files = list(File.objects.filter(revision=entry.revision).order_by("original_name"))  # type: ignore[attr-defined]
+    entry.history = list(  # type: ignore[attr-defined]
+        entry.revision_history.select_related("revision__blueprint", "set_by").order_by("set_at", "pk")
+    )
+    entry.vote_count = entry.votes.count()  # type: ignore[attr-defined]
+    member = _member(user)
+    entry.voted = bool(member and entry.votes.filter(voter=member).exists())  # type: ignore[attr-defined]
+    entry.is_author = bool(member and any(a.user_id == member.pk for a in entry.author_rows))  # type: ignore[attr-defined]
+    entry.awards_list = list(entry.awards.all())  # type: ignore[attr-defined]
+    entry.builds_on_list = list(entry.builds_on.select_related("lead_author"))  # type: ignore[attr-defined]
+    return entry
+
+
+def _with_listing(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    return (
+        entries.select_related("lead_author", "revision__blueprint", "phase__challenge")
+        .prefetch_related(
+            Prefetch("authors", queryset=EntryAuthor.objects.select_related("user")),
+            Prefetch("revision__files", queryset=File.objects.order_by("original_name")),
+        )
+        .annotate(vote_count=Count("votes", distinct=True))
+    )
+
+
+def phase_gallery(*, user: AnyUser | None, phase: Phase) -> QuerySet[Entry]:
+    """The submitted entries of a phase `user` may see, with what a card shows, in constant queries."""
+    entries = entries_visible_to(user).filter(phase=phase, status=EntryStatus.SUBMITTED)
+    return _with_listing(entries).order_by("submitted_at", "pk")
+
+
+def entries_of_member(*, user: User) -> QuerySet[Entry]:
+    """Every entry `user` is an author of, drafts and withdrawn ones included."""
+    mine = Entry.objects.filter(Exists(EntryAuthor.objects.filter(entry=OuterRef("pk"), user=user)))
+    return _with_listing(mine).order_by("-created_at", "-pk")
+
+
+def entry_list(*, user: AnyUser | None, phase_id: int | None = None, mine: bool = False) -> QuerySet[Entry]:
+    member = _member(user)
+    entries = entries_visible_to(user)
+    if mine:
+        entries = entries.filter(authors__user=member) if member else entries.none()
+    if phase_id is not None:
+        entries = entries.filter(phase_id=phase_id)
+    return _with_listing(entries).order_by("-submitted_at", "-pk")
+
+
+# --- Eligibility ------------------------------------------------------------------------------
+
+
+@dataclass
+class Eligibility:
+    """Whether a member may enter a phase (with a revision), and if not, every reason why."""
+
+    reasons: dict[str, str] = field(default_factory=dict)
+    entries_left: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+    def refuse(self, code: str, message: str) -> None:
+        self.reasons.setdefault(code, message)
+
+
+def _is_judge_of(user: User, challenge_id: int) -> bool:
+    """Invited or accepted (a declined invitation is not a judge)."""
+    return (
+        JudgeAssignment.objects.filter(challenge_id=challenge_id)
+        .filter(Q(judge=user) | Q(email=user.email.lower()))
+        .exclude(status=JudgeStatus.DECLINED)
+        .exists()
+    )
+
+
+def counted_entries(*, user: User, phase: Phase) -> QuerySet[Entry]:
+    """The member's entries that use up the phase's limit: submitted or disqualified, upload not rejected."""
+    rejected = Exists(File.objects.filter(revision=OuterRef("revision"), status=FileStatus.REJECTED))
+    return Entry.objects.filter(phase=phase, lead_author=user, status__in=COUNTED_STATUSES).exclude(rejected)
+
+
+def revision_problems(*, revision: Revision, authors: list[User]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    blueprint = revision.blueprint
+    if not revision.is_published or revision.is_hidden or blueprint.is_hidden:
+        problems["revision_not_published"] = _("Only a published revision can be entered.")
+    if blueprint.owner_id not in {author.pk for author in authors}:
+        problems["revision_not_yours"] = _("The blueprint must belong to one of the entry's authors.")
+    statuses = list(File.objects.filter(revision=revision).values_list("status", flat=True))
+    if not statuses or any(status != FileStatus.READY for status in statuses):
+        problems["files_not_ready"] = _("Every file of the revision must be checked and ready.")
+    return problems
+
+
+def builds_on_choices(*, phase: Phase) -> list[Entry]:
+    """The winning entries of the phases this one depends on that an entry may build on.
+
+    The owner may name them (`PhaseDependency.builds_on_entries`); otherwise every awarded entry of
+    the required phases counts.
+    """
+    requirements = list(PhaseDependency.objects.filter(phase=phase))
+    if not requirements:
+        return []
+    named = {pk for requirement in requirements for pk in requirement.builds_on_entries}
+    awarded = Entry.objects.filter(
+        awards__phase_id__in=[requirement.required_id for requirement in requirements]
+    ).select_related("lead_author", "phase")
+    if named:
+        awarded = awarded.filter(pk__in=named)
+    return list(awarded.order_by("phase__position", "awards__rank"))
+
+
+def entry_eligibility(
+    *,
+    user: AnyUser | None,
+    phase: Phase,
+    revision: Revision | None = None,
+    co_authors: list[User] | None = None,
+    builds_on_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> Eligibility:
+    """Every rule for entering `phase`, checked at once; the pages show the reasons before a member tries.
+
+    Without a revision (or builds-on choice) only the rules about the member and the phase are checked.
+    """
+    result = Eligibility()
+    member = _member(user)
+    if member is None:
+        result.refuse("sign_in", _("Sign in to enter this phase."))
+        return result
+    now = now or timezone.now()
+    challenge = phase.challenge
+    if not challenges_visible_to(member).filter(pk=challenge.pk).exists():
+        result.refuse("not_visible", _("This challenge is not open to you."))
+        return result
+    if phase.status != PhaseStatus.OPEN or phase.closes_at <= now or challenge.status != ChallengeStatus.OPEN:
+        result.refuse("phase_not_open", _("This phase is not taking entries."))
+    authors = [member, *(co_authors or [])]
+    for author in authors:
+        is_self = author.pk == member.pk
+        if author.pk == challenge.owner_id:
+            result.refuse(
+                "owner" if is_self else "co_author_owner",
+                _("The challenge's owner cannot enter it.")
+                if is_self
+                else _("The challenge's owner cannot be a co-author."),
+            )
+        elif _is_judge_of(author, challenge.pk):
+            result.refuse(
+                "judge" if is_self else "co_author_judge",
+                _("Judges of a challenge cannot enter it.") if is_self else _("A judge cannot be a co-author."),
+            )
+    used = counted_entries(user=member, phase=phase).count()
+    result.entries_left = max(phase.entry_limit - used, 0)
+    if used >= phase.entry_limit:
+        result.refuse("limit", _("You have used all %(limit)s entries of this phase.") % {"limit": phase.entry_limit})
+    if revision is not None:
+        for code, message in revision_problems(revision=revision, authors=authors).items():
+            result.refuse(code, message)
+    if builds_on_ids is not None:
+        choices = {entry.pk for entry in builds_on_choices(phase=phase)}
+        if choices and not builds_on_ids:
+            result.refuse("builds_on_missing", _("Say which winning entry of the earlier phase this one builds on."))
+        elif set(builds_on_ids) - choices:
+            result.refuse("builds_on_invalid", _("An entry can only build on the winners of the phases it depends on."))
+    return result
+
+
+def revisions_enterable_by(*, user: User) -> list[Revision]:
+    """The member's published revisions, newest first, with their files (to show which are ready)."""
+    return list(
+        Revision.objects.filter(blueprint__owner=user, is_published=True, is_hidden=False, blueprint__is_hidden=False)
+        .select_related("blueprint")
+        .prefetch_related(Prefetch("files", queryset=File.objects.order_by("original_name")))
+        .order_by("-published_at", "-pk")
+    )
+
+
+# --- Judging ----------------------------------------------------------------------------------
+
+
+def may_rank(*, user: AnyUser | None, challenge: Challenge) -> bool:
+    """Judges, the owner and staff see scores, progress and the ranking."""
+    return bool(challenge_roles(user=user, challenge=challenge) & {Role.JUDGE, Role.OWNER, Role.STAFF})
+
+
+def may_award(*, user: AnyUser | None, challenge: Challenge, rules: JudgingRules | None = None) -> bool:
+    roles = challenge_roles(user=user, challenge=challenge)
+    rules = rules or judging_rules_for(challenge)
+    if Role.STAFF in roles:
+        return True
+    if Role.OWNER in roles and rules.awarded_by in (AwardedBy.OWNER, AwardedBy.BOTH):
+        return True
+    return Role.JUDGE in roles and rules.awarded_by in (AwardedBy.JUDGES, AwardedBy.BOTH)
+
+
+def phases_to_judge(*, user: User) -> list[Phase]:
+    """The phases of challenges `user` judges (accepted) that are taking entries or being judged."""
+    return list(
+        Phase.objects.filter(
+            challenge__judge_assignments__judge=user,
+            challenge__judge_assignments__status=JudgeStatus.ACCEPTED,
+            status__in=[PhaseStatus.OPEN, PhaseStatus.JUDGING],
+        )
+        .select_related("challenge")
+        .annotate(entry_count=Count("entries", filter=Q(entries__status=EntryStatus.SUBMITTED), distinct=True))
+        .order_by("closes_at", "pk")
+    )
+
+
+@dataclass
+class QueueItem:
+    entry: Entry
+    scored: int
+    criteria: int
+    recused: bool
+    own: bool
+
+    @property
+    def done(self) -> bool:
+        return self.recused or self.own or self.scored >= self.criteria
+
+
+@dataclass
+class JudgeProgress:
+    judge: User
+    scored: int  # entries with every criterion scored
+    recused: int
+    total: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.total - self.scored - self.recused, 0)
+
+
+def judge_queue(*, user: User, phase: Phase) -> list[QueueItem]:
+    """The phase's submitted entries for one judge, unscored first, in constant queries."""
+    criteria = Criterion.objects.filter(phase=phase).count()
+    entries = list(_with_listing(Entry.objects.filter(phase=phase, status=EntryStatus.SUBMITTED)).order_by("pk"))
+    scored: dict[int, int] = dict(
+        Score.objects.filter(judge=user, entry__phase=phase)
+        .values("entry_id")
+        .annotate(n=Count("pk"))
+        .values_list("entry_id", "n")
+    )
+    recused = set(Recusal.objects.filter(judge=user, entry__phase=phase).values_list("entry_id", flat=True))
+    items = [
+        QueueItem(
+            entry=entry,
+            scored=scored.get(entry.pk, 0),
+            criteria=criteria,
+            recused=entry.pk in recused,
+            own=any(author.user_id == user.pk for author in entry.authors.all()),
+        )
+        for entry in entries
+    ]
+    return sorted(items, key=lambda item: (item.done, item.entry.pk))
+
+
+def panel_progress(*, phase: Phase) -> list[JudgeProgress]:
+    """Every accepted judge's progress on the phase: entries fully scored, recused from, in total."""
+    criteria = Criterion.objects.filter(phase=phase).count()
+    total = Entry.objects.filter(phase=phase, status=EntryStatus.SUBMITTED).count()
+    judges = [
+        assignment.judge
+        for assignment in JudgeAssignment.objects.filter(challenge_id=phase.challenge_id, status=JudgeStatus.ACCEPTED)
+        .select_related("judge")
+        .order_by("created_at")
+        if assignment.judge is not None
+    ]
+    per_entry = (
+        Score.objects.filter(entry__phase=phase, entry__status=EntryStatus.SUBMITTED)
+        .values("judge_id", "entry_id")
+        .annotate(n=Count("pk"))
+    )
+    complete: dict[int, int] = defaultdict(int)
+    for row in per_entry:
+        if criteria and row["n"] >= criteria:
+            complete[row["judge_id"]] += 1
+    recused: dict[int, int] = defaultdict(int)
+    for judge_id in Recusal.objects.filter(entry__phase=phase, entry__status=EntryStatus.SUBMITTED).values_list(
+        "judge_id", flat=True
+    ):
+        recused[judge_id] += 1
+    return [
+        JudgeProgress(judge=judge, scored=complete[judge.pk], recused=recused[judge.pk], total=total)
+        for judge in judges
+    ]
+
+
+def scores_of_judge(*, user: User, entry: Entry) -> dict[int, Score]:
+    return {score.criterion_id: score for score in Score.objects.filter(judge=user, entry=entry)}
+
+
+@dataclass
+class RankedEntry:
+    entry: Entry
+    ranked: Ranked
+    shortlisted: bool
+
+    @property
+    def total(self) -> Decimal | None:
+        return _decimal(self.ranked.total)
+
+    @property
+    def judges_score(self) -> Decimal | None:
+        return _decimal(self.ranked.judges_score)
+
+    @property
+    def vote_score(self) -> Decimal | None:
+        return _decimal(self.ranked.vote_score)
+
+
+def _decimal(value: Fraction | None) -> Decimal | None:
+    if value is None:
+        return None
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.001"))
+
+
+def phase_ranking(*, phase: Phase) -> list[RankedEntry]:
+    """The submitted entries of the phase in ranking order (see `submissions.ranking`), in constant queries."""
+    rules = phase_rules_for(phase)
+    entries = {
+        entry.pk: entry for entry in _with_listing(Entry.objects.filter(phase=phase, status=EntryStatus.SUBMITTED))
+    }
+    weights = dict(Criterion.objects.filter(phase=phase).values_list("pk", "weight"))
+    recused = set(Recusal.objects.filter(entry__phase=phase).values_list("judge_id", "entry_id"))
+    scores = [
+        ScoreFacts(judge_id=judge_id, entry_id=entry_id, criterion_id=criterion_id, value=value)
+        for judge_id, entry_id, criterion_id, value in Score.objects.filter(entry_id__in=list(entries)).values_list(
+            "judge_id", "entry_id", "criterion_id", "value"
+        )
+        if (judge_id, entry_id) not in recused and criterion_id in weights
+    ]
+    facts = [
+        EntryFacts(entry_id=entry.pk, submitted_at=entry.submitted_at or entry.created_at, votes=entry.vote_count)  # type: ignore[attr-defined]
+        for entry in entries.values()
+    ]
+    ranked = rank_entries(facts, scores, weights, Fraction(rules.vote_share_percent, 100))
+    return [
+        RankedEntry(entry=entries[row.entry_id], ranked=row, shortlisted=row.position <= rules.shortlist_size)
+        for row in ranked
+    ]
+
+
+# --- Awards -----------------------------------------------------------------------------------
+
+
+def awards_of_phases(*, phase_ids: list[int]) -> dict[int, list[Award]]:
+    """The awards of the phases with their entries and splits, in two queries."""
+    awards = (
+        Award.objects.filter(phase_id__in=phase_ids)
+        .select_related("entry__lead_author", "entry__revision__blueprint")
+        .prefetch_related(
+            Prefetch(
+                "shares",
+                queryset=AwardShare.objects.select_related("recipient", "source_blueprint").order_by(
+                    "generation", "pk"
+                ),
+            )
+        )
+        .order_by("phase_id", "rank")
+    )
+    by_phase: dict[int, list[Award]] = defaultdict(list)
+    for award in awards:
+        by_phase[award.phase_id].append(award)
+    return by_phase
+
+
+def awards_visible_to(user: AnyUser | None) -> QuerySet[Award]:
+    """Awards are public wherever the challenge is (an awarded phase has left `open`)."""
+    return Award.objects.filter(phase__challenge__in=challenges_visible_to(user))
+
+
+def votes_of(*, user: AnyUser | None, entry_ids: list[int]) -> set[int]:
+    member = _member(user)
+    if member is None or not entry_ids:
+        return set()
+    return set(Vote.objects.filter(voter=member, entry_id__in=entry_ids).values_list("entry_id", flat=True))
+
+
+def lineage_preview(*, entry: Entry) -> list[dict[str, Any]]:
+    """The ancestors a prize to `entry` would credit: generation, blueprint and revision author."""
+    ancestors = entry_ancestors(entry=entry, generations=5)
+    blueprints = Blueprint.objects.in_bulk([a.blueprint_id for a in ancestors])
+    users = User.objects.in_bulk([a.author_id for a in ancestors])
+    return [
+        {"generation": a.generation, "blueprint": blueprints[a.blueprint_id], "author": users[a.author_id]}
+        for a in ancestors
+    ]

@@ -1,1 +1,357 @@
-"""Pages of the submissions app."""
+"""Pages of the submissions app. Views read through selectors and write through services."""
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from blueprints.models import Revision
+from challenges.lifecycle import Role
+from challenges.models import Criterion, Phase, PhaseStatus, Prize
+from challenges.selectors import challenge_for_editor, challenge_roles, phase_visible
+from community.http import AuthenticatedHttpRequest
+from community.models import User
+from core.exceptions import ApplicationError
+from submissions import selectors, services
+from submissions.forms import (
+    AwardForm,
+    EnterForm,
+    JudgingRulesForm,
+    PhaseRulesForm,
+    ReasonForm,
+    ReplaceRevisionForm,
+    ScoreForm,
+    add_application_error,
+)
+from submissions.models import EntryStatus
+
+
+def _phase(request: HttpRequest, pk: int) -> Phase:
+    return phase_visible(user=request.user, pk=pk)
+
+
+@login_required
+def enter(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
+    """Enter a phase: pick one of my published revisions (or upload a new design first), statement, co-authors."""
+    phase = _phase(request, phase_pk)
+    eligibility = selectors.entry_eligibility(user=request.user, phase=phase)
+    revisions = selectors.revisions_enterable_by(user=request.user)
+    choices = selectors.builds_on_choices(phase=phase)
+    form = EnterForm(request.POST or None, revisions=revisions, builds_on=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.entry_create(
+                phase=phase,
+                user=request.user,
+                revision=form.cleaned_data["revision"],
+                title=form.cleaned_data["title"],
+                statement=form.cleaned_data["statement"],
+                co_authors=form.cleaned_data["co_authors"],
+                builds_on=[e.pk for e in form.cleaned_data.get("builds_on") or []],
+                submit="save_draft" not in request.POST,
+            )
+        except ApplicationError as error:
+            add_application_error(form, error)
+            for reason in error.extra.get("eligibility", [])[1:]:
+                form.add_error(None, reason)
+        else:
+            if entry.status == EntryStatus.SUBMITTED:
+                messages.success(request, _("Your entry “%(title)s” has been submitted.") % {"title": entry.title})
+            else:
+                messages.success(request, _("Your draft has been saved."))
+            return redirect(entry)
+    upload_url = reverse("blueprints:new") + "?next=" + request.path
+    context = {
+        "phase": phase,
+        "challenge": phase.challenge,
+        "eligibility": eligibility,
+        "form": form,
+        "has_revisions": bool(revisions),
+        "upload_url": upload_url,
+    }
+    return render(request, "submissions/enter.html", context)
+
+
+@login_required
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
+    entries = selectors.entries_of_member(user=request.user)
+    return render(request, "submissions/mine.html", {"entries": entries})
+
+
+def gallery(request: HttpRequest, phase_pk: int) -> HttpResponse:
+    """The phase's entries that the visitor may see (while sealed: only their own, or all for judges)."""
+    phase = _phase(request, phase_pk)
+    entries = list(selectors.phase_gallery(user=request.user, phase=phase))
+    voted = selectors.votes_of(user=request.user, entry_ids=[e.pk for e in entries])
+    sealed = phase.challenge.sealed_entries and phase.status in selectors.SEALED_WHILE
+    context = {"phase": phase, "challenge": phase.challenge, "entries": entries, "voted": voted, "sealed": sealed}
+    return render(request, "submissions/gallery.html", context)
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = selectors.entry_detail(user=request.user, pk=pk)
+    challenge = entry.phase.challenge
+    roles = challenge_roles(user=request.user, challenge=challenge)
+    is_lead = request.user.is_authenticated and entry.lead_author_id == request.user.pk
+    replace_form = None
+    if (
+        is_lead
+        and entry.status in (EntryStatus.DRAFT, EntryStatus.SUBMITTED)
+        and entry.phase.status == PhaseStatus.OPEN
+    ):
+        member = cast(User, request.user)
+        replace_form = ReplaceRevisionForm(revisions=selectors.revisions_enterable_by(user=member))
+    context = {
+        "entry": entry,
+        "phase": entry.phase,
+        "challenge": challenge,
+        "is_lead": is_lead,
+        "is_judge": Role.JUDGE in roles,
+        "may_disqualify": bool(roles & {Role.OWNER, Role.STAFF}) and entry.status == EntryStatus.SUBMITTED,
+        "may_vote": (
+            request.user.is_authenticated
+            and not entry.is_author  # type: ignore[attr-defined]
+            and not roles - {Role.STAFF}
+            and entry.status == EntryStatus.SUBMITTED
+            and entry.phase.status in (PhaseStatus.OPEN, PhaseStatus.JUDGING)
+        ),
+        "replace_form": replace_form,
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "submissions/detail.html", context)
+
+
+def _entry_action(request: AuthenticatedHttpRequest, pk: int, action: Any, success: str) -> HttpResponse:
+    entry = selectors.entry_visible(user=request.user, pk=pk)
+    try:
+        action(entry)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect(entry)
+
+
+@login_required
+@require_POST
+def vote(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    if request.POST.get("retract"):
+        return _entry_action(
+            request, pk, lambda e: services.vote_retract(voter=request.user, entry=e), _("Your vote was taken back.")
+        )
+    return _entry_action(
+        request, pk, lambda e: services.vote_cast(voter=request.user, entry=e), _("Thank you for your vote.")
+    )
+
+
+@login_required
+@require_POST
+def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _entry_action(
+        request, pk, lambda e: services.entry_submit(entry=e, user=request.user), _("Your entry has been submitted.")
+    )
+
+
+@login_required
+@require_POST
+def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _entry_action(
+        request,
+        pk,
+        lambda e: services.entry_withdraw(entry=e, user=request.user, reason=reason),
+        _("Your entry has been withdrawn."),
+    )
+
+
+@login_required
+@require_POST
+def disqualify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _entry_action(
+        request,
+        pk,
+        lambda e: services.entry_disqualify(entry=e, by=request.user, reason=reason),
+        _("The entry has been disqualified."),
+    )
+
+
+@login_required
+@require_POST
+def replace_revision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    revision = Revision.objects.filter(pk=request.POST.get("revision") or 0, blueprint__owner=request.user).first()
+    if revision is None:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        messages.error(request, _("Choose one of your published revisions."))
+        return redirect(entry)
+    return _entry_action(
+        request,
+        pk,
+        lambda e: services.entry_replace_revision(entry=e, user=request.user, revision=revision),
+        _("The entry now shows the new revision; the old one stays in its history."),
+    )
+
+
+# --- Judging ----------------------------------------------------------------------------------
+
+
+@login_required
+def judging(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(request, "submissions/judging.html", {"phases": selectors.phases_to_judge(user=request.user)})
+
+
+def _rankable_phase(request: AuthenticatedHttpRequest, pk: int) -> Phase:
+    phase = _phase(request, pk)
+    if not selectors.may_rank(user=request.user, challenge=phase.challenge):
+        raise PermissionDenied
+    return phase
+
+
+@login_required
+def judge_phase(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
+    """The judges' dashboard of a phase: my queue, the panel's progress, the ranking and shortlist."""
+    phase = _rankable_phase(request, phase_pk)
+    roles = challenge_roles(user=request.user, challenge=phase.challenge)
+    context = {
+        "phase": phase,
+        "challenge": phase.challenge,
+        "queue": selectors.judge_queue(user=request.user, phase=phase) if Role.JUDGE in roles else [],
+        "is_judge": Role.JUDGE in roles,
+        "progress": selectors.panel_progress(phase=phase),
+        "ranking": selectors.phase_ranking(phase=phase),
+        "rules": selectors.phase_rules_for(phase),
+        "may_award": phase.status == PhaseStatus.JUDGING
+        and selectors.may_award(user=request.user, challenge=phase.challenge),
+    }
+    return render(request, "submissions/judge_phase.html", context)
+
+
+@login_required
+def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The scoring form beside the entry's previews; a conflict is declared here too."""
+    entry = selectors.entry_detail(user=request.user, pk=pk)
+    if Role.JUDGE not in challenge_roles(user=request.user, challenge=entry.phase.challenge):
+        raise PermissionDenied
+    criteria = list(Criterion.objects.filter(phase=entry.phase).order_by("-weight", "name"))
+    form = ScoreForm(
+        request.POST or None,
+        criteria=criteria,
+        initial_scores=selectors.scores_of_judge(user=request.user, entry=entry),
+    )
+    recusal_form = ReasonForm(request.POST if "recuse" in request.POST else None)
+    if request.method == "POST" and "recuse" in request.POST:
+        if recusal_form.is_valid():
+            try:
+                services.entry_recuse(judge=request.user, entry=entry, reason=recusal_form.cleaned_data["reason"])
+            except ApplicationError as error:
+                add_application_error(recusal_form, error)
+            else:
+                messages.success(request, _("You are recused from this entry."))
+                return redirect("submissions:judge_phase", phase_pk=entry.phase_id)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.entry_score(
+                judge=request.user,
+                entry=entry,
+                scores=[services.ScoreInput(pk, value, comment) for pk, value, comment in form.scores()],
+            )
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Your scores of “%(title)s” are saved.") % {"title": entry.title})
+            return redirect("submissions:judge_phase", phase_pk=entry.phase_id)
+    context = {"entry": entry, "phase": entry.phase, "form": form, "recusal_form": recusal_form}
+    return render(request, "submissions/score.html", context)
+
+
+@login_required
+def award(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
+    """Assign entries to the prize ranks (preset from the ranking); awarding moves the phase to `awarded`."""
+    phase = _rankable_phase(request, phase_pk)
+    challenge = phase.challenge
+    if not selectors.may_award(user=request.user, challenge=challenge):
+        raise PermissionDenied
+    ranking = selectors.phase_ranking(phase=phase)
+    prizes = list(Prize.objects.filter(phase=phase).order_by("rank"))
+    initial = {f"rank_{prize.rank}": str(row.entry.pk) for prize, row in zip(prizes, ranking, strict=False)}
+    form = AwardForm(
+        request.POST or None,
+        initial=initial,
+        prizes=prizes,
+        entries=[row.entry for row in ranking],
+        currency=challenge.currency,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.phase_award(
+                phase_id=phase.pk,
+                by=request.user,
+                choices=[services.AwardChoice(rank=rank, entry_id=entry) for rank, entry in form.choices()],
+            )
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("The prizes of “%(title)s” are awarded.") % {"title": phase.title})
+            return redirect(reverse("challenges:detail", kwargs={"slug": challenge.slug}) + f"#phase-{phase.pk}")
+    context = {"phase": phase, "challenge": challenge, "form": form, "ranking": ranking}
+    return render(request, "submissions/award.html", context)
+
+
+@login_required
+def rules(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The owner's judging rules: the challenge's (while a draft) and each phase's (before it opens)."""
+    challenge = challenge_for_editor(user=request.user, slug=slug)
+    current = selectors.judging_rules_for(challenge)
+    posted = request.POST if request.method == "POST" else None
+    challenge_form = JudgingRulesForm(
+        posted if posted and "challenge_rules" in posted else None,
+        initial={
+            "lineage_share_percent": current.lineage_share_percent,
+            "lineage_generations": current.lineage_generations,
+            "awarded_by": current.awarded_by,
+        },
+    )
+    phases = list(challenge.phases.order_by("position"))
+    phase_forms = []
+    for phase in phases:
+        phase_rules = selectors.phase_rules_for(phase)
+        bound = posted if posted and posted.get("phase") == str(phase.pk) else None
+        phase_forms.append(
+            (
+                phase,
+                PhaseRulesForm(
+                    bound,
+                    prefix=f"phase{phase.pk}",
+                    initial={
+                        "vote_share_percent": phase_rules.vote_share_percent,
+                        "shortlist_size": phase_rules.shortlist_size,
+                    },
+                ),
+            )
+        )
+    if posted is not None:
+        try:
+            if challenge_form.is_bound and challenge_form.is_valid():
+                services.judging_rules_set(challenge=challenge, by=request.user, **challenge_form.cleaned_data)
+                messages.success(request, _("The judging rules are saved."))
+                return redirect("submissions:rules", slug=challenge.slug)
+            for phase, form in phase_forms:
+                if form.is_bound and form.is_valid():
+                    services.phase_rules_set(phase=phase, by=request.user, **form.cleaned_data)
+                    messages.success(request, _("The rules of “%(title)s” are saved.") % {"title": phase.title})
+                    return redirect("submissions:rules", slug=challenge.slug)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+    context = {
+        "challenge": challenge,
+        "challenge_form": challenge_form,
+        "challenge_editable": challenge.status == "draft",
+        "phase_forms": phase_forms,
+    }
+    return render(request, "submissions/rules.html", context)

@@ -1,0 +1,114 @@
+"""Community hooks of the submissions app: entries are commentable (sealing respected through
+`entry_can_view`), judging and awards notify the authors, and entries, votes and awards earn
+reputation. Profiles list a member's entries and awards. Imported by `SubmissionsConfig.ready()`."""
+
+from typing import Any
+
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from community import portfolio, targets
+from community.models import NotificationKind, ReputationReason
+from community.services import notify, reputation_grant
+from submissions import signals
+from submissions.models import AwardShare, Entry, EntryStatus
+from submissions.selectors import entries_visible_to, entry_can_view
+
+PORTFOLIO_LIMIT = 20
+
+targets.register(
+    Entry,
+    can_view=entry_can_view,
+    url=lambda entry: entry.get_absolute_url(),
+    title=lambda entry: entry.title,
+    followable=False,
+)
+
+
+def _entry(entry_id: int) -> Entry:
+    return Entry.objects.select_related("phase__challenge").get(pk=entry_id)
+
+
+@receiver(signals.entry_submitted, dispatch_uid="community.entry_submitted")
+def on_entry_submitted(sender: Any, *, entry_id: int, author_ids: list[int], **kwargs: Any) -> None:
+    for author_id in author_ids:
+        reputation_grant(user_id=author_id, reason=ReputationReason.ENTRY, source_key=f"entry:{entry_id}")
+
+
+@receiver(signals.vote_cast, dispatch_uid="community.vote_cast")
+def on_vote_cast(sender: Any, *, entry_id: int, voter_id: int, author_ids: list[int], **kwargs: Any) -> None:
+    for author_id in author_ids:
+        if author_id != voter_id:
+            reputation_grant(user_id=author_id, reason=ReputationReason.VOTE, source_key=f"vote:{entry_id}:{voter_id}")
+
+
+@receiver(signals.entry_scored, dispatch_uid="community.entry_scored")
+def on_entry_scored(sender: Any, *, entry_id: int, judge_id: int, author_ids: list[int], **kwargs: Any) -> None:
+    entry = _entry(entry_id)
+    notify(
+        recipient_ids=author_ids,
+        kind=NotificationKind.ENTRY_SCORED,
+        event_key=f"entry-scored:{entry_id}:{judge_id}",
+        context={"entry": entry.title, "challenge": entry.phase.challenge.title, "phase": entry.phase.title},
+        url=entry.get_absolute_url(),
+    )
+
+
+@receiver(signals.phase_awarded, dispatch_uid="community.phase_awarded")
+def on_phase_awarded(sender: Any, *, award_ids: list[int], **kwargs: Any) -> None:
+    shares = AwardShare.objects.filter(award_id__in=award_ids).select_related("award__entry__phase__challenge", "award")
+    for share in shares:
+        award = share.award
+        reputation_grant(
+            user_id=share.recipient_id,
+            reason=ReputationReason.AWARD,
+            source_key=f"award-share:{share.pk}",
+            amount=share.amount,
+            currency=share.currency,
+        )
+        notify(
+            recipient_ids=[share.recipient_id],
+            kind=NotificationKind.ENTRY_AWARDED,
+            event_key=f"entry-awarded:{award.pk}",
+            context={
+                "entry": award.entry.title,
+                "challenge": award.entry.phase.challenge.title,
+                "amount": str(share.amount),
+                "currency": share.currency,
+            },
+            url=award.entry.get_absolute_url(),
+        )
+
+
+def _entries_of(member: Any, viewer: Any) -> list[portfolio.PortfolioItem]:
+    entries = (
+        entries_visible_to(viewer)
+        .filter(authors__user=member, status=EntryStatus.SUBMITTED)
+        .select_related("phase__challenge")
+        .order_by("-created_at", "-pk")
+        .distinct()[:PORTFOLIO_LIMIT]
+    )
+    return [
+        portfolio.PortfolioItem(entry.title, entry.get_absolute_url(), entry.phase.challenge.title) for entry in entries
+    ]
+
+
+def _awards_of(member: Any, viewer: Any) -> list[portfolio.PortfolioItem]:
+    shares = (
+        AwardShare.objects.filter(recipient=member)
+        .select_related("award__entry__phase__challenge")
+        .order_by("-pk")[:PORTFOLIO_LIMIT]
+    )
+    return [
+        portfolio.PortfolioItem(
+            share.award.entry.title,
+            share.award.entry.get_absolute_url(),
+            f"{share.award.entry.phase.challenge.title} · #{share.award.rank}",
+            f"{share.amount} {share.currency}",
+        )
+        for share in shares
+    ]
+
+
+portfolio.register_section("entries", title=_("Entries"), items=_entries_of, order=20)
+portfolio.register_section("awards", title=_("Awards won"), items=_awards_of, order=30)

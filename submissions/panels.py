@@ -1,0 +1,65 @@
+"""What submissions shows on the challenge and phase pages (registered in `SubmissionsConfig.ready`):
+entries, the "enter this phase" button with the reason when one may not, winners and each award's split."""
+
+from typing import Any
+
+from django.db.models import Count
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+
+from challenges.lifecycle import Role
+from challenges.models import Challenge, Phase, PhaseStatus
+from challenges.selectors import challenge_roles
+from submissions import selectors
+from submissions.models import EntryStatus
+
+CACHE = "_submissions_panels"
+
+
+def _challenge_facts(request: HttpRequest, challenge: Challenge) -> dict[str, Any]:
+    """What the panels of one challenge page need, loaded once per request in constant queries."""
+    cache: dict[int, dict[str, Any]] = request.__dict__.setdefault(CACHE, {})
+    if challenge.pk not in cache:
+        # The challenge page has prefetched the phases.
+        phase_ids = [phase.pk for phase in challenge.phases.all()]
+        roles = challenge_roles(user=request.user, challenge=challenge)
+        counts = dict(
+            selectors.entries_visible_to(request.user)
+            .filter(phase_id__in=phase_ids, status=EntryStatus.SUBMITTED)
+            .values("phase_id")
+            .annotate(n=Count("pk"))
+            .values_list("phase_id", "n")
+        )
+        cache[challenge.pk] = {
+            "counts": counts,
+            "awards": selectors.awards_of_phases(phase_ids=phase_ids),
+            "roles": roles,
+            "may_rank": bool(roles & {Role.JUDGE, Role.OWNER, Role.STAFF}),
+        }
+    return cache[challenge.pk]
+
+
+def phase_panel(request: HttpRequest, phase: Phase) -> str:
+    facts = _challenge_facts(request, phase.challenge)
+    eligibility = (
+        selectors.entry_eligibility(user=request.user, phase=phase) if phase.status == PhaseStatus.OPEN else None
+    )
+    context = {
+        "phase": phase,
+        "entry_count": facts["counts"].get(phase.pk, 0),
+        "awards": facts["awards"].get(phase.pk, []),
+        "may_rank": facts["may_rank"],
+        "eligibility": eligibility,
+    }
+    return render_to_string("submissions/_phase_panel.html", context, request=request)
+
+
+def challenge_panel(request: HttpRequest, challenge: Challenge) -> str:
+    roles = _challenge_facts(request, challenge)["roles"]
+    context = {
+        "challenge": challenge,
+        "rules": selectors.judging_rules_for(challenge),
+        "is_judge": Role.JUDGE in roles,
+        "is_editor": bool(roles & {Role.OWNER, Role.STAFF}),
+    }
+    return render_to_string("submissions/_challenge_panel.html", context, request=request)

@@ -1,1 +1,0 @@
-"""Writes of the submissions app; views, APIs, admin, commands and tasks all call these."""

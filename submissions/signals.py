@@ -1,0 +1,41 @@
+"""What the submissions app announces, for higher apps (payments) and community (notifications,
+reputation) to act on.
+
+Every signal is sent after the transaction that made the change has committed (never for a change
+rolled back), with `send_robust`: a failing receiver is logged and cannot undo the change.
+Receivers get ids, not model instances, and should be quick (enqueue a task).
+
+- `entry_submitted(entry_id, phase_id, challenge_id, author_ids)`
+- `entry_withdrawn(entry_id, phase_id)`
+- `entry_disqualified(entry_id, phase_id, reason, author_ids)`
+- `entry_scored(entry_id, phase_id, judge_id, author_ids)`: the judge has scored every criterion of the entry.
+- `vote_cast(entry_id, voter_id, author_ids)`
+- `phase_awarded(phase_id, challenge_id, award_ids)`: the awards and their splits (`AwardShare`) are
+  stored and the phase is `awarded`; sent once.
+"""
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
+
+entry_submitted = Signal()
+entry_withdrawn = Signal()
+entry_disqualified = Signal()
+entry_scored = Signal()
+vote_cast = Signal()
+phase_awarded = Signal()
+
+
+def announce_on_commit(signal: Signal, sender: type, **kwargs: Any) -> None:
+    """Send `signal` once the current transaction commits."""
+
+    def send() -> None:
+        for receiver, result in signal.send_robust(sender=sender, **kwargs):
+            if isinstance(result, Exception):
+                logger.error("Receiver %r of a submissions signal failed", receiver, exc_info=result)
+
+    transaction.on_commit(send)
