@@ -133,7 +133,9 @@ class ChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
         BriefVersionInline,
         ChallengeTransitionInline,
     ]
-    actions = ["mark_funded", "cancel_challenges"]
+    # Funding is recorded by the payments app (a bank receipt moves money into escrow and opens the
+    # challenge once it covers the budget); there is no "mark funded" without money.
+    actions = ["cancel_challenges"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Needed for the actions; the fields stay read-only.
@@ -150,10 +152,6 @@ class ChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
             reverse("challenges:edit_phases", args=[challenge.slug]),
             _("phases"),
         )
-
-    @admin.action(description=_("Mark funded (opens the challenge)"))
-    def mark_funded(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
-        _run(self, request, queryset, lambda c: services.challenge_mark_funded(challenge=c, by=_staff(request)))
 
     @admin.action(description=_("Cancel (with every phase not yet awarded)"))
     def cancel_challenges(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:

@@ -1,1 +1,92 @@
-"""Celery tasks of the payments app: thin, idempotent, named."""
+"""Celery tasks of the payments app: thin, idempotent, named. The services re-check everything under locks."""
+
+import logging
+
+from celery import Task, shared_task
+from celery.exceptions import MaxRetriesExceededError
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from community.models import User
+from payments.models import PayoutMethod
+from payments.services import award_shares_sweep, payouts_sweep, reconcile
+from payments.services.payouts import EXECUTE_TASK, SWEEP_TASK, Outcome
+from payments.services.payouts import payout_execute as execute
+from payments.services.refunds import escrow_refunds_sweep
+
+logger = logging.getLogger(__name__)
+
+BUSY_RETRY_SECONDS = 2
+
+
+@shared_task(
+    bind=True,
+    name=EXECUTE_TASK,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=8,
+    ignore_result=True,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def payout_execute(self: Task, payout_id: int) -> str:
+    """Send one payout. Retried with backoff on transient provider failures (the service counts the
+    attempts and records the final failure); a lost task is found again by the sweep."""
+    result = execute(payout_id=payout_id, task=EXECUTE_TASK)
+    countdown: float | None = None
+    if result.outcome == Outcome.RETRY:
+        countdown = result.retry_in
+    elif result.outcome == Outcome.BUSY:
+        countdown = BUSY_RETRY_SECONDS
+    if countdown is not None:
+        try:
+            raise self.retry(countdown=countdown)
+        except MaxRetriesExceededError:
+            logger.warning("Payout %s: task retries used up; the sweep takes it from here", payout_id)
+    return str(result.outcome)
+
+
+@shared_task(name=SWEEP_TASK, ignore_result=True, soft_time_limit=120, time_limit=150)
+def sweep() -> dict[str, int]:
+    """Beat runs this every `PAYMENTS_SWEEP_SECONDS`: the database says what is pending, not the broker."""
+    awards = award_shares_sweep()
+    refunds = escrow_refunds_sweep()
+    report = payouts_sweep()
+    if report.enqueued or awards or refunds:
+        logger.info(
+            "Payments sweep: %s payouts (%s stale), %s awards, %s refunds",
+            report.enqueued,
+            report.stale,
+            awards,
+            refunds,
+        )
+    return {"enqueued": report.enqueued, "stale": report.stale, "awards": awards, "refunds": refunds}
+
+
+@shared_task(name="payments.reconcile", ignore_result=True, soft_time_limit=1200, time_limit=1300)
+def reconcile_task() -> int:
+    run = reconcile()
+    return len(run.mismatches)
+
+
+@shared_task(name="payments.notify_payout_method_changed", ignore_result=True, max_retries=3, default_retry_delay=60)
+def notify_payout_method_changed(user_id: int, change: str) -> None:
+    """Tell the member their payout method changed (if it was not them, they have the hold time to react)."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    method = PayoutMethod.objects.filter(owner=user).order_by("-created_at").first()
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "user": user,
+            "method": method,
+            "change": change,
+            "hold_hours": settings.PAYMENTS_METHOD_CHANGE_HOLD_HOURS,
+            "url": settings.SITE_URL.rstrip("/") + "/money/payout-methods/",
+        }
+        subject = render_to_string("payments/email/method_changed_subject.txt", context).strip()
+        body = render_to_string("payments/email/method_changed.txt", context)
+    send_mail(subject, body, None, [user.email])

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from challenges.models import Challenge, ChallengeStatus, JudgeStatus, Phase, PhaseStatus, PhaseTransition
+from challenges.models import Challenge, JudgeStatus, Phase, PhaseStatus, PhaseTransition
 from challenges.services import challenge_submit_for_funding
 from community.demo import demo_user
 
@@ -39,31 +39,27 @@ def staff_client(client, staff):
     return client
 
 
-def test_staff_mark_a_challenge_funded_from_the_admin(staff_client, owner, draft):
+def test_the_admin_has_no_mark_funded_action_funding_is_recorded_by_payments(staff_client, owner, draft):
     challenge_submit_for_funding(challenge=draft, by=owner)
 
-    response = staff_client.post(
-        reverse("admin:challenges_challenge_changelist"),
-        {"action": "mark_funded", "_selected_action": [draft.pk]},
-        follow=True,
-    )
+    response = staff_client.get(reverse("admin:challenges_challenge_changelist"))
 
     assert response.status_code == 200
-    draft.refresh_from_db()
-    assert draft.status == ChallengeStatus.OPEN
-    assert draft.transitions.last().actor.is_staff
+    assert "mark_funded" not in response.content.decode()
 
 
 def test_admin_actions_report_refusals_and_change_nothing(staff_client, draft):
+    phase = draft.phases.get()
+
     response = staff_client.post(
-        reverse("admin:challenges_challenge_changelist"),
-        {"action": "mark_funded", "_selected_action": [draft.pk]},
+        reverse("admin:challenges_phase_changelist"),
+        {"action": "close_phase", "_selected_action": [phase.pk]},
         follow=True,
     )
 
     assert "cannot move" in response.content.decode()
-    draft.refresh_from_db()
-    assert draft.status == ChallengeStatus.DRAFT
+    phase.refresh_from_db()
+    assert phase.status == PhaseStatus.SCHEDULED
 
 
 @pytest.mark.parametrize(

@@ -1,1 +1,0 @@
-"""Writes of the payments app; views, APIs, admin, commands and tasks all call these."""

@@ -1,0 +1,128 @@
+"""Funding a challenge: the bank-transfer reference, receipts staff record, and opening on full escrow."""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from challenges.models import Challenge, ChallengeStatus
+from challenges.services import challenge_mark_funded
+from community.models import User
+from core.exceptions import ApplicationError
+from payments import signals
+from payments.models import FundingReceipt, FundingRequest, TransactionKind
+from payments.providers import manual
+from payments.services.common import challenge_lock
+from payments.services.ledger import (
+    Leg,
+    account_balance,
+    accounts_lock,
+    clearing_account,
+    escrow_account,
+    ledger_post,
+    money,
+)
+from payments.services.refunds import escrow_refund
+
+FUNDING_TASK = "payments.funding"
+
+
+def funding_request_ensure(*, challenge: Challenge) -> FundingRequest:
+    """The challenge's payment reference (created once, the same forever)."""
+    try:
+        request, _created = FundingRequest.objects.get_or_create(
+            challenge=challenge,
+            defaults={"provider": manual.NAME, "reference": manual.creditor_reference(challenge.pk)},
+        )
+    except IntegrityError:  # pragma: no cover - a concurrent first call
+        request = FundingRequest.objects.get(challenge=challenge)
+    return request
+
+
+def _normalised_reference(reference: str) -> str:
+    return "".join(reference.split()).upper()
+
+
+@transaction.atomic
+def funding_receipt_record(
+    *,
+    reference: str,
+    amount: object,
+    currency: str,
+    bank_transaction_id: str,
+    received_on: date,
+    by: User,
+    payer_name: str = "",
+    note: str = "",
+) -> FundingReceipt:
+    """Staff saw a credit on the bank account: move it into the challenge's escrow.
+
+    The challenge opens once its escrow covers the budget. Partial payments wait for the rest;
+    overpayments stay in escrow (shown on the budget page) and go back to the client with the
+    rest of the escrow when the challenge ends. A challenge already ended refunds at once.
+    """
+    if not by.is_staff:
+        raise ApplicationError(_("Only staff record payments."))
+    value = money(amount)
+    cleaned = _normalised_reference(reference)
+    if not manual.creditor_reference_valid(cleaned):
+        raise ApplicationError(
+            _("That is not a valid payment reference (check digits wrong)."), {"reference": [_("Not valid.")]}
+        )
+    request = FundingRequest.objects.filter(reference=cleaned).first()
+    if request is None:
+        raise ApplicationError(_("No challenge has that payment reference."), {"reference": [_("Unknown.")]})
+    line = bank_transaction_id.strip()
+    if not line:
+        raise ApplicationError(
+            _("Give the bank's id of the credit (from the statement)."), {"bank_transaction_id": [_("Required.")]}
+        )
+    challenge = challenge_lock(request.challenge_id)
+    if challenge.status == ChallengeStatus.DRAFT:
+        raise ApplicationError(_("This challenge has not been submitted for funding; return the money to the payer."))
+    if currency != challenge.currency:
+        raise ApplicationError(
+            _("This challenge is funded in %(currency)s; return the money or convert it before recording it.")
+            % {"currency": challenge.currency},
+            {"currency": [_("Must be %(currency)s.") % {"currency": challenge.currency}]},
+        )
+    if FundingReceipt.objects.filter(bank_transaction_id=line).exists():
+        raise ApplicationError(
+            _("This bank credit has already been recorded."), {"bank_transaction_id": [_("Already recorded.")]}
+        )
+    escrow = escrow_account(challenge=challenge)
+    clearing = clearing_account(provider=manual.NAME, currency=challenge.currency)
+    accounts_lock([escrow, clearing])
+    posted = ledger_post(
+        kind=TransactionKind.FUNDING,
+        idempotency_key=f"funding:{line}",
+        legs=[Leg(clearing, -value), Leg(escrow, value)],
+        challenge=challenge,
+        memo=f"{cleaned} {payer_name}".strip(),
+        by=by,
+    )
+    receipt = FundingReceipt.objects.create(
+        challenge=challenge,
+        amount=value,
+        currency=challenge.currency,
+        reference=cleaned,
+        bank_transaction_id=line,
+        payer_name=payer_name[:140],
+        note=note[:300],
+        transaction=posted.transaction,
+        recorded_by=by,
+        received_on=received_on,
+    )
+    if challenge.status == ChallengeStatus.FUNDING and account_balance(escrow) >= challenge.budget:
+        challenge_mark_funded(challenge=challenge, by=by, task=FUNDING_TASK)
+    elif challenge.status in (ChallengeStatus.CANCELLED, ChallengeStatus.COMPLETED):
+        escrow_refund(challenge=challenge, by=by, reason="Received after the challenge ended.")
+    signals.announce_on_commit(
+        signals.funding_received,
+        FundingReceipt,
+        challenge_id=challenge.pk,
+        receipt_id=receipt.pk,
+        amount=value,
+        currency=challenge.currency,
+    )
+    return receipt

@@ -1,0 +1,451 @@
+"""Payables and payouts: money owed to a member, and sending it exactly once.
+
+A payout moves `pending` → `processing` (a worker claimed it) → `submitted` (the provider accepted
+it and pays later: the manual provider's SEPA batch) → `paid` (the ledger records it) or `failed`
+(recorded; staff retry it). Every move goes through `_move`, which checks `PAYOUT_MOVES`, writes it
+and records who or which task made it.
+
+`payout_execute` is what workers run. It claims the payout under a row lock (a second worker
+finds it claimed and does nothing), calls the provider with no lock held, then writes the result
+under the lock again. The provider pays each idempotency key once, so a worker killed between the
+call and the write is harmless: the sweep finds the stale claim and executes again, the provider
+answers with the first result, and the ledger's idempotency key records the payment once.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from challenges.models import Challenge, Phase, PhaseStatus
+from challenges.services import phase_transition
+from community.models import User
+from core.exceptions import ApplicationError
+from payments import signals
+from payments.models import (
+    Payout,
+    PayoutKind,
+    PayoutMethod,
+    PayoutStatus,
+    PayoutTransition,
+    TransactionKind,
+)
+from payments.providers import (
+    PayoutRequest,
+    ProviderError,
+    ProviderResult,
+    ProviderState,
+    default_provider_name,
+    provider_for,
+)
+from payments.services.common import challenge_lock
+from payments.services.ledger import Leg, accounts_lock, clearing_account, escrow_account, ledger_post, payable_account
+
+logger = logging.getLogger(__name__)
+
+EXECUTE_TASK = "payments.payout_execute"
+SWEEP_TASK = "payments.sweep"
+
+P = PayoutStatus
+PAYOUT_MOVES: dict[tuple[PayoutStatus, PayoutStatus], str] = {
+    (P.PENDING, P.PROCESSING): "a worker claims it",
+    (P.PROCESSING, P.PENDING): "the provider failed; tried again later",
+    (P.PROCESSING, P.SUBMITTED): "the provider accepted it and pays later",
+    (P.PROCESSING, P.PAID): "the provider paid it",
+    (P.PROCESSING, P.FAILED): "the provider refused it, or the last attempt failed",
+    (P.SUBMITTED, P.PAID): "staff (or the provider) confirmed the payment",
+    (P.SUBMITTED, P.FAILED): "the bank returned it",
+    (P.FAILED, P.PENDING): "staff retry it",
+}
+
+
+def payout_move_allowed(from_status: str, to_status: str) -> bool:
+    return (PayoutStatus(from_status), PayoutStatus(to_status)) in PAYOUT_MOVES
+
+
+def _move(payout: Payout, to: PayoutStatus, *, by: User | None, task: str, reason: str, fields: list[str]) -> None:
+    """The one writer of a payout's status; the caller holds the payout's lock."""
+    if not payout_move_allowed(payout.status, to):
+        raise ApplicationError(
+            _("A payout cannot move from “%(from)s” to “%(to)s”.")
+            % {"from": PayoutStatus(payout.status).label, "to": to.label}
+        )
+    from_status = payout.status
+    payout.status = to
+    payout.save(update_fields=sorted({*fields, "status", "updated_at"}))
+    PayoutTransition.objects.create(
+        payout=payout, from_status=from_status, to_status=to, actor=by, task=task, reason=reason[:500]
+    )
+
+
+def _lock(pk: int) -> Payout:
+    return Payout.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def _enqueue_on_commit(payout_id: int) -> None:
+    def send() -> None:
+        from payments.tasks import payout_execute
+
+        payout_execute.delay(payout_id)
+
+    transaction.on_commit(send)
+
+
+def _active_method(user_id: int) -> PayoutMethod | None:
+    return PayoutMethod.objects.filter(owner_id=user_id, is_active=True).first()
+
+
+def _first_attempt_at(recipient: User, now: datetime) -> datetime | None:
+    method = _active_method(recipient.pk)
+    if method is None:
+        return None  # due once the member adds a payout method
+    return max(method.usable_from, now)
+
+
+@transaction.atomic
+def payable_create(
+    *,
+    challenge: Challenge,
+    recipient: User,
+    amount: Decimal,
+    kind: str,
+    idempotency_key: str,
+    description: str,
+    phase: Phase | None = None,
+    by: User | None = None,
+    task: str = "",
+    now: datetime | None = None,
+) -> Payout:
+    """Move `amount` from the challenge's escrow to the recipient's payable account, and create its payout.
+
+    Locks the challenge (callers already holding it keep it). Called twice with the same key:
+    the first payout, nothing moved again.
+    """
+    now = now or timezone.now()
+    challenge_lock(challenge.pk)
+    escrow = escrow_account(challenge=challenge)
+    payable = payable_account(user=recipient, currency=challenge.currency)
+    accounts_lock([escrow, payable])
+    posted = ledger_post(
+        kind=TransactionKind.AWARD if kind == PayoutKind.AWARD else TransactionKind.REFUND,
+        idempotency_key=idempotency_key,
+        legs=[Leg(escrow, -amount), Leg(payable, amount)],
+        challenge=challenge,
+        memo=description,
+        by=by,
+        task=task,
+    )
+    if not posted.created:
+        return Payout.objects.get(payable_transaction=posted.transaction)
+    due = _first_attempt_at(recipient, now)
+    payout = Payout.objects.create(
+        kind=kind,
+        recipient=recipient,
+        account=payable,
+        payable_transaction=posted.transaction,
+        challenge=challenge,
+        phase=phase,
+        description=description[:140],
+        amount=amount,
+        currency=challenge.currency,
+        idempotency_key=f"cw-payout-{posted.transaction.pk}",
+        provider=default_provider_name(),
+        next_attempt_at=due,
+    )
+    if due is not None and due <= now:
+        _enqueue_on_commit(payout.pk)
+    return payout
+
+
+class Outcome(StrEnum):
+    PAID = "paid"
+    SUBMITTED = "submitted"
+    RETRY = "retry"  # a transient failure; attempted again after `retry_in`
+    FAILED = "failed"
+    DONE = "done"  # already paid, submitted or failed: nothing to do
+    BUSY = "busy"  # another worker holds it
+    NOT_DUE = "not_due"  # waiting for its next attempt, a payout method, or a changed method's hold
+
+
+@dataclass(frozen=True)
+class ExecuteResult:
+    outcome: Outcome
+    retry_in: float = 0.0
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(settings.PAYMENTS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _stale_before(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.PAYMENTS_STALE_CLAIM_SECONDS)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    token: str
+    request: PayoutRequest
+    provider: str
+
+
+def _claim(payout_id: int, *, task: str, now: datetime) -> _Claim | ExecuteResult:
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=payout_id).first()
+        if payout is None:
+            return ExecuteResult(Outcome.BUSY if Payout.objects.filter(pk=payout_id).exists() else Outcome.DONE)
+        if payout.status in (PayoutStatus.PAID, PayoutStatus.SUBMITTED, PayoutStatus.FAILED):
+            return ExecuteResult(Outcome.DONE)
+        if payout.status == PayoutStatus.PROCESSING and payout.claimed_at and payout.claimed_at > _stale_before(now):
+            return ExecuteResult(Outcome.BUSY)
+        if payout.status == PayoutStatus.PENDING and (payout.next_attempt_at is None or payout.next_attempt_at > now):
+            return ExecuteResult(Outcome.NOT_DUE)
+        method = _active_method(payout.recipient_id)
+        if method is None or method.usable_from > now:
+            # No method (due once one is added) or a changed one still on hold (due when the hold ends).
+            payout.next_attempt_at = method.usable_from if method else None
+            payout.save(update_fields=["next_attempt_at", "updated_at"])
+            return ExecuteResult(Outcome.NOT_DUE)
+        token = uuid.uuid4().hex
+        payout.claim_token, payout.claimed_at, payout.method = token, now, method
+        payout.attempts += 1
+        payout.next_attempt_at = payout.swept_at = None
+        fields = ["claim_token", "claimed_at", "method", "attempts", "next_attempt_at", "swept_at"]
+        if payout.status == PayoutStatus.PENDING:
+            _move(payout, PayoutStatus.PROCESSING, by=None, task=task, reason="Claimed.", fields=fields)
+        else:  # a stale claim: its worker died; take it over
+            payout.save(update_fields=[*fields, "updated_at"])
+            PayoutTransition.objects.create(
+                payout=payout,
+                from_status=payout.status,
+                to_status=payout.status,
+                task=task,
+                reason="Stale claim taken over.",
+            )
+        request = PayoutRequest(
+            idempotency_key=payout.idempotency_key,
+            payout_id=payout.pk,
+            amount=payout.amount,
+            currency=payout.currency,
+            holder_name=method.holder_name,
+            iban=method.iban,
+            bic=method.bic,
+            description=payout.description,
+        )
+        return _Claim(token=token, request=request, provider=payout.provider)
+
+
+def _record_paid(payout: Payout, *, reference: str, by: User | None, task: str, now: datetime) -> None:
+    """Write the payment to the ledger (payable → provider clearing) and mark the payout paid."""
+    payable = payout.account
+    clearing = clearing_account(provider=payout.provider, currency=payout.currency)
+    accounts_lock([payable, clearing])
+    posted = ledger_post(
+        kind=TransactionKind.PAYOUT,
+        idempotency_key=f"payout:{payout.pk}",
+        legs=[Leg(payable, -payout.amount), Leg(clearing, payout.amount)],
+        challenge=payout.challenge,
+        memo=payout.description,
+        by=by,
+        task=task,
+    )
+    payout.paid_transaction = posted.transaction
+    payout.paid_at = now
+    payout.provider_reference = reference[:120] or payout.provider_reference
+    payout.claim_token = ""
+    _move(
+        payout,
+        PayoutStatus.PAID,
+        by=by,
+        task=task,
+        reason="Paid.",
+        fields=["paid_transaction", "paid_at", "provider_reference", "claim_token"],
+    )
+    if payout.phase_id is not None:
+        _close_phase_on_commit(payout.phase_id)
+    signals.announce_on_commit(
+        signals.payout_paid,
+        Payout,
+        payout_id=payout.pk,
+        recipient_id=payout.recipient_id,
+        amount=payout.amount,
+        currency=payout.currency,
+    )
+
+
+PHASE_PAID_TASK = "payments.phase_paid"
+
+
+def _close_phase_on_commit(phase_id: int) -> None:
+    # After commit, in its own transaction: closing locks the challenge, which must come before payouts.
+    def close() -> None:
+        try:
+            phase_close_when_paid(phase_id=phase_id)
+        except ApplicationError:
+            logger.exception("Phase %s: every prize is paid, but it could not be closed", phase_id)
+
+    transaction.on_commit(close)
+
+
+def phase_close_when_paid(*, phase_id: int) -> Phase | None:
+    """An awarded phase whose prizes are all paid is closed (and the challenge completes with its last phase)."""
+    phase = Phase.objects.filter(pk=phase_id, status=PhaseStatus.AWARDED).first()
+    if phase is None:
+        return None
+    if Payout.objects.filter(phase=phase).exclude(status=PayoutStatus.PAID).exists():
+        return None
+    from payments.services.awards import award_shares_unmoved
+
+    if award_shares_unmoved(phase_id=phase.pk):
+        return None
+    return phase_transition(phase=phase, to=PhaseStatus.CLOSED, task=PHASE_PAID_TASK, reason="Every prize is paid.")
+
+
+def _finish(claim: _Claim, result: ProviderResult | ProviderError, *, task: str, now: datetime) -> ExecuteResult:
+    with transaction.atomic():
+        payout = _lock(claim.request.payout_id)
+        if payout.status != PayoutStatus.PROCESSING or payout.claim_token != claim.token:
+            # Our claim went stale and another worker took over; it gets the provider's same answer.
+            return ExecuteResult(Outcome.BUSY)
+        if isinstance(result, ProviderResult) and result.state == ProviderState.PAID:
+            _record_paid(payout, reference=result.reference, by=None, task=task, now=now)
+            return ExecuteResult(Outcome.PAID)
+        if isinstance(result, ProviderResult) and result.state == ProviderState.SUBMITTED:
+            payout.provider_reference = result.reference[:120]
+            payout.claim_token = ""
+            _move(
+                payout,
+                PayoutStatus.SUBMITTED,
+                by=None,
+                task=task,
+                reason="Accepted by the provider.",
+                fields=["provider_reference", "claim_token"],
+            )
+            return ExecuteResult(Outcome.SUBMITTED)
+        error = str(result) if isinstance(result, ProviderError) else f"Unexpected provider answer: {result}"
+        payout.last_error = error[:500]
+        payout.claim_token = ""
+        permanent = isinstance(result, ProviderError) and result.permanent
+        if permanent or payout.attempts >= settings.PAYMENTS_PAYOUT_MAX_ATTEMPTS:
+            _move(payout, PayoutStatus.FAILED, by=None, task=task, reason=error, fields=["last_error", "claim_token"])
+            logger.error("Payout %s failed for good after %s attempts: %s", payout.pk, payout.attempts, error)
+            return ExecuteResult(Outcome.FAILED)
+        delay = _backoff(payout.attempts)
+        payout.next_attempt_at = now + delay
+        _move(
+            payout,
+            PayoutStatus.PENDING,
+            by=None,
+            task=task,
+            reason=error,
+            fields=["last_error", "claim_token", "next_attempt_at"],
+        )
+        return ExecuteResult(Outcome.RETRY, retry_in=delay.total_seconds())
+
+
+def payout_execute(*, payout_id: int, task: str = EXECUTE_TASK, now: datetime | None = None) -> ExecuteResult:
+    """Send one payout if it is due. Safe to call any number of times, from any number of workers at once."""
+    claimed = _claim(payout_id, task=task, now=now or timezone.now())
+    if isinstance(claimed, ExecuteResult):
+        return claimed
+    result: ProviderResult | ProviderError
+    try:
+        result = provider_for(claimed.provider).pay(claimed.request)
+    except ProviderError as error:
+        result = error
+    except Exception as error:  # noqa: BLE001 - any provider bug is a failed attempt, recorded and retried
+        logger.exception("Payout %s: the provider %s raised", payout_id, claimed.provider)
+        result = ProviderError(f"{type(error).__name__}: {error}")
+    return _finish(claimed, result, task=task, now=now or timezone.now())
+
+
+@transaction.atomic
+def payout_mark_paid(*, payout: Payout, by: User, reference: str = "", now: datetime | None = None) -> Payout:
+    """Staff confirm a submitted payout left the bank (a transfer made by hand, or a provider's notice)."""
+    locked = _lock(payout.pk)
+    if locked.status == PayoutStatus.PAID:
+        return locked
+    if locked.status != PayoutStatus.SUBMITTED:
+        raise ApplicationError(_("Only payouts sent to the bank can be marked paid."))
+    _record_paid(locked, reference=reference, by=by, task="", now=now or timezone.now())
+    return locked
+
+
+@transaction.atomic
+def payout_mark_failed(*, payout: Payout, by: User, reason: str) -> Payout:
+    """The bank returned a submitted payout (wrong account, closed account): the money stays payable."""
+    locked = _lock(payout.pk)
+    if locked.status == PayoutStatus.FAILED:
+        return locked
+    if locked.status != PayoutStatus.SUBMITTED:
+        raise ApplicationError(_("Only payouts sent to the bank can be marked failed."))
+    locked.last_error = reason[:500]
+    locked.batch = None
+    _move(locked, PayoutStatus.FAILED, by=by, task="", reason=reason, fields=["last_error", "batch"])
+    return locked
+
+
+@transaction.atomic
+def payout_retry(*, payout: Payout, by: User | None = None, task: str = "", now: datetime | None = None) -> Payout:
+    """A failed payout goes back to pending, with fresh attempts, and is sent again."""
+    locked = _lock(payout.pk)
+    if locked.status == PayoutStatus.PENDING:
+        return locked
+    if locked.status != PayoutStatus.FAILED:
+        raise ApplicationError(_("Only failed payouts can be retried."))
+    now = now or timezone.now()
+    locked.attempts = 0
+    locked.next_attempt_at = _first_attempt_at(locked.recipient, now)
+    _move(locked, PayoutStatus.PENDING, by=by, task=task, reason="Retried.", fields=["attempts", "next_attempt_at"])
+    if locked.next_attempt_at is not None and locked.next_attempt_at <= now:
+        _enqueue_on_commit(locked.pk)
+    return locked
+
+
+def payouts_reschedule_for(*, user: User, usable_from: datetime | None) -> int:
+    """A member's payout method changed: their waiting payouts are due when the new one is usable."""
+    return Payout.objects.filter(recipient=user, status=PayoutStatus.PENDING).update(
+        next_attempt_at=usable_from, updated_at=timezone.now()
+    )
+
+
+@dataclass
+class SweepReport:
+    enqueued: int = 0
+    stale: int = 0
+
+
+def payouts_sweep(*, now: datetime | None = None, batch: int = 500) -> SweepReport:
+    """Enqueue every due payout and every one whose worker vanished (the broker may have lost its task).
+
+    Claims rows with SKIP LOCKED, so sweeps and workers never wait for each other. A payout sent
+    to the workers here is not sent again for one claim timeout, so slow queues are not flooded.
+    """
+    now = now or timezone.now()
+    report = SweepReport()
+    stale = _stale_before(now)
+    with transaction.atomic():
+        due = list(
+            Payout.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                Q(status=PayoutStatus.PENDING, next_attempt_at__lte=now)
+                | Q(status=PayoutStatus.PROCESSING, claimed_at__lt=stale)
+            )
+            .filter(Q(swept_at__isnull=True) | Q(swept_at__lt=stale))
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", "status")[:batch]
+        )
+        if due:
+            Payout.objects.filter(pk__in=[pk for pk, _status in due]).update(swept_at=now)
+        for pk, status in due:
+            _enqueue_on_commit(pk)
+            report.enqueued += 1
+            report.stale += status == PayoutStatus.PROCESSING
+    return report

@@ -1,0 +1,92 @@
+"""Returning escrow to the client: what is not needed for prizes goes back through the ledger.
+
+The refund becomes a payable of the client and is paid by the same payout machinery as a prize
+(to the client's payout method, held like any other until one is added).
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from challenges.models import Challenge, ChallengeStatus
+from community.models import User
+from payments.models import ZERO, Account, AccountKind, Entry, LedgerTransaction, Payout, PayoutKind, TransactionKind
+from payments.services.common import challenge_lock
+from payments.services.ledger import account_balance, accounts_lock, escrow_account
+from payments.services.payouts import payable_create
+from submissions.models import AwardShare
+
+REFUND_TASK = "payments.escrow_refund"
+
+
+def escrow_awarded_total(challenge: Challenge) -> Decimal:
+    """What has moved from the escrow to winners' payable accounts."""
+    moved = Entry.objects.filter(
+        transaction__challenge=challenge, transaction__kind=TransactionKind.AWARD, amount__gt=0
+    ).aggregate(total=Sum("amount"))["total"]
+    return moved or ZERO
+
+
+def unmoved_award_total(challenge: Challenge) -> Decimal:
+    """Awards the judging app has decided whose shares have not yet reached the payable accounts."""
+    shares = AwardShare.objects.filter(award__phase__challenge=challenge)
+    keys = {f"award-share:{pk}" for pk in shares.values_list("pk", flat=True)}
+    moved = set(LedgerTransaction.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    total = ZERO
+    for pk, amount in shares.values_list("pk", "amount"):
+        if f"award-share:{pk}" not in moved:
+            total += amount
+    return total
+
+
+def escrow_needed(challenge: Challenge) -> Decimal:
+    """What the escrow must keep: the budget not yet awarded while the challenge runs; afterwards,
+    only awards decided but not yet moved."""
+    if challenge.status in (ChallengeStatus.FUNDING, ChallengeStatus.OPEN):
+        return max(challenge.budget - escrow_awarded_total(challenge), ZERO)
+    return unmoved_award_total(challenge)
+
+
+@transaction.atomic
+def escrow_refund(*, challenge: Challenge, by: User | None = None, task: str = "", reason: str = "") -> Payout | None:
+    """Refund to the client whatever the escrow holds beyond what it must keep. Nothing to refund: None.
+
+    Idempotent: a second call finds nothing beyond what is needed.
+    """
+    locked = challenge_lock(challenge.pk)
+    escrow = escrow_account(challenge=locked)
+    accounts_lock([escrow])
+    surplus = account_balance(escrow) - escrow_needed(locked)
+    if surplus <= 0:
+        return None
+    number = LedgerTransaction.objects.filter(challenge=locked, kind=TransactionKind.REFUND).count() + 1
+    return payable_create(
+        challenge=locked,
+        recipient=locked.owner,
+        amount=surplus,
+        kind=PayoutKind.REFUND,
+        idempotency_key=f"refund:{locked.pk}:{number}",
+        description=f"Refund: {locked.title}"[:140] if not reason else f"Refund: {reason}"[:140],
+        by=by,
+        task=task or (REFUND_TASK if by is None else ""),
+    )
+
+
+def escrow_refunds_sweep(*, limit: int = 100) -> int:
+    """Refund ended challenges whose escrow still holds money (their announcement was lost). Returns how many."""
+    with_money = (
+        Account.objects.filter(kind=AccountKind.ESCROW)
+        .annotate(balance=Sum("entries__amount"))
+        .filter(balance__gt=0)
+        .values("challenge_id")
+    )
+    ended = [ChallengeStatus.CANCELLED, ChallengeStatus.COMPLETED]
+    candidates = list(
+        Challenge.objects.filter(status__in=ended, pk__in=with_money).values_list("pk", flat=True)[:limit]
+    )
+    refunded = 0
+    for pk in candidates:
+        if escrow_refund(challenge=Challenge.objects.get(pk=pk), task=REFUND_TASK) is not None:
+            refunded += 1
+    return refunded

@@ -1,0 +1,214 @@
+"""The manual provider's SEPA batches, payout methods (validated, masked, password, e-mail, hold),
+and reconciliation of providers, payouts and the ledger."""
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sepaxml
+import xmlschema
+from django.core import mail
+from django.utils import timezone
+
+from core.exceptions import ApplicationError
+from payments.models import BatchStatus, Payout, PayoutMethod, PayoutStatus
+from payments.services import (
+    Outcome,
+    account_balance,
+    clearing_account,
+    payable_account,
+    payout_batch_create,
+    payout_batch_mark_paid,
+    payout_execute,
+    payout_mark_failed,
+    payout_method_remove,
+    payout_method_set,
+    reconcile,
+)
+from payments.tests import fakebank
+from payments.tests.factories import IBANS, PASSWORD, UserFactory, bank_account, claim, funded_challenge, prize
+
+pytestmark = pytest.mark.django_db
+
+PAIN_001_XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
+
+
+@pytest.fixture
+def submitted(owner, staff, winner):
+    """Two prizes of the manual provider, accepted for the next SEPA batch."""
+    challenge = funded_challenge(owner, staff=staff)
+    other = UserFactory.create(display_name="Zoë Ähnlich-Øster")
+    bank_account(winner, iban=IBANS[1])
+    bank_account(other, iban=IBANS[2])
+    payouts = [prize(challenge, winner, "1500.00"), prize(challenge, other, "499.99")]
+    for payout in payouts:
+        assert payout_execute(payout_id=payout.pk).outcome == Outcome.SUBMITTED
+    return payouts
+
+
+def test_the_manual_provider_collects_payouts_into_a_sepa_file_that_validates(submitted, staff):
+    batch = payout_batch_create(by=staff)
+
+    schema = xmlschema.XMLSchema(str(PAIN_001_XSD))
+    schema.validate(batch.xml)
+    document: Any = schema.to_dict(batch.xml)
+    payment = document["CstmrCdtTrfInitn"]["PmtInf"][0]
+    transfers = payment["CdtTrfTxInf"]
+    assert (batch.count, batch.total) == (2, Decimal("1999.99"))
+    assert document["CstmrCdtTrfInitn"]["GrpHdr"]["CtrlSum"] == Decimal("1999.99")
+    assert {t["CdtrAcct"]["Id"]["IBAN"] for t in transfers} == {IBANS[1], IBANS[2]}
+    assert {t["PmtId"]["EndToEndId"] for t in transfers} == {p.idempotency_key for p in submitted}
+    assert payment["DbtrAcct"]["Id"]["IBAN"] == "DE89370400440532013000"
+    assert set(Payout.objects.values_list("batch", flat=True)) == {batch.pk}
+
+
+def test_a_payout_is_in_one_batch_only(submitted, staff):
+    payout_batch_create(by=staff)
+
+    with pytest.raises(ApplicationError, match="No payouts are waiting"):
+        payout_batch_create(by=staff)
+
+
+def test_marking_the_batch_paid_writes_every_payout_to_the_ledger_once(submitted, staff, winner):
+    batch = payout_batch_create(by=staff)
+
+    payout_batch_mark_paid(batch=batch, by=staff)
+    payout_batch_mark_paid(batch=batch, by=staff)
+
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.PAID
+    assert set(Payout.objects.values_list("status", flat=True)) == {PayoutStatus.PAID}
+    assert account_balance(payable_account(user=winner, currency="EUR")) == 0
+    assert account_balance(clearing_account(provider="manual", currency="EUR")) == Decimal("-10000.00") + Decimal(
+        "1999.99"
+    )
+
+
+def test_a_payout_the_bank_returned_stays_payable_and_is_left_out_when_the_batch_is_paid(submitted, staff):
+    batch = payout_batch_create(by=staff)
+    returned = submitted[1]
+
+    payout_mark_failed(payout=returned, by=staff, reason="Account closed")
+    payout_batch_mark_paid(batch=batch, by=staff)
+
+    returned.refresh_from_db()
+    assert returned.status == PayoutStatus.FAILED
+    assert account_balance(payable_account(user=returned.recipient, currency="EUR")) == Decimal("499.99")
+
+
+def test_only_staff_export_and_mark_batches(submitted, winner, staff):
+    with pytest.raises(ApplicationError, match="Only staff"):
+        payout_batch_create(by=winner)
+    batch = payout_batch_create(by=staff)
+    with pytest.raises(ApplicationError, match="Only staff"):
+        payout_batch_mark_paid(batch=batch, by=winner)
+
+
+def test_sepa_files_carry_euros_only(staff):
+    with pytest.raises(ApplicationError, match="euros only"):
+        payout_batch_create(by=staff, currency="USD")
+
+
+# --- Payout methods ----------------------------------------------------------------------------
+
+
+def test_adding_a_bank_account_validates_normalises_masks_holds_and_tells_the_member(
+    winner, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        method = payout_method_set(
+            user=winner, password=PASSWORD, holder_name="  Win  Ner ", iban="nl91 abna 0417 1643 00", now=now
+        )
+
+    assert (method.iban, method.bic, method.country, method.holder_name) == (
+        "NL91ABNA0417164300",
+        "ABNANL2A",
+        "NL",
+        "Win Ner",
+    )
+    assert method.masked_iban == "NL91 •••• 4300"
+    assert method.usable_from == now + timedelta(hours=24)
+    assert len(mail.outbox) == 1
+    assert winner.email in mail.outbox[0].to
+    assert "NL91 •••• 4300" in mail.outbox[0].body
+    assert "NL91ABNA0417164300" not in mail.outbox[0].body
+
+
+def test_changing_the_bank_account_replaces_it_and_holds_waiting_payouts(
+    owner, staff, winner, django_capture_on_commit_callbacks
+):
+    challenge = funded_challenge(owner, staff=staff)
+    bank_account(winner)
+    payout = prize(challenge, winner, "10.00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = payout_method_set(user=winner, password=PASSWORD, holder_name="Winner", iban=IBANS[2])
+
+    assert list(PayoutMethod.objects.filter(owner=winner, is_active=True)) == [new]
+    payout.refresh_from_db()
+    assert payout.next_attempt_at == new.usable_from
+    assert payout_execute(payout_id=payout.pk).outcome == Outcome.NOT_DUE
+    assert "changed" in mail.outbox[-1].subject.lower()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"password": "wrong"}, "password"),
+        ({"iban": "DE89370400440532013001"}, "iban"),
+        ({"iban": "not an iban"}, "iban"),
+        ({"bic": "XYZ"}, "bic"),
+        ({"holder_name": "   "}, "holder_name"),
+    ],
+)
+def test_bad_payout_methods_are_refused_and_change_nothing(winner, changes, field):
+    data = {"user": winner, "password": PASSWORD, "holder_name": "Winner", "iban": IBANS[0]} | changes
+
+    with pytest.raises(ApplicationError) as refused:
+        payout_method_set(**data)
+
+    assert field in refused.value.extra
+    assert not PayoutMethod.objects.exists()
+    assert mail.outbox == []
+
+
+def test_removing_needs_the_password_and_the_owner(winner, stranger):
+    method = bank_account(winner)
+
+    with pytest.raises(ApplicationError):
+        payout_method_remove(user=winner, method=method, password="wrong")
+    with pytest.raises(ApplicationError):
+        payout_method_remove(user=stranger, method=method, password=PASSWORD)
+    payout_method_remove(user=winner, method=method, password=PASSWORD)
+
+    assert not PayoutMethod.objects.filter(is_active=True).exists()
+
+
+# --- Reconciliation ----------------------------------------------------------------------------
+
+
+def test_reconciliation_finds_nothing_when_provider_payouts_and_ledger_agree(owner, staff, winner, bank):
+    challenge = funded_challenge(owner, staff=staff)
+    bank_account(winner)
+    payout_execute(payout_id=prize(challenge, winner, "10.00").pk)
+
+    run = reconcile()
+
+    assert (run.checked_payouts, run.mismatches) == (1, [])
+
+
+def test_reconciliation_reports_a_payment_the_ledger_does_not_know_to_staff(owner, staff, winner, bank):
+    challenge = funded_challenge(owner, staff=staff)
+    bank_account(winner)
+    payout = prize(challenge, winner, "10.00")
+    fakebank.FakeBank().pay(claim(payout).request)  # the worker died here
+
+    run = reconcile()
+
+    assert [m["kind"] for m in run.mismatches] == ["provider_paid_ledger_not"]
+    assert mail.outbox[-1].to == [staff.email]
+    assert "provider_paid_ledger_not" in mail.outbox[-1].body

@@ -1,0 +1,197 @@
+"""Payouts: claimed under a lock, sent once with their idempotency key, retried with backoff,
+failed for good after the last attempt, taken over when their worker vanished."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from core.exceptions import ApplicationError
+from payments.models import LedgerTransaction, Payout, PayoutStatus, PayoutTransition, TransactionKind
+from payments.services import (
+    PAYOUT_MOVES,
+    Outcome,
+    account_balance,
+    clearing_account,
+    payable_account,
+    payout_execute,
+    payout_mark_failed,
+    payout_retry,
+    payouts_sweep,
+)
+from payments.tests import fakebank
+from payments.tests.factories import bank_account, claim, funded_challenge, prize
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def payout(owner, staff, winner, bank):
+    challenge = funded_challenge(owner, staff=staff)
+    bank_account(winner)
+    return prize(challenge, winner, "1500.00")
+
+
+def test_a_prize_moves_from_escrow_to_the_winners_payable_and_is_queued(owner, staff, winner, enqueued, bank):
+    challenge = funded_challenge(owner, staff=staff)
+    bank_account(winner)
+
+    payout = prize(challenge, winner, "1500.00")
+
+    assert payout.status == PayoutStatus.PENDING
+    assert account_balance(payable_account(user=winner, currency="EUR")) == Decimal("1500.00")
+    assert payout.idempotency_key == f"cw-payout-{payout.payable_transaction_id}"
+
+
+def test_executing_pays_once_at_the_provider_and_records_it_in_the_ledger(
+    payout, bank, django_capture_on_commit_callbacks
+):
+    from payments import signals
+
+    heard = []
+    signals.payout_paid.connect(lambda sender, **kw: heard.append(kw), weak=False, dispatch_uid="t-paid")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = payout_execute(payout_id=payout.pk)
+    signals.payout_paid.disconnect(dispatch_uid="t-paid")
+
+    payout.refresh_from_db()
+    assert result.outcome == Outcome.PAID
+    assert payout.status == PayoutStatus.PAID
+    assert fakebank.payments_made(bank) == [payout.idempotency_key]
+    assert account_balance(payable_account(user=payout.recipient, currency="EUR")) == 0
+    assert account_balance(clearing_account(provider="fakebank", currency="EUR")) == Decimal("1500.00")
+    assert (heard[0]["payout_id"], heard[0]["amount"]) == (payout.pk, Decimal("1500.00"))
+    assert [(t.from_status, t.to_status) for t in payout.transitions.all()] == [
+        ("pending", "processing"),
+        ("processing", "paid"),
+    ]
+
+
+def test_executing_again_does_nothing(payout, bank):
+    payout_execute(payout_id=payout.pk)
+
+    assert payout_execute(payout_id=payout.pk).outcome == Outcome.DONE
+    assert fakebank.calls(bank) == [payout.idempotency_key]
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.PAYOUT).count() == 1
+
+
+def test_a_transient_failure_is_retried_with_backoff_then_pays(payout, bank):
+    (bank / "fail-next").write_text("1")
+    now = timezone.now()
+
+    first = payout_execute(payout_id=payout.pk, now=now)
+
+    payout.refresh_from_db()
+    assert first.outcome == Outcome.RETRY
+    assert (payout.status, payout.attempts) == (PayoutStatus.PENDING, 1)
+    assert payout.next_attempt_at == now + timedelta(seconds=30)
+    assert payout_execute(payout_id=payout.pk, now=now).outcome == Outcome.NOT_DUE
+    assert payout_execute(payout_id=payout.pk, now=now + timedelta(seconds=31)).outcome == Outcome.PAID
+
+
+def test_the_last_failed_attempt_is_recorded_and_staff_can_retry(payout, bank, staff, settings):
+    settings.PAYMENTS_PAYOUT_MAX_ATTEMPTS = 2
+    (bank / "fail-next").write_text("2")
+    now = timezone.now()
+
+    payout_execute(payout_id=payout.pk, now=now)
+    last = payout_execute(payout_id=payout.pk, now=now + timedelta(hours=1))
+
+    payout.refresh_from_db()
+    assert last.outcome == Outcome.FAILED
+    assert payout.status == PayoutStatus.FAILED
+    assert "injected" in payout.last_error
+    assert fakebank.payments_made(bank) == []
+
+    payout_retry(payout=payout, by=staff)
+    assert payout_execute(payout_id=payout.pk).outcome == Outcome.PAID
+
+
+def test_a_payout_waits_while_its_member_has_no_payout_method(owner, staff, winner, bank, enqueued):
+    challenge = funded_challenge(owner, staff=staff)
+
+    payout = prize(challenge, winner, "100.00")
+
+    assert payout.next_attempt_at is None
+    assert enqueued.payouts == []
+    assert payouts_sweep().enqueued == 0
+
+
+def test_a_payout_waits_for_a_changed_methods_hold_then_is_swept(
+    owner, staff, winner, bank, enqueued, django_capture_on_commit_callbacks
+):
+    challenge = funded_challenge(owner, staff=staff)
+    payout = prize(challenge, winner, "100.00")
+    method = bank_account(winner, usable_now=False)
+    payout.refresh_from_db()
+    assert payout.next_attempt_at == method.usable_from
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert payouts_sweep().enqueued == 0
+        assert payouts_sweep(now=method.usable_from + timedelta(seconds=1)).enqueued == 1
+
+    assert enqueued.payouts == [payout.pk]
+
+
+def test_a_claim_of_a_vanished_worker_is_taken_over_and_the_provider_pays_once(payout, bank, settings):
+    fakebank.FakeBank().pay(claim(payout).request)  # the bank paid; the worker died before writing it down
+    assert payout_execute(payout_id=payout.pk).outcome == Outcome.BUSY  # its claim is still fresh
+    stale = timezone.now() - timedelta(seconds=settings.PAYMENTS_STALE_CLAIM_SECONDS + 1)
+    Payout.objects.filter(pk=payout.pk).update(claimed_at=stale)
+
+    assert payouts_sweep().stale == 1
+    assert payout_execute(payout_id=payout.pk).outcome == Outcome.PAID
+
+    assert fakebank.payments_made(bank) == [payout.idempotency_key]
+    assert len(fakebank.calls(bank)) == 2
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.PAYOUT).count() == 1
+
+
+def test_the_old_workers_late_result_is_ignored_after_a_takeover(payout, bank, settings):
+    from payments.providers import ProviderResult, ProviderState
+    from payments.services.payouts import _finish
+
+    old = claim(payout)
+    stale = timezone.now() - timedelta(seconds=settings.PAYMENTS_STALE_CLAIM_SECONDS + 1)
+    Payout.objects.filter(pk=payout.pk).update(claimed_at=stale)
+    assert payout_execute(payout_id=payout.pk).outcome == Outcome.PAID
+
+    late = _finish(old, ProviderResult(ProviderState.PAID, "late"), task="slow", now=timezone.now())
+
+    assert late.outcome == Outcome.BUSY
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.PAYOUT).count() == 1
+
+
+ALL = list(PayoutStatus)
+
+
+@pytest.mark.parametrize("from_status", ALL)
+@pytest.mark.parametrize("to_status", ALL)
+def test_the_payout_state_machine_allows_exactly_its_table(from_status, to_status):
+    from payments.services import payout_move_allowed
+
+    expected = (from_status, to_status) in {
+        ("pending", "processing"),
+        ("processing", "pending"),
+        ("processing", "submitted"),
+        ("processing", "paid"),
+        ("processing", "failed"),
+        ("submitted", "paid"),
+        ("submitted", "failed"),
+        ("failed", "pending"),
+    }
+    assert payout_move_allowed(from_status, to_status) is expected
+    assert len(PAYOUT_MOVES) == 8
+
+
+def test_paid_is_final(payout, bank, staff):
+    payout_execute(payout_id=payout.pk)
+    payout.refresh_from_db()
+
+    with pytest.raises(ApplicationError):
+        payout_retry(payout=payout, by=staff)
+    with pytest.raises(ApplicationError):
+        payout_mark_failed(payout=payout, by=staff, reason="no")
+    assert Payout.objects.get(pk=payout.pk).status == PayoutStatus.PAID
+    assert PayoutTransition.objects.filter(payout=payout, to_status="paid").count() == 1
