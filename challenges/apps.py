@@ -8,3 +8,4 @@ class ChallengesConfig(AppConfig):
 
     def ready(self) -> None:
         from challenges import checks  # noqa: F401 - registers the system checks
+        from challenges import community_events  # noqa: F401 - community targets, notifications

@@ -36,6 +36,7 @@ from challenges.models import (
     JudgeStatus,
     Phase,
 )
+from challenges.panels import render_challenge_panels, render_phase_panels
 from challenges.services.phases import phase_editable_fields
 from community.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
@@ -80,8 +81,14 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "is_editor": editor,
         "is_owner": Role.OWNER in roles,
         "phase_rows": [
-            (phase, [(target.value, target.label) for target in phase_targets(phase.status, roles)]) for phase in phases
+            (
+                phase,
+                [(target.value, target.label) for target in phase_targets(phase.status, roles)],
+                render_phase_panels(request, phase),
+            )
+            for phase in phases
         ],
+        "challenge_panels": render_challenge_panels(request, challenge),
         "challenge_moves": challenge_targets(challenge.status, roles & {Role.OWNER, Role.STAFF}),
         "now": now,
     }

@@ -4,4 +4,15 @@ from community import apis
 
 urlpatterns = [
     path("me/", apis.MeApi.as_view(), name="api-me"),
+    path("members/", apis.MemberListApi.as_view(), name="api-members"),
+    path("members/<int:pk>/", apis.MemberDetailApi.as_view(), name="api-member"),
+    path("leaderboard/", apis.LeaderboardApi.as_view(), name="api-leaderboard"),
+    path("follows/", apis.FollowListApi.as_view(), name="api-follows"),
+    path("follows/<int:pk>/", apis.FollowDetailApi.as_view(), name="api-follow"),
+    path("comments/", apis.CommentListApi.as_view(), name="api-comments"),
+    path("comments/<int:pk>/", apis.CommentDetailApi.as_view(), name="api-comment"),
+    path("comments/<int:pk>/report/", apis.CommentReportApi.as_view(), name="api-comment-report"),
+    path("comments/<int:pk>/hide/", apis.CommentHideApi.as_view(), name="api-comment-hide"),
+    path("notifications/", apis.NotificationListApi.as_view(), name="api-notifications"),
+    path("notifications/read/", apis.NotificationReadApi.as_view(), name="api-notifications-read"),
 ]

@@ -1,16 +1,23 @@
-"""REST API views of the community app."""
+"""REST API views of the community app: profiles, follows, comments, notifications, leaderboard."""
 
-from typing import cast
+from typing import Any, cast
 
+from django.http import Http404
+from django_countries.serializer_fields import CountryField as CountrySerializerField
 from django_countries.serializers import CountryFieldMixin
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community.models import User
-from community.services import user_update_profile
+from community import selectors, services
+from community.messages import notification_text
+from community.models import Comment, Follow, Notification, User
+from community.portfolio import portfolio_for
+from community.targets import target_lookup, visible_objects
 
 
 class MeSerializer(CountryFieldMixin, serializers.ModelSerializer):
@@ -26,13 +33,18 @@ class MeSerializer(CountryFieldMixin, serializers.ModelSerializer):
             "bio",
             "time_zone",
             "preferred_language",
+            "email_frequency",
+            "email_muted_kinds",
+            "show_earnings",
+            "listed_in_directory",
+            "reputation",
             "date_joined",
         ]
-        read_only_fields = ["id", "email", "date_joined"]
+        read_only_fields = ["id", "email", "date_joined", "reputation"]
 
 
 class MeApi(APIView):
-    """The signed-in member's own profile."""
+    """The signed-in member's own profile, preferences and privacy settings."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = MeSerializer
@@ -43,5 +55,318 @@ class MeApi(APIView):
     def patch(self, request: Request) -> Response:
         serializer = MeSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = user_update_profile(user=cast(User, request.user), **serializer.validated_data)
+        user = services.user_update_profile(user=cast(User, request.user), **serializer.validated_data)
         return Response(MeSerializer(user).data)
+
+
+# --- Members ----------------------------------------------------------------------------------
+
+
+class PublicMemberSerializer(serializers.ModelSerializer):
+    """What everyone may see of a member: never the e-mail address."""
+
+    name = serializers.CharField(source="public_name")
+    country = CountrySerializerField(country_dict=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "country", "skills", "experience", "bio", "reputation", "date_joined"]
+
+
+class MemberListApi(ListAPIView):
+    """The member directory: `q`, `country`, `skill`, `experience`, `sort` (reputation, name, newest)."""
+
+    permission_classes = [AllowAny]
+    serializer_class = PublicMemberSerializer
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        filters = selectors.DirectoryFilters(
+            q=params.get("q", "")[:100],
+            country=params.get("country", "")[:2],
+            skill=params.get("skill", "")[:40],
+            experience=params.get("experience", ""),
+            sort=params.get("sort", selectors.DirectorySort.REPUTATION),
+        )
+        return selectors.member_directory(filters=filters)
+
+
+class PortfolioItemSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    url = serializers.CharField()
+    detail = serializers.CharField()
+    earnings = serializers.CharField()
+
+
+class PublicMemberDetailSerializer(PublicMemberSerializer):
+    follower_count = serializers.IntegerField()
+    portfolio = serializers.SerializerMethodField()
+
+    class Meta(PublicMemberSerializer.Meta):
+        fields = [*PublicMemberSerializer.Meta.fields, "follower_count", "portfolio"]
+
+    def get_portfolio(self, member: User) -> dict[str, list[dict[str, str]]]:
+        viewer = self.context["request"].user
+        return {
+            section.key: [PortfolioItemSerializer(item).data for item in items]
+            for section, items in portfolio_for(member=member, viewer=viewer)
+        }
+
+
+class MemberDetailApi(RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = PublicMemberDetailSerializer
+
+    def get_object(self) -> User:
+        return selectors.member_profile(pk=self.kwargs["pk"])
+
+
+class LeaderboardApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("country", str), OpenApiParameter("skill", str)],
+        responses=PublicMemberSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        members = selectors.leaderboard(
+            country=request.query_params.get("country", "")[:2], skill=request.query_params.get("skill", "")[:40]
+        )
+        return Response(PublicMemberSerializer(members, many=True).data)
+
+
+# --- Follows ----------------------------------------------------------------------------------
+
+
+class FollowSerializer(serializers.Serializer):
+    target = serializers.CharField(help_text="`app_label.model`, e.g. `challenges.challenge`, `community.user`.")
+    object_id = serializers.IntegerField(min_value=1)
+
+
+class FollowOutSerializer(serializers.ModelSerializer):
+    target = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Follow
+        fields = ["id", "target", "object_id", "title", "url", "created_at"]
+
+    def _found(self, follow: Follow) -> Any:
+        return self.context.get("visible", {}).get((follow.content_type_id, follow.object_id))
+
+    def get_target(self, follow: Follow) -> str:
+        return f"{follow.content_type.app_label}.{follow.content_type.model}"
+
+    def get_title(self, follow: Follow) -> str:
+        found = self._found(follow)
+        return found[0].title(found[1]) if found else ""
+
+    def get_url(self, follow: Follow) -> str:
+        found = self._found(follow)
+        return found[0].url(found[1]) if found else ""
+
+
+class FollowListApi(APIView):
+    """What the signed-in member follows; POST follows a target (idempotent)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=FollowOutSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        follows = list(selectors.follows_of(user=cast(User, request.user))[:500])
+        visible = visible_objects(user=request.user, pairs=[(f.content_type_id, f.object_id) for f in follows])
+        follows = [f for f in follows if (f.content_type_id, f.object_id) in visible]
+        return Response(FollowOutSerializer(follows, many=True, context={"visible": visible}).data)
+
+    @extend_schema(request=FollowSerializer, responses={201: FollowOutSerializer})
+    def post(self, request: Request) -> Response:
+        data = FollowSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = cast(User, request.user)
+        follow = services.follow_create(
+            user=user, label=data.validated_data["target"], object_id=data.validated_data["object_id"]
+        )
+        visible = visible_objects(user=user, pairs=[(follow.content_type_id, follow.object_id)])
+        return Response(FollowOutSerializer(follow, context={"visible": visible}).data, status=201)
+
+
+class FollowDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        follow = Follow.objects.select_related("content_type").filter(pk=pk, follower=cast(User, request.user)).first()
+        if follow is None:
+            raise Http404
+        services.follow_delete(
+            user=cast(User, request.user),
+            label=f"{follow.content_type.app_label}.{follow.content_type.model}",
+            object_id=follow.object_id,
+        )
+        return Response(status=204)
+
+
+# --- Comments ---------------------------------------------------------------------------------
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = PublicMemberSerializer(read_only=True)
+    body = serializers.SerializerMethodField()
+    body_html = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "parent",
+            "author",
+            "body",
+            "body_html",
+            "created_at",
+            "edited_at",
+            "is_hidden",
+            "hidden_reason",
+        ]
+
+    def get_body(self, comment: Comment) -> str:
+        return "" if comment.is_hidden else comment.body
+
+    def get_body_html(self, comment: Comment) -> str:
+        return "" if comment.is_hidden else comment.body_html
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    target = serializers.CharField()
+    object_id = serializers.IntegerField(min_value=1)
+    body = serializers.CharField(max_length=10000, trim_whitespace=True)
+    reply_to = serializers.IntegerField(required=False, allow_null=True, help_text="The comment answered.")
+
+
+class CommentListApi(APIView):
+    """Comments of one target (`?target=challenges.challenge&object_id=1`), oldest first, replies flat
+    with their `parent`; 404 for a target the caller may not see. POST comments (members only)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("target", str, required=True), OpenApiParameter("object_id", int, required=True)],
+        responses=CommentSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        object_id = request.query_params.get("object_id", "")
+        if not object_id.isdigit():
+            raise Http404
+        _target, obj = target_lookup(
+            label=request.query_params.get("target", ""), object_id=int(object_id), user=request.user
+        )
+        comments = []
+        for comment in selectors.comment_thread(obj=obj):
+            comments.extend([comment, *comment.reply_list])  # type: ignore[attr-defined]
+        return Response(CommentSerializer(comments, many=True).data)
+
+    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
+    def post(self, request: Request) -> Response:
+        if not request.user.is_authenticated:
+            self.permission_denied(request)
+        data = CommentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_create(
+            author=cast(User, request.user),
+            label=data.validated_data["target"],
+            object_id=data.validated_data["object_id"],
+            body=data.validated_data["body"],
+            parent_id=data.validated_data.get("reply_to"),
+        )
+        return Response(CommentSerializer(comment).data, status=201)
+
+
+class CommentEditSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=10000)
+
+
+class CommentDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CommentEditSerializer, responses=CommentSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        services.comment_for_viewer(comment_id=pk, user=request.user)
+        data = CommentEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_edit(comment_id=pk, user=cast(User, request.user), body=data.validated_data["body"])
+        return Response(CommentSerializer(comment).data)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class CommentReportApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReasonSerializer, responses={201: None})
+    def post(self, request: Request, pk: int) -> Response:
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.comment_report(comment_id=pk, user=cast(User, request.user), reason=data.validated_data["reason"])
+        return Response({"message": "Reported."}, status=201)
+
+
+class CommentHideApi(APIView):
+    """Staff hide a comment with a reason (it stays stored)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReasonSerializer, responses=CommentSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        if not request.user.is_staff:
+            self.permission_denied(request)
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_hide(
+            comment_id=pk, by=cast(User, request.user), reason=data.validated_data["reason"]
+        )
+        return Response(CommentSerializer(comment).data)
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "url", "context", "created_at", "read_at"]
+
+    def get_text(self, notification: Notification) -> str:
+        return notification_text(notification.kind, notification.context)
+
+
+class NotificationListApi(ListAPIView):
+    """The signed-in member's notifications, newest first (`?unread=1` for unread only)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.notifications_for(
+            user=cast(User, self.request.user), unread_only=self.request.query_params.get("unread") == "1"
+        )
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), required=False, help_text="None: all.")
+
+
+class NotificationReadApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=MarkReadSerializer, responses={200: None})
+    def post(self, request: Request) -> Response:
+        data = MarkReadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        count = services.notification_mark_read(
+            user=cast(User, request.user), notification_ids=data.validated_data.get("ids")
+        )
+        return Response({"marked_read": count})

@@ -5,8 +5,9 @@ from typing import TextIO
 
 from allauth.account.models import EmailAddress
 
-from community.models import Experience, User
-from community.services import user_create
+from community.models import Comment, Experience, ReputationReason, User
+from community.services import comment_create, follow_create, reputation_grant, user_create
+from community.targets import registered
 
 
 @dataclass(frozen=True)
@@ -19,17 +20,19 @@ class DemoAccount:
     experience: str
     skills: tuple[str, ...] = ()
     is_staff: bool = False
+    time_zone: str = "UTC"
+    language: str = "en"
 
 
 DEMO_ACCOUNTS = (
     DemoAccount("client", "client@demo.coachworks.test", "demo-client-pass", "Alpine Logistics", "CH",
                 Experience.PROFESSIONAL),
     DemoAccount("member", "ada@demo.coachworks.test", "demo-member-pass", "Ada Okafor", "NG",
-                Experience.PROFESSIONAL, ("aerodynamics", "cad")),
+                Experience.PROFESSIONAL, ("aerodynamics", "cad"), time_zone="Africa/Lagos", language="en"),
     DemoAccount("member", "jonas@demo.coachworks.test", "demo-member-pass", "Jonas Berg", "DE",
-                Experience.ENTHUSIAST, ("welding", "interior")),
+                Experience.ENTHUSIAST, ("welding", "interior"), time_zone="Europe/Berlin", language="de"),
     DemoAccount("judge", "judge@demo.coachworks.test", "demo-judge-pass", "Mira Tanaka", "JP",
-                Experience.PROFESSIONAL, ("vehicle dynamics",)),
+                Experience.PROFESSIONAL, ("vehicle dynamics",), time_zone="Asia/Tokyo"),
     DemoAccount("staff", "staff@demo.coachworks.test", "demo-staff-pass", "Coachworks Staff", "GB",
                 Experience.PROFESSIONAL, (), True),
 )  # fmt: skip
@@ -54,6 +57,8 @@ def load(out: TextIO) -> None:
                 country=account.country,
                 experience=account.experience,
                 skills=list(account.skills),
+                time_zone=account.time_zone,
+                preferred_language=account.language,
             )
             if account.is_staff:
                 user.is_superuser = True
@@ -62,3 +67,40 @@ def load(out: TextIO) -> None:
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
         out.write(f"  {account.role:<7} {account.email:<32} {account.password}\n")
+    _community(out)
+
+
+DEMO_COMMENTS = (
+    ("challenges.challenge", "ada", "What payload should the concept plan for: two stretchers or one plus equipment?"),
+    ("challenges.challenge", "jonas", "@AdaOkafor Zwei Tragen, denke ich. Der Rahmen muss das tragen."),
+    ("blueprints.blueprint", "jonas", "I forked this to try a lower roof; feedback welcome."),
+)
+
+
+def _community(out: TextIO) -> None:
+    """Follows, reputation and a short discussion between Ada (Nigeria, English, Lagos time) and
+    Jonas (Germany, German, Berlin time). Challenges and blueprints load their demo data after
+    this app, so the discussion appears once they exist (the next `make run`, or at once if they do)."""
+    ada, jonas = demo_user_by_email("ada@demo.coachworks.test"), demo_user_by_email("jonas@demo.coachworks.test")
+    follow_create(user=ada, label="community.user", object_id=jonas.pk)
+    follow_create(user=jonas, label="community.user", object_id=ada.pk)
+    reputation_grant(user_id=ada.pk, reason=ReputationReason.ENTRY, source_key="demo:entry:1")
+    reputation_grant(user_id=ada.pk, reason=ReputationReason.FORK, source_key="demo:fork:1")
+    reputation_grant(user_id=jonas.pk, reason=ReputationReason.VOTE, source_key="demo:vote:1")
+    authors = {"ada": ada, "jonas": jonas}
+    posted = 0
+    for label, author, body in DEMO_COMMENTS:
+        target = registered(label)
+        obj = target.model._default_manager.order_by("pk").first() if target is not None else None
+        if obj is None or not target or not target.can_view(authors[author], obj):
+            continue
+        if Comment.objects.filter(author=authors[author], object_id=obj.pk, body=body).exists():
+            continue
+        follow_create(user=authors[author], label=label, object_id=obj.pk)
+        comment_create(author=authors[author], label=label, object_id=obj.pk, body=body)
+        posted += 1
+    out.write(f"Community: follows and reputation for Ada and Jonas; {posted} demo comment(s) posted.\n")
+
+
+def demo_user_by_email(email: str) -> User:
+    return User.objects.get(email__iexact=email)

@@ -4,7 +4,8 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Experience, User
+from community.models import Experience, NotificationKind, User
+from community.selectors import DirectoryFilters, DirectorySort
 from community.services import user_update_profile
 
 
@@ -30,13 +31,55 @@ class ProfileForm(forms.ModelForm):
         label=_("Skills"), required=False, help_text=_("Comma-separated, e.g. aerodynamics, CAD, composites")
     )
 
+    email_muted_kinds = forms.MultipleChoiceField(
+        label=_("No e-mail for"),
+        choices=NotificationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("These stay in your notification centre but are not e-mailed."),
+    )
+
     class Meta:
         model = User
-        fields = ["display_name", "avatar", "country", "experience", "skills", "bio", "time_zone", "preferred_language"]
+        fields = [
+            "display_name", "avatar", "country", "experience", "skills", "bio", "time_zone", "preferred_language",
+            "email_frequency", "email_muted_kinds", "show_earnings", "listed_in_directory",
+        ]  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial["skills"] = ", ".join(self.instance.skills or [])
+        # Preferences keep their value when a client posts only the profile fields.
+        self.fields["email_frequency"].required = False
+
+    def clean_email_frequency(self) -> str:
+        return self.cleaned_data.get("email_frequency") or self.instance.email_frequency
 
     def clean_skills(self) -> list[str]:
         return [skill for skill in self.cleaned_data["skills"].split(",") if skill.strip()]
+
+
+class DirectoryForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    country = User._meta.get_field("country").formfield(required=False, label=_("Country"))
+    skill = forms.CharField(label=_("Skill"), required=False, max_length=40)
+    experience = forms.ChoiceField(label=_("Experience"), required=False, choices=[("", _("Any")), *Experience.choices])
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            (DirectorySort.REPUTATION, _("Reputation")),
+            (DirectorySort.NAME, _("Name")),
+            (DirectorySort.NEWEST, _("Newest members")),
+        ],
+    )
+
+    def filters(self) -> DirectoryFilters:
+        data = self.cleaned_data
+        return DirectoryFilters(
+            q=data.get("q") or "",
+            country=str(data.get("country") or ""),
+            skill=data.get("skill") or "",
+            experience=data.get("experience") or "",
+            sort=data.get("sort") or DirectorySort.REPUTATION,
+        )

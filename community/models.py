@@ -3,8 +3,12 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +42,12 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+class EmailFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately")
+    DAILY = "daily", _("Once a day (digest)")
+    OFF = "off", _("Never")
+
+
 class Experience(models.TextChoices):
     PROFESSIONAL = "professional", _("Professional")
     ENTHUSIAST = "enthusiast", _("Enthusiast")
@@ -64,6 +74,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
+    # Notification e-mail and privacy preferences.
+    email_frequency = models.CharField(
+        _("notification e-mails"), max_length=10, choices=EmailFrequency.choices, default=EmailFrequency.IMMEDIATE
+    )
+    email_muted_kinds = ArrayField(
+        models.CharField(max_length=40), verbose_name=_("no e-mail for"), default=list, blank=True
+    )
+    show_earnings = models.BooleanField(
+        _("show my earnings on my profile"),
+        default=False,
+        help_text=_("Prize money you won stays private unless you tick this."),
+    )
+    listed_in_directory = models.BooleanField(_("list me in the member directory"), default=True)
+    # The sum of the member's ReputationEntry rows, kept here so the directory sorts by it in one query;
+    # `reputation_recompute` rebuilds it from the rows.
+    reputation = models.IntegerField(_("reputation"), default=0, editable=False)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("member since"), default=timezone.now)
@@ -82,6 +108,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
         indexes = [
             models.Index(fields=["country"], name="community_user_country_idx"),
+            models.Index(fields=["-reputation", "id"], name="community_user_reputation_idx"),
+            GinIndex(fields=["skills"], name="community_user_skills_gin"),
         ]
 
     def __str__(self) -> str:
@@ -101,3 +129,197 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+# --- Follows ----------------------------------------------------------------------------------
+
+
+class Follow(models.Model):
+    """A member follows a member, a challenge or a blueprint (any registered target)."""
+
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follows", verbose_name=_("follower"))
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "content_type", "object_id"], name="community_follow_once"),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="community_follow_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} → {self.content_type_id}:{self.object_id}"
+
+
+# --- Comments ---------------------------------------------------------------------------------
+
+
+class Comment(models.Model):
+    """A comment on a registered target; replies hang under a top-level comment (two levels).
+
+    Hidden comments stay in the table with the reason: moderation hides, it never deletes.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="comments", verbose_name=_("author"))
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies", verbose_name=_("reply to")
+    )
+    body = models.TextField(_("comment (Markdown)"), max_length=10000)
+    body_html = models.TextField(editable=False)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    hidden_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "created_at"], name="community_comment_target_idx"),
+            models.Index(fields=["author", "-created_at"], name="community_comment_author_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="community_comment_not_own_parent"),
+            models.CheckConstraint(
+                condition=Q(is_hidden=False) | ~Q(hidden_reason=""), name="community_comment_hidden_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}: {self.body[:40]}"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    HIDDEN = "hidden", _("Comment hidden")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class CommentReport(models.Model):
+    """A member's report of a comment; staff resolve it by hiding the comment or dismissing the report."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("reported by"))
+    reason = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+    resolved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("comment report")
+        verbose_name_plural = _("comment reports")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter"], name="community_report_once_per_member"),
+            models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="community_report_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="community_report_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id} ({self.status})"
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    CHALLENGE_PUBLISHED = "challenge_published", _("A followed member published a challenge")
+    PHASE_PUBLISHED = "phase_published", _("A followed challenge published its phases")
+    PHASE_OPENED = "phase_opened", _("A phase opened for entries")
+    PHASE_CLOSING_SOON = "phase_closing_soon", _("A phase closes in 24 hours")
+    ENTRY_SCORED = "entry_scored", _("My entry was scored")
+    ENTRY_AWARDED = "entry_awarded", _("My entry won an award")
+    BLUEPRINT_FORKED = "blueprint_forked", _("My blueprint was forked")
+    COMMENT_REPLY = "comment_reply", _("A reply to my comment")
+    NEW_COMMENT = "new_comment", _("A comment on something I follow")
+    MENTION = "mention", _("A mention of me")
+    JUDGE_INVITED = "judge_invited", _("An invitation to judge")
+    PAYOUT_PAID = "payout_paid", _("A payout was paid")
+    NEW_FOLLOWER = "new_follower", _("A new follower")
+
+
+class EmailState(models.TextChoices):
+    NONE = "none", _("No e-mail")
+    QUEUED = "queued", _("Queued")
+    DIGEST = "digest", _("Waiting for the daily digest")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    """One notice to one member about one event; `event_key` makes it happen once per event."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=40, choices=NotificationKind.choices)
+    event_key = models.CharField(_("event"), max_length=200)
+    context = models.JSONField(_("details"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    email_state = models.CharField(_("e-mail"), max_length=10, choices=EmailState.choices, default=EmailState.NONE)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # `notify` inserts with ON CONFLICT on these columns: an event announced twice changes nothing.
+            models.UniqueConstraint(fields=["recipient", "event_key"], name="community_notification_once"),
+            models.CheckConstraint(condition=Q(email_state__in=EmailState.values), name="community_email_state_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient"], name="community_notification_unread", condition=Q(read_at__isnull=True)),
+            models.Index(fields=["recipient", "-created_at"], name="community_notification_list"),
+            models.Index(fields=["recipient"], name="community_notification_digest", condition=Q(email_state="digest")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.event_key}"
+
+
+# --- Reputation -------------------------------------------------------------------------------
+
+
+class ReputationReason(models.TextChoices):
+    AWARD = "award", _("Award won")
+    ENTRY = "entry", _("Entry submitted")
+    VOTE = "vote", _("Vote received")
+    FORK = "fork", _("Blueprint forked by another member")
+    ADJUSTMENT = "adjustment", _("Adjustment by staff")
+
+
+class ReputationEntry(models.Model):
+    """Points granted to a member for one thing that happened (`source_key`), with the reason."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reputation_entries")
+    reason = models.CharField(_("reason"), max_length=20, choices=ReputationReason.choices)
+    source_key = models.CharField(_("source"), max_length=200)
+    points = models.IntegerField(_("points"))
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reputation entry")
+        verbose_name_plural = _("reputation entries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "source_key"], name="community_reputation_once_per_source"),
+            models.CheckConstraint(condition=Q(reason__in=ReputationReason.values), name="community_reason_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.points:+d} ({self.reason})"

@@ -1,9 +1,222 @@
-"""Reads of the community app."""
+"""Reads of the community app, each in a fixed number of queries."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from community.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from community.models import Comment, Follow, Notification, ReputationEntry, User
+from community.targets import Target, target_of_model, visible_objects
 
 
 def member_list() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("display_name", "pk")
+
+
+# --- Directory, profiles, leaderboard -----------------------------------------------------------
+
+
+class DirectorySort:
+    REPUTATION = "reputation"
+    NAME = "name"
+    NEWEST = "newest"
+    ALL = (REPUTATION, NAME, NEWEST)
+
+
+@dataclass
+class DirectoryFilters:
+    q: str = ""
+    country: str = ""
+    skill: str = ""
+    experience: str = ""
+    sort: str = DirectorySort.REPUTATION
+
+
+def member_directory(*, filters: DirectoryFilters) -> QuerySet[User]:
+    """Members who chose to be listed, searched and filtered; one query per page."""
+    members = User.objects.filter(is_active=True, listed_in_directory=True)
+    if filters.q.strip():
+        words = filters.q.strip()
+        members = members.filter(
+            Q(display_name__icontains=words) | Q(skills__contains=[words.lower()]) | Q(bio__icontains=words)
+        )
+    if filters.country:
+        members = members.filter(country=filters.country.upper())
+    if filters.skill.strip():
+        members = members.filter(skills__contains=[filters.skill.strip().lower()])
+    if filters.experience:
+        members = members.filter(experience=filters.experience)
+    order = {
+        DirectorySort.NAME: ("display_name", "pk"),
+        DirectorySort.NEWEST: ("-date_joined", "-pk"),
+    }.get(filters.sort, ("-reputation", "display_name", "pk"))
+    return members.order_by(*order)
+
+
+def leaderboard(*, country: str = "", skill: str = "", limit: int = 50) -> list[User]:
+    """The members with the most reputation, overall or within a country or skill."""
+    members = User.objects.filter(is_active=True, listed_in_directory=True, reputation__gt=0)
+    if country:
+        members = members.filter(country=country.upper())
+    if skill:
+        members = members.filter(skills__contains=[skill.strip().lower()])
+    return list(members.order_by("-reputation", "display_name", "pk")[:limit])
+
+
+def member_profile(*, pk: int) -> User:
+    """An active member's public profile with follower counts (404 for unknown or inactive)."""
+    member = User.objects.filter(pk=pk, is_active=True).first()
+    if member is None:
+        raise Http404
+    user_type = ContentType.objects.get_for_model(User)
+    followers = Follow.objects.filter(content_type=user_type, object_id=member.pk).count()
+    member.follower_count = followers  # type: ignore[attr-defined]
+    return member
+
+
+def reputation_entries(*, user: User, limit: int = 50) -> list[ReputationEntry]:
+    return list(ReputationEntry.objects.filter(user=user).order_by("-created_at", "-pk")[:limit])
+
+
+# --- Follows ------------------------------------------------------------------------------------
+
+
+def follower_ids(*, obj: Any) -> list[int]:
+    content_type = ContentType.objects.get_for_model(type(obj))
+    return list(
+        Follow.objects.filter(content_type=content_type, object_id=obj.pk).values_list("follower_id", flat=True)
+    )
+
+
+def is_following(*, user: Any, obj: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    content_type = ContentType.objects.get_for_model(type(obj))
+    return Follow.objects.filter(follower=user, content_type=content_type, object_id=obj.pk).exists()
+
+
+def follows_of(*, user: User) -> QuerySet[Follow]:
+    return Follow.objects.filter(follower=user).select_related("content_type").order_by("-created_at", "-pk")
+
+
+# --- Comments -----------------------------------------------------------------------------------
+
+
+def comment_thread(*, obj: Any) -> list[Comment]:
+    """Top-level comments of `obj`, oldest first, each with `.reply_list`; one query for all."""
+    content_type = ContentType.objects.get_for_model(type(obj))
+    comments = list(
+        Comment.objects.filter(content_type=content_type, object_id=obj.pk)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+    top: list[Comment] = []
+    by_id: dict[int, Comment] = {}
+    for comment in comments:
+        comment.reply_list = []  # type: ignore[attr-defined]
+        by_id[comment.pk] = comment
+    for comment in comments:
+        if comment.parent_id is None:
+            top.append(comment)
+        elif comment.parent_id in by_id:
+            by_id[comment.parent_id].reply_list.append(comment)  # type: ignore[attr-defined]
+    return top
+
+
+# --- Notifications --------------------------------------------------------------------------------
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
+    notifications = Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    return notifications
+
+
+# --- Activity feed ------------------------------------------------------------------------------
+
+
+@dataclass
+class Activity:
+    when: datetime
+    kind: str  # "comment" or "notification"
+    actor: User | None
+    target_title: str
+    url: str
+    text: str = ""
+    comment: Comment | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def activity_feed(*, user: User, limit: int = 20) -> list[Activity]:
+    """What happened in what the member follows: comments on followed targets and by followed
+    members (only where the member may see the target), and their own notifications, newest first.
+
+    Queries: follows, comments, notifications, plus one per kind of target for the permission check.
+    """
+    from community.messages import notification_text
+
+    follows = list(Follow.objects.filter(follower=user).values_list("content_type_id", "object_id"))
+    user_type = ContentType.objects.get_for_model(User)
+    followed_members = [object_id for content_type_id, object_id in follows if content_type_id == user_type.pk]
+    on_targets = Q()
+    for content_type_id, object_id in follows:
+        if content_type_id != user_type.pk:
+            on_targets |= Q(content_type_id=content_type_id, object_id=object_id)
+    wanted = Q(author_id__in=followed_members) if followed_members else Q()
+    if on_targets:
+        wanted = wanted | on_targets if followed_members else on_targets
+    items: list[Activity] = []
+    if followed_members or on_targets:
+        comments = list(
+            Comment.objects.filter(wanted, is_hidden=False)
+            .exclude(author=user)
+            .select_related("author")
+            .order_by("-created_at", "-pk")[:limit]
+        )
+        visible = visible_objects(user=user, pairs=[(c.content_type_id, c.object_id) for c in comments])
+        for comment in comments:
+            found = visible.get((comment.content_type_id, comment.object_id))
+            if found is None:
+                continue
+            target, obj = found
+            items.append(
+                Activity(
+                    when=comment.created_at,
+                    kind="comment",
+                    actor=comment.author,
+                    target_title=target.title(obj),
+                    url=f"{target.url(obj)}#comment-{comment.pk}",
+                    comment=comment,
+                )
+            )
+    seen_urls = {item.url for item in items}
+    for notification in notifications_for(user=user)[:limit]:
+        if notification.url and notification.url in seen_urls:
+            continue
+        items.append(
+            Activity(
+                when=notification.created_at,
+                kind="notification",
+                actor=None,
+                target_title="",
+                url=notification.url,
+                text=notification_text(notification.kind, notification.context),
+            )
+        )
+    items.sort(key=lambda item: item.when, reverse=True)
+    return items[:limit]
+
+
+def target_info(obj: Any) -> tuple[Target, ContentType]:
+    target = target_of_model(type(obj))
+    if target is None:
+        raise LookupError(f"{type(obj).__name__} is not registered with community.targets")
+    return target, ContentType.objects.get_for_model(type(obj))

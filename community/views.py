@@ -1,14 +1,27 @@
 """Pages of the community app."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django_countries import countries
 
-from community.forms import ProfileForm
+from community import selectors, services
+from community.forms import DirectoryForm, ProfileForm
 from community.http import AuthenticatedHttpRequest
-from community.services import user_update_profile
+from community.messages import notification_text
+from community.models import ReputationReason
+from community.portfolio import portfolio_for
+from community.services import reputation as formula
+from community.targets import target_lookup
+from community.templatetags.community_tags import thread_context
 from core.exceptions import ApplicationError
 
 
@@ -20,10 +33,233 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
             changes = {field: form.cleaned_data[field] for field in form.Meta.fields if field != "avatar"}
             if "avatar" in form.changed_data:
                 changes["avatar"] = form.cleaned_data["avatar"]
-            user_update_profile(user=request.user, **changes)
+            services.user_update_profile(user=request.user, **changes)
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Your profile has been saved."))
             return redirect("community:profile_edit")
     return render(request, "community/profile_edit.html", {"form": form})
+
+
+# --- Directory, profiles, reputation ------------------------------------------------------------
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    form = DirectoryForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else selectors.DirectoryFilters()
+    page = Paginator(selectors.member_directory(filters=filters), 24).get_page(request.GET.get("page"))
+    template = "community/_directory_results.html" if getattr(request, "htmx", False) else "community/directory.html"
+    return render(request, template, {"form": form, "page": page})
+
+
+def profile(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_profile(pk=pk)
+    context = {
+        "member": member,
+        "portfolio": portfolio_for(member=member, viewer=request.user),
+        "reputation_rows": selectors.reputation_entries(user=member, limit=10),
+        "is_me": request.user.pk == member.pk,
+    }
+    return render(request, "community/profile.html", context)
+
+
+def leaderboard(request: HttpRequest) -> HttpResponse:
+    country = request.GET.get("country", "").upper()[:2]
+    skill = request.GET.get("skill", "").strip()[:40]
+    if country and country not in dict(countries):
+        country = ""
+    context = {
+        "members": selectors.leaderboard(country=country, skill=skill),
+        "country": country,
+        "skill": skill,
+        "countries": list(countries),
+    }
+    return render(request, "community/leaderboard.html", context)
+
+
+def reputation_explained(request: HttpRequest) -> HttpResponse:
+    context = {
+        "entry_points": formula.ENTRY_POINTS,
+        "vote_points": formula.VOTE_POINTS,
+        "fork_points": formula.FORK_POINTS,
+        "award_base": formula.AWARD_BASE_POINTS,
+        "award_units": formula.AWARD_UNITS_PER_POINT,
+        "award_max": formula.AWARD_MAX_POINTS,
+        "reasons": ReputationReason.choices,
+        "my_rows": selectors.reputation_entries(user=request.user) if request.user.is_authenticated else [],
+    }
+    return render(request, "community/reputation.html", context)
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+@login_required
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
+    unread_only = request.GET.get("unread") == "1"
+    page = Paginator(selectors.notifications_for(user=request.user, unread_only=unread_only), 30).get_page(
+        request.GET.get("page")
+    )
+    rows = [(notification, notification_text(notification.kind, notification.context)) for notification in page]
+    return render(request, "community/notifications.html", {"page": page, "rows": rows, "unread_only": unread_only})
+
+
+@login_required
+@require_POST
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
+    ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()]
+    services.notification_mark_read(user=request.user, notification_ids=ids or None)
+    target = request.POST.get("open", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("community:notifications")
+
+
+@csrf_exempt  # mail clients' one-click unsubscribe POSTs carry no CSRF token; the signed token is the proof
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows what the link turns off (mail scanners follow links); POST turns it off."""
+    try:
+        user_id, kind = services.unsubscribe_token_read(token)
+    except ApplicationError as error:
+        return render(request, "community/unsubscribe.html", {"error": error.message}, status=400)
+    done = False
+    if request.method == "POST":
+        services.email_unsubscribe(token=token)
+        done = True
+    kind_label = "" if kind == services.notifications.ALL_KINDS else dict(_kind_choices()).get(kind, kind)
+    return render(request, "community/unsubscribe.html", {"done": done, "kind_label": kind_label, "token": token})
+
+
+def _kind_choices() -> list[tuple[str, Any]]:
+    from community.models import NotificationKind
+
+    return list(NotificationKind.choices)
+
+
+# --- Comments and follows (forms post here; HTMX gets the re-rendered thread) -------------------
+
+
+def _back(request: HttpRequest, fallback: str = "/") -> HttpResponse:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = fallback
+    return redirect(target)
+
+
+def _object_id(request: HttpRequest) -> int:
+    value = request.POST.get("object_id", "")
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+def _thread_response(request: HttpRequest, obj: Any, *, error: str = "", status: int = 200) -> HttpResponse:
+    from django.middleware.csrf import get_token
+
+    context = thread_context(request=request, obj=obj)
+    context.update({"error": error, "csrf_token": get_token(request)})
+    return render(request, "community/_thread_body.html", context, status=status)
+
+
+@login_required
+@require_POST
+def comment_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    label = request.POST.get("target", "")
+    _target, obj = target_lookup(label=label, object_id=_object_id(request), user=request.user)
+    parent = request.POST.get("parent", "")
+    error = ""
+    try:
+        comment = services.comment_create(
+            author=request.user,
+            label=label,
+            object_id=obj.pk,
+            body=request.POST.get("body", ""),
+            parent_id=int(parent) if parent.isdigit() else None,
+        )
+    except ApplicationError as failure:
+        error = failure.message
+    if getattr(request, "htmx", False):
+        return _thread_response(request, obj, error=error, status=200)
+    if error:
+        messages.error(request, error)
+        return _back(request)
+    messages.success(request, _("Your comment is posted."))
+    response = _back(request)
+    response["Location"] += f"#comment-{comment.pk}"
+    return response
+
+
+def _comment_target(request: HttpRequest, comment_id: int) -> Any:
+    comment = services.comment_for_viewer(comment_id=comment_id, user=request.user)
+    return comment.content_type.get_object_for_this_type(pk=comment.object_id)
+
+
+@login_required
+@require_POST
+def comment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _comment_target(request, pk)
+    error = ""
+    try:
+        services.comment_edit(comment_id=pk, user=request.user, body=request.POST.get("body", ""))
+    except ApplicationError as failure:
+        error = failure.message
+    if getattr(request, "htmx", False):
+        return _thread_response(request, obj, error=error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Your comment is saved."))
+    return _back(request)
+
+
+@login_required
+@require_POST
+def comment_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _comment_target(request, pk)
+    error = ""
+    try:
+        services.comment_report(comment_id=pk, user=request.user, reason=request.POST.get("reason", ""))
+    except ApplicationError as failure:
+        error = failure.message
+    if getattr(request, "htmx", False):
+        return _thread_response(request, obj, error=error or _("Thank you. The moderators will look at it."))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Thank you. The moderators will look at it."))
+    return _back(request)
+
+
+@login_required
+@require_POST
+def follow(request: AuthenticatedHttpRequest) -> HttpResponse:
+    label = request.POST.get("target", "")
+    object_id = _object_id(request)
+    if request.POST.get("action") == "unfollow":
+        services.follow_delete(user=request.user, label=label, object_id=object_id)
+        messages.success(request, _("You no longer follow this."))
+    else:
+        try:
+            services.follow_create(user=request.user, label=label, object_id=object_id)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("You follow this now; you will be notified of what happens."))
+    return _back(request)
+
+
+@login_required
+def following(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """What the member follows, with links (targets they can no longer see are left out)."""
+    from community.targets import visible_objects
+
+    follows = list(selectors.follows_of(user=request.user)[:200])
+    visible = visible_objects(user=request.user, pairs=[(f.content_type_id, f.object_id) for f in follows])
+    rows = []
+    for item in follows:
+        found = visible.get((item.content_type_id, item.object_id))
+        if found is not None:
+            target, obj = found
+            rows.append({"follow": item, "title": target.title(obj), "url": target.url(obj), "label": target.label})
+    return render(request, "community/following.html", {"rows": rows})

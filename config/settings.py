@@ -315,11 +315,74 @@ if _THREE.is_dir():
 
 # --- Payments (owned by the payments app) -----------------------------------------------------
 
-# (payments settings go here)
+# Payouts go through the provider named by PAYMENTS_PAYOUT_PROVIDER; PAYMENTS_PAYOUT_PROVIDERS maps every
+# usable name to its class ("manual": SEPA files staff send to the bank). Extra ones (a test bank, later a
+# Connect provider) come from PAYMENTS_EXTRA_PROVIDERS ("name=dotted.Path,...").
+PAYMENTS_PAYOUT_PROVIDER = env.str("PAYMENTS_PAYOUT_PROVIDER", default="manual")
+PAYMENTS_PAYOUT_PROVIDERS = {
+    "manual": "payments.providers.manual.ManualProvider",
+    **env.dict("PAYMENTS_EXTRA_PROVIDERS", default={}),
+}
+# The platform's bank account: clients transfer budgets to it; SEPA payout files are paid from it.
+PAYMENTS_BANK_NAME = env.str("PAYMENTS_BANK_NAME", default="Coachworks Escrow")
+PAYMENTS_BANK_IBAN = env.str("PAYMENTS_BANK_IBAN", default="DE89370400440532013000")
+PAYMENTS_BANK_BIC = env.str("PAYMENTS_BANK_BIC", default="COBADEFFXXX")
+# A new or changed payout method pays nothing for this long (an account takeover cannot redirect money).
+PAYMENTS_METHOD_CHANGE_HOLD_HOURS = env.int("PAYMENTS_METHOD_CHANGE_HOLD_HOURS", default=24)
+# Failed provider calls are retried with exponential backoff (base * 2^(n-1), at most an hour), then recorded as failed.
+PAYMENTS_PAYOUT_MAX_ATTEMPTS = env.int("PAYMENTS_PAYOUT_MAX_ATTEMPTS", default=5)
+PAYMENTS_RETRY_BASE_SECONDS = env.int("PAYMENTS_RETRY_BASE_SECONDS", default=30)
+# A payout claimed by a worker longer ago than this is taken to be lost (worker killed) and executed again.
+PAYMENTS_STALE_CLAIM_SECONDS = env.int("PAYMENTS_STALE_CLAIM_SECONDS", default=600)
+# The sweep (the database is the source of truth for pending payouts) and the reconciliation run by beat.
+PAYMENTS_SWEEP_SECONDS = env.int("PAYMENTS_SWEEP_SECONDS", default=30)
+PAYMENTS_RECONCILE_MINUTES = env.int("PAYMENTS_RECONCILE_MINUTES", default=60)
+CELERY_BEAT_SCHEDULE["payments.sweep"] = {
+    "task": "payments.sweep",
+    "schedule": timedelta(seconds=PAYMENTS_SWEEP_SECONDS),
+    "options": {"expire_seconds": PAYMENTS_SWEEP_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["payments.reconcile"] = {
+    "task": "payments.reconcile",
+    "schedule": timedelta(minutes=PAYMENTS_RECONCILE_MINUTES),
+    "options": {"expire_seconds": PAYMENTS_RECONCILE_MINUTES * 60},
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
+    "PayoutStatusEnum": "payments.models.PayoutStatus",
+    "BatchStatusEnum": "payments.models.BatchStatus",
+    "PayoutKindEnum": "payments.models.PayoutKind",
+    "PayoutMethodKindEnum": "payments.models.PayoutMethodKind",
+}
 
 # --- Community (owned by the community app) ---------------------------------------------------
 
-# (community settings go here)
+from celery.schedules import crontab  # noqa: E402 - only the community block needs it
+
+# Comments: editable by their author for this many minutes, then only marked edited by nobody;
+# at most COMMUNITY_COMMENT_RATE_LIMIT comments per member within COMMUNITY_COMMENT_RATE_WINDOW_SECONDS.
+COMMUNITY_COMMENT_EDIT_MINUTES = env.int("COMMUNITY_COMMENT_EDIT_MINUTES", default=15)
+COMMUNITY_COMMENT_RATE_LIMIT = env.int("COMMUNITY_COMMENT_RATE_LIMIT", default=5)
+COMMUNITY_COMMENT_RATE_WINDOW_SECONDS = env.int("COMMUNITY_COMMENT_RATE_WINDOW_SECONDS", default=60)
+# Daily digests go out at this hour (UTC); unsubscribe links in e-mails stay valid this many days.
+COMMUNITY_DIGEST_HOUR_UTC = env.int("COMMUNITY_DIGEST_HOUR_UTC", default=7)
+COMMUNITY_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("COMMUNITY_UNSUBSCRIBE_MAX_AGE_DAYS", default=90)
+# "Closes in 24 hours" notices: how far ahead, and how often beat looks for such phases.
+COMMUNITY_CLOSING_SOON_HOURS = env.int("COMMUNITY_CLOSING_SOON_HOURS", default=24)
+COMMUNITY_CLOSING_SWEEP_MINUTES = env.int("COMMUNITY_CLOSING_SWEEP_MINUTES", default=15)
+CELERY_BEAT_SCHEDULE["community.send_digests"] = {
+    "task": "community.send_digests",
+    "schedule": crontab(hour=COMMUNITY_DIGEST_HOUR_UTC, minute=0),
+}
+CELERY_BEAT_SCHEDULE["challenges.notify_closing_phases"] = {
+    "task": "challenges.notify_closing_phases",
+    "schedule": timedelta(minutes=COMMUNITY_CLOSING_SWEEP_MINUTES),
+    "options": {"expire_seconds": COMMUNITY_CLOSING_SWEEP_MINUTES * 60},
+}
+# The unread-notification count in the navigation (one query per page, only when shown).
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
+    "community.context_processors.community"
+)
 
 
 # --- Security ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Writes of the community app; views, APIs, admin, commands and tasks all call these."""
+"""Profiles: creating members and changing their profile, preferences and privacy settings."""
 
 from typing import Any
 
@@ -9,6 +9,7 @@ from core.exceptions import ApplicationError
 
 PROFILE_FIELDS = (
     "display_name", "country", "skills", "experience", "bio", "time_zone", "preferred_language", "avatar",
+    "email_frequency", "email_muted_kinds", "show_earnings", "listed_in_directory",
 )  # fmt: skip
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 
@@ -20,6 +21,15 @@ def _clean_skills(skills: list[str]) -> list[str]:
         if skill and skill not in cleaned:
             cleaned.append(skill[:40])
     return cleaned[:30]
+
+
+def _clean_kinds(kinds: list[str]) -> list[str]:
+    from community.models import NotificationKind
+
+    unknown = set(kinds) - set(NotificationKind.values)
+    if unknown:
+        raise ApplicationError("Unknown notification kinds.", {"email_muted_kinds": sorted(unknown)})
+    return sorted(set(kinds))
 
 
 @transaction.atomic
@@ -46,6 +56,8 @@ def user_update_profile(*, user: User, **changes: Any) -> User:
         raise ApplicationError(f"Unknown profile fields: {', '.join(sorted(unknown))}")
     if "skills" in changes:
         changes["skills"] = _clean_skills(changes["skills"])
+    if "email_muted_kinds" in changes:
+        changes["email_muted_kinds"] = _clean_kinds(changes["email_muted_kinds"])
     if changes.get("avatar") is False:  # the form's "clear" box
         changes["avatar"] = ""
     avatar = changes.get("avatar")

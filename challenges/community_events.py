@@ -1,0 +1,139 @@
+"""Community hooks of the challenges app: what members can comment on and follow, and the
+notifications challenge events cause. Imported by `ChallengesConfig.ready()`.
+
+Event keys are built from the events' own ids (transition, assignment, phase and deadline), so an
+event announced twice notifies nobody twice (`community.services.notify` is idempotent per key).
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+
+from challenges import signals
+from challenges.models import Challenge, JudgeAssignment, Phase, PhaseStatus
+from challenges.selectors import challenges_visible_to
+from community import targets
+from community.models import NotificationKind, User
+from community.selectors import follower_ids
+from community.services import notify
+
+
+def challenge_can_view(user: Any, challenge: Challenge) -> bool:
+    return challenges_visible_to(user).filter(pk=challenge.pk).exists()
+
+
+def phase_can_view(user: Any, phase: Phase) -> bool:
+    return challenges_visible_to(user).filter(pk=phase.challenge_id).exists()
+
+
+targets.register(
+    Challenge,
+    can_view=challenge_can_view,
+    url=lambda challenge: challenge.get_absolute_url(),
+    title=lambda challenge: challenge.title,
+)
+targets.register(
+    Phase,
+    can_view=phase_can_view,
+    url=lambda phase: f"{phase.challenge.get_absolute_url()}#phase-{phase.pk}",
+    title=lambda phase: f"{phase.challenge.title}: {phase.title}",
+    followable=False,
+)
+
+
+def _followers_who_see(challenge: Challenge) -> list[int]:
+    """Followers of the challenge who may still read it (an invite-only one may have shut them out)."""
+    ids = follower_ids(obj=challenge)
+    if challenge.published_at is not None and not challenge.invite_only:
+        return ids
+    return [user.pk for user in User.objects.filter(pk__in=ids) if challenge_can_view(user, challenge)]
+
+
+@receiver(signals.challenge_published, dispatch_uid="community.challenge_published")
+def on_challenge_published(sender: Any, *, challenge_id: int, **kwargs: Any) -> None:
+    challenge = Challenge.objects.select_related("owner").get(pk=challenge_id)
+    context = {"challenge": challenge.title, "phases": challenge.phases.count(), "actor": challenge.owner.public_name}
+    key = f"challenge-published:{challenge.pk}"
+    url = challenge.get_absolute_url()
+    notify(
+        recipient_ids=_followers_who_see(challenge),
+        kind=NotificationKind.PHASE_PUBLISHED,
+        event_key=key,
+        context=context,
+        url=url,
+    )
+    if not challenge.invite_only:
+        notify(
+            recipient_ids=follower_ids(obj=challenge.owner),
+            kind=NotificationKind.CHALLENGE_PUBLISHED,
+            event_key=key,
+            context=context,
+            url=url,
+            actor_id=challenge.owner_id,
+        )
+
+
+@receiver(signals.phase_transitioned, dispatch_uid="community.phase_transitioned")
+def on_phase_transitioned(sender: Any, *, phase_id: int, transition_id: int, to_status: str, **kwargs: Any) -> None:
+    if to_status != PhaseStatus.OPEN:
+        return
+    phase = Phase.objects.select_related("challenge").get(pk=phase_id)
+    notify(
+        recipient_ids=_followers_who_see(phase.challenge),
+        kind=NotificationKind.PHASE_OPENED,
+        event_key=f"phase-opened:{transition_id}",
+        context={"challenge": phase.challenge.title, "phase": phase.title, "closes_at": phase.closes_at.isoformat()},
+        url=f"{phase.challenge.get_absolute_url()}#phase-{phase.pk}",
+    )
+
+
+@receiver(signals.judge_invited, dispatch_uid="community.judge_invited")
+def on_judge_invited(sender: Any, *, assignment_id: int, challenge_id: int, email: str, **kwargs: Any) -> None:
+    judge = User.objects.filter(email__iexact=email, is_active=True).first()
+    if judge is None:
+        return  # not a member yet: the invitation e-mail of the challenges app reaches them
+    assignment = JudgeAssignment.objects.select_related("challenge").get(pk=assignment_id)
+    notify(
+        recipient_ids=[judge.pk],
+        kind=NotificationKind.JUDGE_INVITED,
+        event_key=f"judge-invited:{assignment_id}",
+        context={"challenge": assignment.challenge.title},
+        url=reverse("challenges:invitation", kwargs={"token": assignment.token}),
+        actor_id=assignment.invited_by_id,
+    )
+
+
+def phases_closing_soon_notify(*, now: Any = None) -> int:
+    """Tell the followers of each open phase's challenge once that it closes within
+    COMMUNITY_CLOSING_SOON_HOURS; keyed by phase and deadline (a moved deadline is a new event)."""
+    now = now or timezone.now()
+    horizon = now + timedelta(hours=settings.COMMUNITY_CLOSING_SOON_HOURS)
+    phases = Phase.objects.filter(Q(status=PhaseStatus.OPEN), closes_at__gt=now, closes_at__lte=horizon).select_related(
+        "challenge"
+    )
+    created = 0
+    for phase in phases:
+        created += notify(
+            recipient_ids=_followers_who_see(phase.challenge),
+            kind=NotificationKind.PHASE_CLOSING_SOON,
+            event_key=f"phase-closing:{phase.pk}:{int(phase.closes_at.timestamp())}",
+            context={
+                "challenge": phase.challenge.title,
+                "phase": phase.title,
+                "closes_at": phase.closes_at.isoformat(),
+            },
+            url=f"{phase.challenge.get_absolute_url()}#phase-{phase.pk}",
+        )
+    return created
+
+
+@shared_task(name="challenges.notify_closing_phases")
+def notify_closing_phases() -> int:
+    """Beat, every COMMUNITY_CLOSING_SWEEP_MINUTES: "closes in 24 hours" notices (idempotent)."""
+    return phases_closing_soon_notify()

@@ -1,0 +1,192 @@
+"""Comments: sanitised Markdown, two levels, edit window, mentions, replies, reports, moderation,
+rate limit, and sealing (a target a member may not see cannot be read or commented)."""
+
+from datetime import timedelta
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from community.models import Comment, CommentReport, Notification, NotificationKind, ReportStatus
+from community.services import comment_create, comment_edit, comment_hide, comment_report, follow_create
+from community.tests.factories import MemberFactory
+from core.exceptions import ApplicationError
+
+LABEL = "challenges.challenge"
+
+
+def post(author, challenge, body, parent=None):
+    return comment_create(author=author, label=LABEL, object_id=challenge.pk, body=body, parent_id=parent)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<script>alert(1)</script>hello",
+        '<img src=x onerror="alert(1)">hello',
+        "[click](javascript:alert(1)) hello",
+        '<a href="javascript:alert(1)">x</a> hello',
+        '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a> hello',
+        "<iframe src='https://evil.example'></iframe>hello",
+        '<p style="background:url(javascript:alert(1))" onclick="x()">hello</p>',
+        "<svg><script>alert(1)</script></svg>hello",
+    ],
+)
+def test_comments_are_sanitised_against_script_injection_and_unsafe_links(ada, challenge, body):
+    html = post(ada, challenge, body).body_html.lower()
+    assert "hello" in html
+    for dangerous in ("<script", "onerror", "onclick", "javascript:", "data:text", "<iframe", "style=", "<svg"):
+        assert dangerous not in html
+
+
+def test_safe_markdown_and_links_survive_with_nofollow(ada, challenge):
+    html = post(ada, challenge, "**bold** and [site](https://example.com)").body_html
+    assert "<strong>bold</strong>" in html
+    assert 'href="https://example.com"' in html
+    assert 'rel="nofollow noopener"' in html
+
+
+def test_a_reply_to_a_reply_joins_the_top_level_thread_and_notifies_the_replied_member(ada, jonas, challenge):
+    top = post(ada, challenge, "What about snow chains?")
+    reply = post(jonas, challenge, "Fits 205/70 R15.", parent=top.pk)
+    reply_to_reply = post(ada, challenge, "Thanks!", parent=reply.pk)
+    assert reply.parent_id == top.pk
+    assert reply_to_reply.parent_id == top.pk  # two levels, never deeper
+    assert Notification.objects.get(recipient=ada, kind=NotificationKind.COMMENT_REPLY).event_key == (
+        f"comment-reply:{reply.pk}"
+    )
+    assert Notification.objects.filter(recipient=jonas, kind=NotificationKind.COMMENT_REPLY).count() == 1
+
+
+def test_a_mention_notifies_the_member_and_links_their_profile(ada, jonas, challenge):
+    comment = post(ada, challenge, "@JonasBerg can you weld this? @nobody-here")
+    notice = Notification.objects.get(recipient=jonas)
+    assert notice.kind == NotificationKind.MENTION
+    assert notice.context["actor"] == "Ada Okafor"
+    assert notice.url.endswith(f"#comment-{comment.pk}")
+    assert f'href="/members/{jonas.pk}/"' in comment.body_html
+    assert "@nobody-here" in comment.body_html
+
+
+def test_nobody_is_notified_of_their_own_mention_or_reply(ada, challenge):
+    top = post(ada, challenge, "note to self @AdaOkafor")
+    post(ada, challenge, "and again", parent=top.pk)
+    assert not Notification.objects.filter(recipient=ada).exists()
+
+
+def test_a_mention_of_a_member_who_cannot_see_the_target_tells_them_nothing(client_member, jonas, hidden_challenge):
+    comment_create(author=client_member, label=LABEL, object_id=hidden_challenge.pk, body="@JonasBerg look")
+    assert not Notification.objects.filter(recipient=jonas).exists()
+
+
+def test_followers_hear_of_new_comments_once(ada, jonas, challenge):
+    follow_create(user=jonas, label=LABEL, object_id=challenge.pk)
+    post(ada, challenge, "@JonasBerg first")  # a mention, not also a "new comment"
+    post(ada, challenge, "second")
+    kinds = sorted(Notification.objects.filter(recipient=jonas).values_list("kind", flat=True))
+    assert kinds == [NotificationKind.MENTION, NotificationKind.NEW_COMMENT]
+
+
+def test_a_sealed_target_can_be_neither_commented_nor_replied_by_who_cannot_see_it(
+    ada, client_member, hidden_challenge
+):
+    own = comment_create(author=client_member, label=LABEL, object_id=hidden_challenge.pk, body="draft notes")
+    with pytest.raises(Http404):
+        comment_create(author=ada, label=LABEL, object_id=hidden_challenge.pk, body="peek")
+    with pytest.raises(Http404):
+        comment_create(author=ada, label=LABEL, object_id=hidden_challenge.pk, body="peek", parent_id=own.pk)
+    with pytest.raises(Http404):
+        comment_report(comment_id=own.pk, user=ada, reason="spam")
+    assert Comment.objects.count() == 1
+
+
+def test_unregistered_targets_are_refused(ada):
+    with pytest.raises(Http404):
+        comment_create(author=ada, label="community.user", object_id=ada.pk, body="members are not commentable")
+    with pytest.raises(Http404):
+        comment_create(author=ada, label="auth.group", object_id=1, body="x")
+
+
+def test_a_reply_must_belong_to_the_same_target(ada, challenge, client_member, staff):
+    from challenges.tests.factories import add_phase, make_challenge, publish
+
+    other = publish(add_phase(make_challenge(client_member, title="Other")).challenge, staff=staff)
+    top = post(ada, other, "elsewhere")
+    with pytest.raises(ApplicationError):
+        post(ada, challenge, "reply", parent=top.pk)
+
+
+def test_empty_and_overlong_comments_are_refused_and_nothing_is_stored(ada, challenge):
+    with pytest.raises(ApplicationError):
+        post(ada, challenge, "   ")
+    with pytest.raises(ApplicationError):
+        post(ada, challenge, "x" * 10001)
+    assert not Comment.objects.exists()
+
+
+def test_the_author_edits_within_the_window_and_the_comment_is_marked_edited(ada, challenge):
+    comment = post(ada, challenge, "typo teh")
+    edited = comment_edit(comment_id=comment.pk, user=ada, body="typo the")
+    assert edited.edited_at is not None
+    assert "typo the" in edited.body_html
+
+
+def test_editing_after_the_window_or_by_someone_else_is_refused(ada, jonas, challenge, settings):
+    comment = post(ada, challenge, "original")
+    with pytest.raises(ApplicationError):
+        comment_edit(comment_id=comment.pk, user=jonas, body="hijacked")
+    Comment.objects.filter(pk=comment.pk).update(
+        created_at=timezone.now() - timedelta(minutes=settings.COMMUNITY_COMMENT_EDIT_MINUTES, seconds=1)
+    )
+    with pytest.raises(ApplicationError):
+        comment_edit(comment_id=comment.pk, user=ada, body="too late")
+    comment.refresh_from_db()
+    assert comment.body == "original"
+    assert comment.edited_at is None
+
+
+def test_members_are_rate_limited(ada, challenge, settings):
+    settings.COMMUNITY_COMMENT_RATE_LIMIT = 3
+    for number in range(3):
+        post(ada, challenge, f"comment {number}")
+    with pytest.raises(ApplicationError) as refused:
+        post(ada, challenge, "one too many")
+    assert refused.value.extra == {"code": "rate_limited"}
+    assert Comment.objects.count() == 3
+    Comment.objects.update(
+        created_at=timezone.now() - timedelta(seconds=settings.COMMUNITY_COMMENT_RATE_WINDOW_SECONDS)
+    )
+    post(ada, challenge, "after the window")
+
+
+def test_reports_are_once_per_member_and_staff_hide_with_a_reason_keeping_the_text(ada, jonas, staff, challenge):
+    comment = post(ada, challenge, "buy cheap watches")
+    comment_report(comment_id=comment.pk, user=jonas, reason="spam")
+    with pytest.raises(ApplicationError):
+        comment_report(comment_id=comment.pk, user=jonas, reason="spam again")
+    with pytest.raises(ApplicationError):
+        comment_report(comment_id=comment.pk, user=ada, reason="my own")
+    with pytest.raises(ApplicationError):
+        comment_hide(comment_id=comment.pk, by=jonas, reason="I am no moderator")
+    with pytest.raises(ApplicationError):
+        comment_hide(comment_id=comment.pk, by=staff, reason="")
+    comment_hide(comment_id=comment.pk, by=staff, reason="Spam")
+    comment.refresh_from_db()
+    assert comment.is_hidden
+    assert comment.hidden_reason == "Spam"
+    assert comment.body == "buy cheap watches"
+    assert CommentReport.objects.get().status == ReportStatus.HIDDEN
+
+
+def test_hidden_comments_show_the_reason_not_the_text(client, ada, staff, challenge):
+    comment = post(ada, challenge, "rude words")
+    comment_hide(comment_id=comment.pk, by=staff, reason="Rude")
+    page = client.get(challenge.get_absolute_url()).content.decode()
+    assert "rude words" not in page
+    assert "Rude" in page
+
+
+def test_more_members_mentioned_are_all_notified(ada, challenge):
+    others = [MemberFactory.create(display_name=f"Fan {n}") for n in range(3)]
+    post(ada, challenge, " ".join(f"@Fan{n}" for n in range(3)))
+    assert Notification.objects.filter(recipient__in=others, kind=NotificationKind.MENTION).count() == 3

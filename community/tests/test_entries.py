@@ -1,0 +1,56 @@
+"""Entries (submissions app): comments respect sealing; entering, scoring, votes and awards notify
+and earn reputation through `submissions/community_events.py`."""
+
+import pytest
+from django.http import Http404
+
+from community.models import Notification, NotificationKind, ReputationEntry, ReputationReason
+from community.services import comment_create
+from community.tests.factories import MemberFactory
+from submissions.tests.factories import award, enter, open_phase, score_all, to_judging
+
+LABEL = "submissions.entry"
+
+
+@pytest.fixture
+def judge(db):
+    return MemberFactory.create(email="judge@example.com", display_name="Mira Judge")
+
+
+@pytest.fixture
+def sealed_phase(client_member, staff, judge, monkeypatch):
+    from challenges import tasks
+
+    monkeypatch.setattr(tasks.phase_advance, "apply_async", lambda *a, **k: None)
+    monkeypatch.setattr(tasks.send_judge_invitation, "delay", lambda *a: None)
+    return open_phase(client_member, staff, judges=[judge], sealed=True)
+
+
+def test_comments_on_a_sealed_entry_are_for_its_authors_judges_and_staff_until_the_phase_closes(
+    ada, jonas, judge, staff, sealed_phase, django_capture_on_commit_callbacks
+):
+    entry = enter(sealed_phase, ada)
+    comment_create(author=ada, label=LABEL, object_id=entry.pk, body="Notes for the jury")
+    comment_create(author=judge, label=LABEL, object_id=entry.pk, body="@AdaOkafor which steel?")
+    comment_create(author=staff, label=LABEL, object_id=entry.pk, body="Looks complete.")
+    with pytest.raises(Http404):
+        comment_create(author=jonas, label=LABEL, object_id=entry.pk, body="let me see")
+    to_judging(sealed_phase)
+    comment_create(author=jonas, label=LABEL, object_id=entry.pk, body="Now it is public: nice!")
+    assert Notification.objects.filter(recipient=ada, kind=NotificationKind.MENTION).count() == 1
+
+
+def test_entering_scoring_and_awarding_notify_and_earn_reputation_once(
+    ada, judge, client_member, sealed_phase, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = enter(sealed_phase, ada)
+    to_judging(sealed_phase)
+    with django_capture_on_commit_callbacks(execute=True):
+        score_all(judge, entry, [8] * sealed_phase.criteria.count())
+    with django_capture_on_commit_callbacks(execute=True):
+        award(sealed_phase, client_member, (1, entry))
+    reasons = sorted(ReputationEntry.objects.filter(user=ada).values_list("reason", "points"))
+    assert reasons == [(ReputationReason.AWARD, 25 + 30), (ReputationReason.ENTRY, 2)]
+    kinds = set(Notification.objects.filter(recipient=ada).values_list("kind", flat=True))
+    assert {NotificationKind.ENTRY_SCORED, NotificationKind.ENTRY_AWARDED} <= kinds

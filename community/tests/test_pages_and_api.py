@@ -1,0 +1,310 @@
+"""Pages and API: permissions per endpoint, privacy, query counts, time zones."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone, translation
+
+from community.models import Comment, Follow, Notification, NotificationKind, ReputationReason
+from community.portfolio import PortfolioItem, register_section
+from community.services import comment_create, follow_create, notify, reputation_grant
+from community.tests.factories import MemberFactory
+from core.templatetags.coachworks_time import local_datetime, relative_time
+
+LABEL = "challenges.challenge"
+
+
+# --- Time zones and relative times ------------------------------------------------------------
+
+
+def test_dates_are_shown_in_the_members_zone_with_the_zone_named():
+    moment = datetime(2026, 12, 1, 15, 0, tzinfo=ZoneInfo("UTC"))
+    with timezone.override(ZoneInfo("Europe/Berlin")), translation.override("de"):
+        assert local_datetime(moment) == "01.12.2026 16:00 CET (Europe/Berlin)"
+    with timezone.override(ZoneInfo("Africa/Lagos")), translation.override("en"):
+        assert "4 p.m." in local_datetime(moment)
+        assert "WAT (Africa/Lagos)" in local_datetime(moment)
+    with timezone.override(ZoneInfo("America/Sao_Paulo")):
+        assert local_datetime(moment).endswith("America/Sao_Paulo")  # "-03" is no name: the zone's is shown
+
+
+def test_deadlines_read_in_3_days_in_english_and_german():
+    now = timezone.now()
+    with translation.override("en"):
+        assert relative_time(now + timedelta(days=3, hours=2), now) == "in 3 days"
+        assert relative_time(now + timedelta(hours=5), now) == "in 5 hours"
+        assert relative_time(now - timedelta(minutes=2), now) == "2 minutes ago"
+        assert relative_time(now + timedelta(seconds=10), now) == "just now"
+    with translation.override("de"):
+        assert relative_time(now + timedelta(days=3, hours=2), now) == "in 3 Tagen"
+        assert relative_time(now + timedelta(days=1, hours=2), now) == "in 1 Tag"
+
+
+def test_the_when_tag_shows_relative_and_absolute_time():
+    moment = timezone.now() + timedelta(days=3, minutes=5)
+    with timezone.override(ZoneInfo("Europe/Berlin")):
+        html = Template("{% load coachworks_time %}{% when moment %}").render(Context({"moment": moment}))
+    assert "in 3 days" in html
+    assert "(Europe/Berlin)" in html
+    assert f'datetime="{moment.isoformat()}"' in html
+
+
+def test_member_pages_name_their_time_zone(client, jonas):
+    client.force_login(jonas)
+    html = client.get("/members/").content.decode()
+    assert "Europe/Berlin" in html
+    assert "Mitglieder" in html  # preferred language: German
+
+
+# --- Directory, profile, leaderboard ---------------------------------------------------------
+
+
+def test_the_directory_searches_filters_and_sorts_by_reputation(client, ada, jonas):
+    reputation_grant(user_id=jonas.pk, reason=ReputationReason.FORK, source_key="fork:1")
+    hidden = MemberFactory.create(display_name="Private Person")
+    hidden.listed_in_directory = False
+    hidden.save()
+    html = client.get("/members/").content.decode()
+    assert html.index("Jonas Berg") < html.index("Ada Okafor")
+    assert "Private Person" not in html
+    assert "Jonas Berg" not in client.get("/members/?country=NG").content.decode()
+    assert "Ada Okafor" in client.get("/members/?skill=cad").content.decode()
+    assert "Ada Okafor" not in client.get("/members/?experience=enthusiast").content.decode()
+    api = client.get("/api/v1/members/?sort=name").json()
+    assert [row["name"] for row in api["results"]][:2] == ["Ada Okafor", "Jonas Berg"]
+    assert "email" not in api["results"][0]
+
+
+@pytest.mark.parametrize("rows", [1, 12])
+def test_the_directory_costs_the_same_queries_for_any_number_of_members(
+    db, client, rows, django_assert_max_num_queries
+):
+    for number in range(rows):
+        MemberFactory.create(display_name=f"Designer {number}", country="FR", skills=["cad"])
+    # session-less visitor: count + page (if this grows, justify every new query)
+    with django_assert_max_num_queries(3):
+        assert client.get("/members/").status_code == 200
+    with django_assert_max_num_queries(3):
+        assert client.get("/api/v1/members/").status_code == 200
+
+
+def test_a_profile_shows_portfolio_and_hides_earnings_unless_allowed(client, ada, jonas):
+    register_section(
+        "test-awards",
+        title="Awards won",
+        items=lambda member, viewer: [PortfolioItem("Concept winner", "/x/", "1st", "3,000.00 EUR")],
+    )
+    try:
+        page = client.get(f"/members/{ada.pk}/").content.decode()
+        assert "Concept winner" in page
+        assert "3,000.00 EUR" not in page
+        assert "🇳🇬" in page
+        client.force_login(ada)
+        assert "3,000.00 EUR" in client.get(f"/members/{ada.pk}/").content.decode()  # her own view
+        ada.show_earnings = True
+        ada.save()
+        client.force_login(jonas)
+        assert "3,000.00 EUR" in client.get(f"/members/{ada.pk}/").content.decode()
+    finally:
+        from community import portfolio
+
+        portfolio._sections.pop("test-awards")
+
+
+def test_profile_page_queries_do_not_grow_with_reputation_rows(client, ada, django_assert_max_num_queries):
+    for number in range(15):
+        reputation_grant(user_id=ada.pk, reason=ReputationReason.VOTE, source_key=f"vote:{number}")
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/members/{ada.pk}/").status_code == 200
+
+
+def test_inactive_members_have_no_profile(client, ada):
+    ada.is_active = False
+    ada.save()
+    assert client.get(f"/members/{ada.pk}/").status_code == 404
+    assert client.get(f"/api/v1/members/{ada.pk}/").status_code == 404
+
+
+def test_the_leaderboard_is_overall_per_country_and_per_skill(client, ada, jonas):
+    reputation_grant(user_id=ada.pk, reason=ReputationReason.AWARD, source_key="award:1", amount=Decimal("1000"))
+    reputation_grant(user_id=jonas.pk, reason=ReputationReason.ENTRY, source_key="entry:1")
+    overall = client.get("/api/v1/leaderboard/").json()
+    assert [row["name"] for row in overall] == ["Ada Okafor", "Jonas Berg"]
+    assert [row["name"] for row in client.get("/api/v1/leaderboard/?country=DE").json()] == ["Jonas Berg"]
+    assert [row["name"] for row in client.get("/api/v1/leaderboard/?skill=cad").json()] == ["Ada Okafor"]
+    page = client.get("/members/leaderboard/?country=NG").content.decode()
+    assert "Ada Okafor" in page
+    assert "Jonas Berg" not in page
+
+
+def test_the_explanation_page_shows_the_formula(client):
+    page = client.get("/members/reputation/").content.decode()
+    assert "25 plus 1 per 100 of the prize" in page
+
+
+# --- Threads ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [1, 10])
+def test_a_thread_costs_the_same_queries_for_any_number_of_comments(
+    client, ada, jonas, challenge, rows, django_assert_max_num_queries, settings
+):
+    settings.COMMUNITY_COMMENT_RATE_LIMIT = 100
+    for number in range(rows):
+        top = comment_create(author=ada, label=LABEL, object_id=challenge.pk, body=f"question {number}")
+        comment_create(author=jonas, label=LABEL, object_id=challenge.pk, body="answer", parent_id=top.pk)
+    with django_assert_max_num_queries(4):
+        response = client.get(f"/api/v1/comments/?target={LABEL}&object_id={challenge.pk}")
+    assert len(response.json()) == rows * 2
+
+
+def test_the_challenge_page_shows_the_thread_and_members_post_with_htmx(client, ada, challenge):
+    client.force_login(ada)
+    response = client.post(
+        "/members/comments/",
+        {"target": LABEL, "object_id": challenge.pk, "body": "Nice **brief**", "next": challenge.get_absolute_url()},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "<strong>brief</strong>" in response.content.decode()
+    assert "<strong>brief</strong>" in client.get(challenge.get_absolute_url()).content.decode()
+
+
+def test_the_comment_form_without_javascript_redirects_back(client, ada, challenge):
+    client.force_login(ada)
+    response = client.post(
+        "/members/comments/",
+        {"target": LABEL, "object_id": challenge.pk, "body": "Hi", "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/#comment-")
+
+
+# --- Permissions per endpoint ---------------------------------------------------------------
+
+
+def test_anonymous_visitors_read_public_things_and_write_nothing(client, ada, challenge):
+    comment_create(author=ada, label=LABEL, object_id=challenge.pk, body="public")
+    assert client.get(f"/api/v1/comments/?target={LABEL}&object_id={challenge.pk}").status_code == 200
+    assert client.get(f"/api/v1/members/{ada.pk}/").status_code == 200
+    for method, url in [
+        ("post", "/api/v1/comments/"),
+        ("get", "/api/v1/follows/"),
+        ("post", "/api/v1/follows/"),
+        ("get", "/api/v1/notifications/"),
+        ("post", "/api/v1/notifications/read/"),
+        ("get", "/api/v1/me/"),
+    ]:
+        assert getattr(client, method)(url).status_code == 403, url
+    assert (
+        client.post("/members/comments/", {"target": LABEL, "object_id": challenge.pk, "body": "x"}).status_code == 302
+    )
+    assert Comment.objects.count() == 1
+    assert client.get("/members/notifications/").status_code == 302
+
+
+def test_comments_of_a_target_one_may_not_see_are_404_everywhere(client, ada, client_member, hidden_challenge):
+    comment = comment_create(author=client_member, label=LABEL, object_id=hidden_challenge.pk, body="secret")
+    client.force_login(ada)
+    assert client.get(f"/api/v1/comments/?target={LABEL}&object_id={hidden_challenge.pk}").status_code == 404
+    post = {"target": LABEL, "object_id": hidden_challenge.pk, "body": "let me in"}
+    assert client.post("/api/v1/comments/", post).status_code == 404
+    assert client.post("/members/comments/", post).status_code == 404
+    assert client.post("/api/v1/follows/", {"target": LABEL, "object_id": hidden_challenge.pk}).status_code == 404
+    assert (
+        client.patch(f"/api/v1/comments/{comment.pk}/", {"body": "x"}, content_type="application/json").status_code
+        == 404
+    )
+    assert client.post(f"/api/v1/comments/{comment.pk}/report/", {"reason": "x"}).status_code == 404
+    assert client.post(f"/members/comments/{comment.pk}/edit/", {"body": "x"}).status_code == 404
+    client.force_login(client_member)
+    assert client.get(f"/api/v1/comments/?target={LABEL}&object_id={hidden_challenge.pk}").status_code == 200
+
+
+def test_comment_api_create_edit_report_and_hide(client, ada, jonas, staff, challenge):
+    client.force_login(ada)
+    created = client.post("/api/v1/comments/", {"target": LABEL, "object_id": challenge.pk, "body": "<b>hi</b>"})
+    assert created.status_code == 201
+    pk = created.json()["id"]
+    edit = client.patch(f"/api/v1/comments/{pk}/", {"body": "hello"}, content_type="application/json")
+    assert edit.status_code == 200
+    assert edit.json()["edited_at"]
+    assert client.post("/api/v1/comments/", {"target": LABEL, "object_id": challenge.pk, "body": ""}).status_code == 400
+    client.force_login(jonas)
+    refused = client.patch(f"/api/v1/comments/{pk}/", {"body": "mine now"}, content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["message"]
+    assert client.post(f"/api/v1/comments/{pk}/report/", {"reason": "rude"}).status_code == 201
+    assert client.post(f"/api/v1/comments/{pk}/hide/", {"reason": "rude"}).status_code == 403
+    client.force_login(staff)
+    hidden = client.post(f"/api/v1/comments/{pk}/hide/", {"reason": "Rude"})
+    assert hidden.status_code == 200
+    assert hidden.json()["is_hidden"]
+    assert hidden.json()["body"] == ""
+
+
+def test_follow_api_lists_creates_and_deletes_only_ones_own(client, ada, jonas, challenge):
+    client.force_login(ada)
+    created = client.post("/api/v1/follows/", {"target": LABEL, "object_id": challenge.pk})
+    assert created.status_code == 201
+    assert created.json()["title"] == challenge.title
+    assert client.post("/api/v1/follows/", {"target": LABEL, "object_id": challenge.pk}).status_code == 201
+    assert Follow.objects.count() == 1
+    follow_member = client.post("/api/v1/follows/", {"target": "community.user", "object_id": jonas.pk})
+    assert follow_member.status_code == 201
+    assert Notification.objects.get(recipient=jonas).kind == NotificationKind.NEW_FOLLOWER
+    assert client.post("/api/v1/follows/", {"target": "community.user", "object_id": ada.pk}).status_code == 400
+    assert len(client.get("/api/v1/follows/").json()) == 2
+    client.force_login(jonas)
+    assert client.delete(f"/api/v1/follows/{created.json()['id']}/").status_code == 404
+    client.force_login(ada)
+    assert client.delete(f"/api/v1/follows/{created.json()['id']}/").status_code == 204
+
+
+def test_notification_api_and_centre(client, ada, jonas):
+    for number in range(3):
+        notify(recipient_ids=[ada.pk, jonas.pk], kind=NotificationKind.PHASE_OPENED, event_key=f"p:{number}",
+               context={"challenge": "Van", "phase": "Concept"})  # fmt: skip
+    client.force_login(ada)
+    listed = client.get("/api/v1/notifications/").json()
+    assert listed["count"] == 3
+    assert listed["results"][0]["text"].startswith("The phase “Concept”")
+    one = listed["results"][0]["id"]
+    assert client.post("/api/v1/notifications/read/", {"ids": [one]}, content_type="application/json").json() == {
+        "marked_read": 1
+    }
+    assert client.get("/api/v1/notifications/?unread=1").json()["count"] == 2
+    page = client.get("/").content.decode()
+    assert 'data-testid="unread-count"' in page
+    assert ">2</span>" in page
+    client.post("/members/notifications/read/")
+    assert Notification.objects.filter(recipient=ada, read_at__isnull=True).count() == 0
+    assert Notification.objects.filter(recipient=jonas, read_at__isnull=True).count() == 3
+
+
+def test_the_unread_count_costs_one_query_per_page(client, ada, django_assert_num_queries):
+    client.force_login(ada)
+    client.get("/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/members/reputation/")
+    counts = [q["sql"] for q in queries.captured_queries if "community_notification" in q["sql"]]
+    assert len(counts) == 1
+
+
+def test_the_home_page_feed_shows_what_happened_in_what_i_follow(
+    client, ada, jonas, challenge, hidden_challenge, client_member
+):
+    follow_create(user=ada, label="community.user", object_id=client_member.pk)
+    follow_create(user=ada, label=LABEL, object_id=challenge.pk)
+    comment_create(author=jonas, label=LABEL, object_id=challenge.pk, body="Looks great")
+    comment_create(author=client_member, label=LABEL, object_id=hidden_challenge.pk, body="internal draft note")
+    client.force_login(ada)
+    page = client.get("/").content.decode()
+    assert "Looks great" in page
+    assert "internal draft note" not in page  # followed member, but a target Ada may not see
