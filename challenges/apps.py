@@ -7,5 +7,7 @@ class ChallengesConfig(AppConfig):
     verbose_name = _("Challenges")
 
     def ready(self) -> None:
-        from challenges import checks  # noqa: F401 - registers the system checks
-        from challenges import community_events  # noqa: F401 - community targets, notifications
+        from challenges import (
+            checks,  # noqa: F401 - registers the system checks
+            community_events,  # noqa: F401 - community targets, notifications
+        )

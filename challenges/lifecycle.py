@@ -23,15 +23,17 @@ class Role(StrEnum):
     STAFF = "staff"
 
 
-S, SYS, OWN, JDG, STF = Role.SCHEDULE, Role.SYSTEM, Role.OWNER, Role.JUDGE, Role.STAFF
+S, SYS, OWN, STF = Role.SCHEDULE, Role.SYSTEM, Role.OWNER, Role.STAFF
 
 PHASE_MOVES: dict[tuple[PhaseStatus, PhaseStatus], frozenset[Role]] = {
     # Opens at `opens_at`; the owner or staff may open it early.
     (PhaseStatus.SCHEDULED, PhaseStatus.OPEN): frozenset({S, OWN, STF}),
     # Goes to judging at `closes_at`; the owner or staff may close it early.
     (PhaseStatus.OPEN, PhaseStatus.JUDGING): frozenset({S, OWN, STF}),
-    # The judges have decided.
-    (PhaseStatus.JUDGING, PhaseStatus.AWARDED): frozenset({JDG, STF, SYS}),
+    # Prizes awarded: the submissions award service moves it (SYSTEM) once it has recorded the
+    # awards, whoever the challenge lets award; staff may close judging with no prize given
+    # (the unawarded money stays in the budget). A bare "move to awarded" would skip the awards.
+    (PhaseStatus.JUDGING, PhaseStatus.AWARDED): frozenset({STF, SYS}),
     # The payouts are done.
     (PhaseStatus.AWARDED, PhaseStatus.CLOSED): frozenset({STF, SYS}),
     # Cancelled before it is awarded; once members have entered, only staff decide.
@@ -45,7 +47,7 @@ CHALLENGE_MOVES: dict[tuple[ChallengeStatus, ChallengeStatus], frozenset[Role]] 
     (ChallengeStatus.DRAFT, ChallengeStatus.FUNDING): frozenset({OWN, STF}),
     # The client takes it back to change it before paying.
     (ChallengeStatus.FUNDING, ChallengeStatus.DRAFT): frozenset({OWN, STF}),
-    # Funded: published, phases run (staff mark it funded until the payments app does).
+    # Funded: published, phases run (payments opens it once the escrow covers the budget; staff may too).
     (ChallengeStatus.FUNDING, ChallengeStatus.OPEN): frozenset({STF, SYS}),
     # Every phase is closed or cancelled (made automatically by the phase service), or staff say so.
     (ChallengeStatus.OPEN, ChallengeStatus.COMPLETED): frozenset({STF, SYS}),

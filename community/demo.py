@@ -5,8 +5,8 @@ from typing import TextIO
 
 from allauth.account.models import EmailAddress
 
-from community.models import Comment, Experience, ReputationReason, User
-from community.services import comment_create, follow_create, reputation_grant, user_create
+from community.models import Comment, Experience, User
+from community.services import comment_create, follow_create, user_create
 from community.targets import registered
 
 
@@ -67,26 +67,25 @@ def load(out: TextIO) -> None:
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
         out.write(f"  {account.role:<7} {account.email:<32} {account.password}\n")
-    _community(out)
 
 
 DEMO_COMMENTS = (
     ("challenges.challenge", "ada", "What payload should the concept plan for: two stretchers or one plus equipment?"),
     ("challenges.challenge", "jonas", "@AdaOkafor Zwei Tragen, denke ich. Der Rahmen muss das tragen."),
     ("blueprints.blueprint", "jonas", "I forked this to try a lower roof; feedback welcome."),
+    ("submissions.entry", "ada", "The chilled locker sits low so that it can be loaded from the kerb."),
+    ("submissions.entry", "jonas", "@AdaOkafor Gute Idee. Passt die Trage dann noch längs hinein?"),
 )
 
 
-def _community(out: TextIO) -> None:
-    """Follows, reputation and a short discussion between Ada (Nigeria, English, Lagos time) and
-    Jonas (Germany, German, Berlin time). Challenges and blueprints load their demo data after
-    this app, so the discussion appears once they exist (the next `make run`, or at once if they do)."""
+def finish(out: TextIO) -> None:
+    """Follows and a short discussion between Ada (Nigeria, English, Lagos time) and Jonas (Germany,
+    German, Berlin time) on the first challenge, blueprint and entry each can see. Run after every
+    app's `load`, so the things discussed exist. Their reputation comes from the real events of
+    the other apps' demo data (entries, forks), not from here."""
     ada, jonas = demo_user_by_email("ada@demo.coachworks.test"), demo_user_by_email("jonas@demo.coachworks.test")
     follow_create(user=ada, label="community.user", object_id=jonas.pk)
     follow_create(user=jonas, label="community.user", object_id=ada.pk)
-    reputation_grant(user_id=ada.pk, reason=ReputationReason.ENTRY, source_key="demo:entry:1")
-    reputation_grant(user_id=ada.pk, reason=ReputationReason.FORK, source_key="demo:fork:1")
-    reputation_grant(user_id=jonas.pk, reason=ReputationReason.VOTE, source_key="demo:vote:1")
     authors = {"ada": ada, "jonas": jonas}
     posted = 0
     for label, author, body in DEMO_COMMENTS:
@@ -96,10 +95,11 @@ def _community(out: TextIO) -> None:
             continue
         if Comment.objects.filter(author=authors[author], object_id=obj.pk, body=body).exists():
             continue
-        follow_create(user=authors[author], label=label, object_id=obj.pk)
+        if target.followable:
+            follow_create(user=authors[author], label=label, object_id=obj.pk)
         comment_create(author=authors[author], label=label, object_id=obj.pk, body=body)
         posted += 1
-    out.write(f"Community: follows and reputation for Ada and Jonas; {posted} demo comment(s) posted.\n")
+    out.write(f"Community: Ada and Jonas follow each other; {posted} demo comment(s) posted.\n")
 
 
 def demo_user_by_email(email: str) -> User:

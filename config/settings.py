@@ -265,6 +265,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
     "ChallengeStatusEnum": "challenges.models.ChallengeStatus",
     "PhaseStatusEnum": "challenges.models.PhaseStatus",
+    "PhaseKindEnum": "challenges.models.PhaseKind",
     "JudgeStatusEnum": "challenges.models.JudgeStatus",
 }
 
@@ -311,7 +312,8 @@ if _THREE.is_dir():
 
 # --- Submissions (owned by the submissions app) -----------------------------------------------
 
-# (submissions settings go here)
+# None from the environment: the judging rules (lineage share and generations, who awards, the
+# community-vote share) are per challenge and phase, in the database.
 
 # --- Payments (owned by the payments app) -----------------------------------------------------
 

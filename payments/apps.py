@@ -7,9 +7,12 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from challenges.panels import register_challenge_panel
         from payments import (
             community_events,  # noqa: F401 - payout notifications
+            panels,
             receivers,
         )
 
         receivers.connect()
+        register_challenge_panel(panels.challenge_panel)

@@ -212,8 +212,9 @@ def test_the_blueprint_page_costs_the_same_queries_for_any_number_of_files(clien
     client.force_login(other)
     client.get(f"/blueprints/{blueprint.slug}/")  # the session and user are loaded once per request
 
-    with django_assert_num_queries(7):
-        # session, user, blueprint, revision, its files, revisions, descendants (no ancestors: no query)
+    with django_assert_num_queries(10):
+        # session, user, blueprint, revision, its files, revisions, descendants (no ancestors: no
+        # query); the unread-notification count, whether the member follows it, its discussion
         response = client.get(f"/blueprints/{blueprint.slug}/")
 
     assert response.text.count('data-testid="file"') == files
@@ -225,5 +226,5 @@ def test_my_blueprints_page_costs_the_same_for_any_number_of_rows(client, owner,
         make_published(owner, f"Panel {number}")
     client.force_login(owner)
 
-    with django_assert_num_queries(4):  # session, user, count, page
+    with django_assert_num_queries(5):  # session, user, count, page, unread notifications
         client.get("/blueprints/mine/")

@@ -109,7 +109,7 @@ def test_the_list_page_costs_the_same_queries_for_one_or_many_challenges(client,
         published(owner, staff, title=f"More {n}")
     many = queries(client, reverse("challenges:list"))
 
-    assert one == many == 5  # session, member, count, page, phases
+    assert one == many == 6  # session, member, count, page, phases, unread notifications
 
 
 def test_a_challenge_page_shows_brief_budget_split_timeline_and_judges(client, owner, staff, judge):
@@ -149,11 +149,13 @@ def test_a_challenge_page_costs_the_same_queries_however_many_phases_and_judges(
         judge_invite(challenge=big, by=owner, email=f"judge{n}@example.com")
     publish(big, staff=staff)
     client.force_login(owner)
+    client.get(small.get_absolute_url())  # warms the process-wide content-type cache
 
     small_count, big_count = queries(client, small.get_absolute_url()), queries(client, big.get_absolute_url())
     # session, member, challenge, phases, prizes, criteria, dependencies, judges, brief versions,
-    # invitations, the member's judge role
-    assert small_count == big_count == 11
+    # invitations, the member's judge role (page, then entry panels); entry counts, awards and
+    # judging rules (submissions); unread notifications, follow, discussion access and comments
+    assert small_count == big_count == 19
 
 
 def test_the_dashboard_lists_my_challenges_and_costs_the_same_queries_for_many(client, owner, staff):
@@ -164,7 +166,8 @@ def test_the_dashboard_lists_my_challenges_and_costs_the_same_queries_for_many(c
         published(owner, staff, title=f"Mine {n}")
     many = queries(client, reverse("challenges:dashboard"))
 
-    assert one == many == 5  # session, member, challenges, their phases, judging assignments
+    # session, member, challenges, their phases, judging assignments, unread notifications
+    assert one == many == 6
     page = client.get(reverse("challenges:dashboard")).content.decode()
     assert "My draft" in page
     assert "Mine 5" in page

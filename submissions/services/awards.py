@@ -123,16 +123,15 @@ def phase_award(*, phase_id: int, by: User, choices: Sequence[AwardChoice], now:
         )
         award_split(award=award, entry=entries[choice.entry_id], rules=rules)
         awards.append(award)
-    roles = challenge_roles(user=by, challenge=challenge)
-    if roles & {Role.JUDGE, Role.STAFF}:
+    if Role.STAFF in challenge_roles(user=by, challenge=challenge):
         phase_transition(phase=phase, to=PhaseStatus.AWARDED, by=by, reason="Prizes awarded.", now=now)
     else:
-        # The owner awards when the challenge says so; the phase table leaves that to this app (SYSTEM).
+        # Judges and owners award through this service only; the phase table leaves the move to it (SYSTEM).
         phase_transition(
             phase=phase,
             to=PhaseStatus.AWARDED,
             task=AWARD_TASK,
-            reason=f"Prizes awarded by the owner, {by.public_name} (member {by.pk}).",
+            reason=f"Prizes awarded by {by.public_name} (member {by.pk}).",
             now=now,
         )
     signals.announce_on_commit(

@@ -60,7 +60,7 @@ def test_the_owner_awards_first_and_second_prize_and_the_phase_is_awarded_once(
     ]
     assert calls == [{"phase_id": phase.pk, "challenge_id": phase.challenge_id, "award_ids": [a.pk for a in awards]}]
     transition = PhaseTransition.objects.get(phase=phase, to_status="awarded")
-    assert "owner" in transition.reason
+    assert transition.reason == f"Prizes awarded by {owner.public_name} (member {owner.pk})."
     assert transition.task == "submissions.phase_award"
 
 
@@ -100,7 +100,11 @@ def test_awarding_outside_judging_twice_or_by_the_wrong_person_is_refused(owner,
 
     with pytest.raises(ApplicationError, match="already been awarded"):
         award(phase, staff, (2, entry))
-    assert PhaseTransition.objects.get(phase=phase, to_status="awarded").actor == judge
+    move = PhaseTransition.objects.get(phase=phase, to_status="awarded")
+    assert (move.task, move.reason) == (
+        "submissions.phase_award",
+        f"Prizes awarded by {judge.public_name} (member {judge.pk}).",
+    )
 
 
 @pytest.mark.django_db
