@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -57,8 +58,21 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
             add_application_error(form, error)
         else:
             messages.success(request, _("Blueprint created. Now add its files."))
-            return redirect("blueprints:upload", slug=blueprint.slug, number=1)
+            upload_url = reverse("blueprints:upload", kwargs={"slug": blueprint.slug, "number": 1})
+            after = _next_url(request)
+            return redirect(f"{upload_url}?{urlencode({'next': after})}" if after else upload_url)
     return render(request, "blueprints/form.html", {"form": form, "creating": True})
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go once the design is published (the "enter this phase" page sends members here
+    with `?next=`); only a path on this site, never elsewhere."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
 
 
 def _shown_revision(blueprint: Blueprint, user: Any) -> Revision | None:
@@ -177,6 +191,7 @@ def upload(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpRes
             "file_types": FILE_TYPES,
             "max_size": filesizeformat(settings.BLUEPRINT_UPLOAD_MAX_BYTES),
             "publish_form": PublishForm(initial={"change_notes": revision.change_notes}),
+            "next_url": _next_url(request),
         },
     )
 
@@ -198,7 +213,7 @@ def publish(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpRe
         _refusal(request, error)
         return redirect("blueprints:upload", slug=slug, number=number)
     messages.success(request, _("Revision %(number)s is published.") % {"number": number})
-    return redirect(blueprint)
+    return redirect(_next_url(request) or blueprint)
 
 
 @login_required

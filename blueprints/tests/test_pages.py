@@ -228,3 +228,24 @@ def test_my_blueprints_page_costs_the_same_for_any_number_of_rows(client, owner,
 
     with django_assert_num_queries(5):  # session, user, count, page, unread notifications
         client.get("/blueprints/mine/")
+
+
+def test_a_design_made_on_the_way_to_an_entry_leads_back_to_it_and_nowhere_else(client, published, other):
+    """The "enter this phase" page sends members to make a design with `?next=`; creating it keeps
+    that address, publishing returns there; an address on another site is ignored."""
+    client.force_login(other)
+    created = client.post(
+        "/blueprints/new/?next=/entries/phases/7/enter/",
+        {"title": "Roof rack", "category": "other", "licence": "CC-BY-SA-4.0"},
+    )
+    assert created.status_code == 302
+    assert created["Location"].endswith("/upload/?next=%2Fentries%2Fphases%2F7%2Fenter%2F")
+    fork = services.blueprint_fork(blueprint=published, user=other, title="Wider chassis")
+    narrow = services.blueprint_fork(blueprint=published, user=other, title="Narrow chassis")
+    publish_url = "/blueprints/{}/r/1/publish/"
+
+    back = client.post(publish_url.format(fork.slug), {"next": "/entries/phases/7/enter/"})
+    elsewhere = client.post(publish_url.format(narrow.slug), {"next": "https://evil.example/steal"})
+
+    assert back["Location"] == "/entries/phases/7/enter/"
+    assert elsewhere["Location"] == narrow.get_absolute_url()

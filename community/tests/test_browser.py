@@ -1,14 +1,16 @@
 """Done means: two members in different countries and languages see the same challenge in their own
-language and time zone, discuss it, get notified in the app and by e-mail, and appear on the leaderboard."""
+language and time zone, discuss an entry, get notified in the app and by e-mail, and appear on the
+leaderboard (through the reputation their entries and a vote earn)."""
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 
-from community.models import Notification, NotificationKind, ReputationReason
-from community.services import notification_email_send, reputation_grant
+from community.models import Notification, NotificationKind
+from community.services import notification_email_send
 from community.tests.factories import PASSWORD
 from conftest import sign_in
+from submissions.tests.factories import enter, open_phase
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,20 +20,37 @@ def verified(*members):
         EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
 
 
-def test_two_members_discuss_a_challenge_in_their_languages_and_time_zones(
-    page, chromium, live_server, ada, jonas, challenge, no_broker
+@pytest.fixture
+def phase_with_entries(client_member, staff, ada, jonas, monkeypatch):
+    """An open phase whose entries are public (not sealed); Ada and Jonas have each entered."""
+    from challenges import tasks
+
+    monkeypatch.setattr(tasks.phase_advance, "apply_async", lambda *a, **k: None)
+    phase = open_phase(client_member, staff, sealed=False, title="Alpine ambulance")
+    return phase, enter(phase, ada, title="Ada's ambulance"), enter(phase, jonas, title="Jonas's ambulance")
+
+
+def test_two_members_discuss_an_entry_in_their_languages_and_time_zones(
+    page, chromium, live_server, ada, jonas, phase_with_entries, no_broker
 ):
     verified(ada, jonas)
-    url = challenge.get_absolute_url()
+    phase, adas_entry, _jonas_entry = phase_with_entries
+    url = adas_entry.get_absolute_url()
 
-    # Jonas (Germany) reads the challenge in German, in Berlin time, and mentions Ada.
+    # Jonas (Germany) reads the challenge in German, in Berlin time, with the deadline named.
     sign_in(page, jonas.email, PASSWORD)
-    page.goto(url)
+    page.goto(phase.challenge.get_absolute_url())
     assert page.locator("html").get_attribute("lang") == "de"
     assert "Phasen" in page.inner_text("main")
     assert "Europe/Berlin" in page.inner_text("[data-testid=time-zone]")
+    assert "in 6 Tagen" in page.inner_text("[data-testid=deadline]")
     page.click("[data-testid=follow]")
     page.wait_for_selector("[data-testid=unfollow]")
+
+    # On Ada's entry he votes for it and mentions her.
+    page.goto(url)
+    page.click("form[action$='/vote/'] button")
+    page.wait_for_selector("[data-testid=votes]:has-text('1')")
     page.fill("[data-testid=comment-form] textarea", "Wie schwer darf der **Rahmen** sein, @AdaOkafor?")
     page.click("[data-testid=comment-form] button[type=submit]")
     page.wait_for_selector("[data-testid=comment] strong:has-text('Rahmen')")
@@ -45,7 +64,7 @@ def test_two_members_discuss_a_challenge_in_their_languages_and_time_zones(
     ada_page.click("[data-testid=notification-link]")
     ada_page.click("[data-testid=notification] button:has-text('Jonas Berg mentioned you')")
     ada_page.wait_for_url(f"**{url}#comment-*")
-    assert "Phases" in ada_page.inner_text("main")
+    assert "Ada's ambulance" in ada_page.inner_text("main")
     assert "Africa/Lagos" in ada_page.inner_text("[data-testid=time-zone]")
     assert "WAT" in ada_page.inner_text("[data-testid=comment] time")
     ada_page.click("[data-testid=comment] summary:has-text('Reply')")
@@ -68,9 +87,7 @@ def test_two_members_discuss_a_challenge_in_their_languages_and_time_zones(
     assert "geantwortet" in by_recipient[jonas.email].subject
     assert Notification.objects.filter(kind=NotificationKind.MENTION).count() == 1
 
-    # Points granted by the apps where things happen put both on the leaderboard.
-    reputation_grant(user_id=ada.pk, reason=ReputationReason.ENTRY, source_key="entry:demo-1")
-    reputation_grant(user_id=jonas.pk, reason=ReputationReason.VOTE, source_key="vote:demo-1")
+    # Their entries earned both points, and Jonas's vote earned Ada more: both on the leaderboard.
     page.goto("/members/leaderboard/")
     board = page.inner_text("[data-testid=leaderboard]")
     assert board.index("Ada Okafor") < board.index("Jonas Berg")
