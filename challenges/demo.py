@@ -99,7 +99,9 @@ def load(out: TextIO) -> None:
     services.judge_respond(assignment=assignment, user=judge, accept=True)
     services.judge_declare_conflicts(assignment=assignment, user=judge, has_conflict=False)
     services.challenge_submit_for_funding(challenge=challenge, by=client)
-    services.challenge_mark_funded(challenge=challenge, by=staff)
+    # Opened as payments does once the budget is in; payments' demo data puts the budget into
+    # the escrow right after (it loads after this app).
+    services.challenge_mark_funded(challenge=challenge, by=staff, task="challenges.demo")
     # The concept's opening time has passed: make the move the sweep would make seconds later.
     services.phase_advance_due(phase_id=concept.pk, task="challenges.demo")
     out.write(f"Demo challenge: {challenge.get_absolute_url()}\n")

@@ -47,8 +47,9 @@ CHALLENGE_MOVES: dict[tuple[ChallengeStatus, ChallengeStatus], frozenset[Role]] 
     (ChallengeStatus.DRAFT, ChallengeStatus.FUNDING): frozenset({OWN, STF}),
     # The client takes it back to change it before paying.
     (ChallengeStatus.FUNDING, ChallengeStatus.DRAFT): frozenset({OWN, STF}),
-    # Funded: published, phases run (payments opens it once the escrow covers the budget; staff may too).
-    (ChallengeStatus.FUNDING, ChallengeStatus.OPEN): frozenset({STF, SYS}),
+    # Funded: published, phases run. Only payments opens it, once the escrow covers the budget;
+    # nobody can open a challenge whose prizes are not in escrow.
+    (ChallengeStatus.FUNDING, ChallengeStatus.OPEN): frozenset({SYS}),
     # Every phase is closed or cancelled (made automatically by the phase service), or staff say so.
     (ChallengeStatus.OPEN, ChallengeStatus.COMPLETED): frozenset({STF, SYS}),
     (ChallengeStatus.DRAFT, ChallengeStatus.CANCELLED): frozenset({OWN, STF, SYS}),

@@ -30,12 +30,14 @@ def lock_phase(pk: int) -> Phase:
 
 
 def actor_roles(*, by: User | None, task: str, challenge: Challenge) -> set[Role]:
-    """The roles a move is made in: a person's relation to the challenge, or another app's task."""
-    if by is not None:
-        return challenge_roles(user=by, challenge=challenge)
-    if not task:
+    """The roles a move is made in: another app's task acts as SYSTEM (a member it acts for, such
+    as the staff member who recorded a payment, is only recorded); otherwise the member's relation
+    to the challenge."""
+    if task:
+        return {Role.SYSTEM}
+    if by is None:
         raise ValueError("A move is made by a member (`by`) or by a named task (`task`).")
-    return {Role.SYSTEM}
+    return challenge_roles(user=by, challenge=challenge)
 
 
 def require_editor(*, by: User, challenge: Challenge) -> None:

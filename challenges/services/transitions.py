@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges import signals
+from challenges.guards import challenge_move_refusal
 from challenges.lifecycle import (
     CHALLENGE_MOVES,
     PHASE_AWARDED_OR_LATER,
@@ -411,6 +412,9 @@ def _challenge_move(
     from_status = challenge.status
     if not challenge_move_allowed(from_status, to, roles):
         raise _refuse_challenge_move(from_status, to)
+    refusal = challenge_move_refusal(challenge, from_status, to)
+    if refusal:
+        raise ApplicationError(refusal)
     fields = ["status", "updated_at"]
     if to == ChallengeStatus.FUNDING:
         _check_publishable(challenge, now=now, check_dates=True)
@@ -515,7 +519,8 @@ def challenge_withdraw_from_funding(*, challenge: Challenge, by: User) -> Challe
 def challenge_mark_funded(*, challenge: Challenge, by: User | None = None, task: str = "") -> Challenge:
     """The budget is in: the challenge opens and its phases start running. Idempotent.
 
-    Staff call it from the admin until the payments app takes it over (with `task=`).
+    Called by the payments app (`task=`) once the escrow covers the budget; `by` is recorded as
+    the member it acts for (the staff member who recorded the payment).
     """
     return challenge_transition(challenge=challenge, to=ChallengeStatus.OPEN, by=by, task=task, reason="Funded.")
 

@@ -84,7 +84,11 @@ def add_phase(
     )
 
 
+FUNDED_TASK = "payments.funding"
+
+
 def publish(challenge: Challenge, *, staff: User) -> Challenge:
-    """Submit for funding (as the owner) and mark funded (as staff): the challenge opens."""
+    """Submit for funding (as the owner) and open it as the payments app does once the budget is
+    in (`staff` recorded the payment). Tests of money fund the escrow through payments instead."""
     services.challenge_submit_for_funding(challenge=challenge, by=challenge.owner)
-    return services.challenge_mark_funded(challenge=challenge, by=staff)
+    return services.challenge_mark_funded(challenge=challenge, by=staff, task=FUNDED_TASK)

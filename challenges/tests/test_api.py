@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from challenges.models import ChallengeStatus, PhaseStatus
-from challenges.services import challenge_mark_funded, judge_invite
-from challenges.tests.factories import add_phase, make_challenge, publish
+from challenges.services import challenge_mark_funded, challenge_submit_for_funding, judge_invite
+from challenges.tests.factories import FUNDED_TASK, add_phase, make_challenge, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_a_client_posts_a_challenge_through_the_api(client, owner, staff):
     assert moved.json()["status"] == "funding"
     from challenges.models import Challenge
 
-    challenge_mark_funded(challenge=Challenge.objects.get(pk=pk), by=staff)
+    challenge_mark_funded(challenge=Challenge.objects.get(pk=pk), by=staff, task=FUNDED_TASK)
 
     read = client.get(f"/api/v1/challenges/{pk}/").json()
     assert read["status"] == "open"
@@ -204,3 +204,18 @@ def test_the_openapi_schema_describes_the_challenge_api(client):
 
     assert "/api/v1/challenges/{id}/phases/" in schema["paths"] or "/api/v1/challenges/{pk}/phases/" in schema["paths"]
     assert ChallengeStatus.OPEN in str(schema)
+
+
+def test_nobody_opens_a_challenge_whose_budget_is_not_in_escrow(client, owner, staff, draft):
+    """Only payments opens a challenge, once the escrow covers the budget; staff cannot skip it."""
+    challenge_submit_for_funding(challenge=draft, by=owner)
+    client.force_login(staff)
+
+    response = client.post(
+        f"/api/v1/challenges/{draft.pk}/transitions/", {"to": "open"}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "may not move" in response.json()["message"]
+    draft.refresh_from_db()
+    assert draft.status == "funding"

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from challenges.models import Challenge, ChallengeStatus, JudgeAssignment, Phase
 from challenges.services import challenge_mark_funded
-from challenges.tests.factories import PASSWORD, UserFactory
+from challenges.tests.factories import FUNDED_TASK, PASSWORD, UserFactory
 from conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -84,7 +84,7 @@ def test_a_client_posts_a_two_phase_challenge_and_sees_it_listed(page, enqueued)
     ]
     assert JudgeAssignment.objects.get().email == "mira@example.com"
 
-    challenge_mark_funded(challenge=challenge, by=staff)
+    challenge_mark_funded(challenge=challenge, by=staff, task=FUNDED_TASK)  # as payments does
     page.goto("/challenges/")
     assert "Alpine delivery van" in page.inner_text("[data-testid=challenge-list]")
     page.click("text=Alpine delivery van")

@@ -176,3 +176,26 @@ def test_challenge_move_is_made_exactly_when_the_table_allows_it(owner, judge, s
         challenge.refresh_from_db()
         assert challenge.status == frm
         assert not ChallengeTransition.objects.exists()
+
+
+def test_a_guard_of_a_higher_app_refuses_a_move_with_its_reason_and_nothing_changes(owner, draft, monkeypatch):
+    """Apps above challenges (payments: money received) veto moves through `challenges.guards`."""
+    from challenges import guards
+
+    monkeypatch.setattr(guards, "_guards", [])
+    seen = []
+
+    def no_going_back(challenge, from_status, to_status):
+        seen.append((challenge.pk, from_status, to_status))
+        return "Money has been received." if to_status == ChallengeStatus.DRAFT else None
+
+    guards.register_challenge_move_guard(no_going_back)
+    challenge_transition(challenge=draft, to=ChallengeStatus.FUNDING, by=owner)
+
+    with pytest.raises(ApplicationError, match="Money has been received."):
+        challenge_transition(challenge=draft, to=ChallengeStatus.DRAFT, by=owner)
+
+    draft.refresh_from_db()
+    assert draft.status == ChallengeStatus.FUNDING
+    assert seen == [(draft.pk, "draft", "funding"), (draft.pk, "funding", "draft")]
+    assert ChallengeTransition.objects.filter(challenge=draft).count() == 1
