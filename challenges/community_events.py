@@ -28,6 +28,10 @@ def challenge_can_view(user: Any, challenge: Challenge) -> bool:
     return challenges_visible_to(user).filter(pk=challenge.pk).exists()
 
 
+def phase_url(phase: Phase) -> str:
+    return reverse("challenges:phase", kwargs={"slug": phase.challenge.slug, "pk": phase.pk})
+
+
 def phase_can_view(user: Any, phase: Phase) -> bool:
     return challenges_visible_to(user).filter(pk=phase.challenge_id).exists()
 
@@ -41,7 +45,7 @@ targets.register(
 targets.register(
     Phase,
     can_view=phase_can_view,
-    url=lambda phase: f"{phase.challenge.get_absolute_url()}#phase-{phase.pk}",
+    url=lambda phase: phase_url(phase),
     title=lambda phase: f"{phase.challenge.title}: {phase.title}",
     followable=False,
 )
@@ -79,6 +83,21 @@ def on_challenge_published(sender: Any, *, challenge_id: int, **kwargs: Any) -> 
         )
 
 
+@receiver(signals.phase_added, dispatch_uid="community.phase_added")
+def on_phase_added(sender: Any, *, phase_id: int, **kwargs: Any) -> None:
+    """A phase added to a published challenge is news for its followers (the phases there at
+    publication were announced with it)."""
+    phase = Phase.objects.select_related("challenge__owner").get(pk=phase_id)
+    challenge = phase.challenge
+    notify(
+        recipient_ids=_followers_who_see(challenge),
+        kind=NotificationKind.PHASE_PUBLISHED,
+        event_key=f"phase-published:{phase.pk}",
+        context={"challenge": challenge.title, "phases": 1, "actor": challenge.owner.public_name},
+        url=phase_url(phase),
+    )
+
+
 @receiver(signals.phase_transitioned, dispatch_uid="community.phase_transitioned")
 def on_phase_transitioned(sender: Any, *, phase_id: int, transition_id: int, to_status: str, **kwargs: Any) -> None:
     if to_status != PhaseStatus.OPEN:
@@ -89,7 +108,7 @@ def on_phase_transitioned(sender: Any, *, phase_id: int, transition_id: int, to_
         kind=NotificationKind.PHASE_OPENED,
         event_key=f"phase-opened:{transition_id}",
         context={"challenge": phase.challenge.title, "phase": phase.title, "closes_at": phase.closes_at.isoformat()},
-        url=f"{phase.challenge.get_absolute_url()}#phase-{phase.pk}",
+        url=phase_url(phase),
     )
 
 
@@ -128,7 +147,7 @@ def phases_closing_soon_notify(*, now: Any = None) -> int:
                 "phase": phase.title,
                 "closes_at": phase.closes_at.isoformat(),
             },
-            url=f"{phase.challenge.get_absolute_url()}#phase-{phase.pk}",
+            url=phase_url(phase),
         )
     return created
 

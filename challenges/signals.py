@@ -9,6 +9,7 @@ Receivers should be quick (enqueue a task) and take ids, not model instances.
   (`amount` is a `Decimal`); payments answers with `challenges.services.challenge_mark_funded`.
 - `challenge_published(challenge_id)`: the challenge is funded, public and its phases run.
 - `brief_revised(challenge_id, version, change_note)`: a published brief was edited.
+- `phase_added(phase_id, challenge_id)`: a phase was added to a challenge already published.
 - `phase_transitioned(phase_id, challenge_id, transition_id, from_status, to_status, actor_id, task, reason)`
 - `phase_held(phase_id, challenge_id, reason)`: a phase's opening time came but it cannot open yet
   (`reason` is a `PhaseHold` value); the owner has been told.
@@ -28,6 +29,7 @@ challenge_transitioned = Signal()
 challenge_submitted_for_funding = Signal()
 challenge_published = Signal()
 brief_revised = Signal()
+phase_added = Signal()
 phase_transitioned = Signal()
 phase_held = Signal()
 judge_invited = Signal()

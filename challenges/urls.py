@@ -21,5 +21,6 @@ urlpatterns = [
     path("<slug:slug>/edit/review/", views.review, name="review"),
     path("<slug:slug>/withdraw/", views.withdraw, name="withdraw"),
     path("<slug:slug>/cancel/", views.cancel, name="cancel"),
+    path("<slug:slug>/phases/<int:pk>/", views.phase_detail, name="phase"),
     path("<slug:slug>/phases/<int:pk>/move/", views.move_phase, name="move_phase"),
 ]

@@ -95,6 +95,16 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "challenges/detail.html", context)
 
 
+def phase_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One phase on its own page: its brief, prizes, entries and winners, and its discussion."""
+    challenge = selectors.challenge_detail(user=request.user, slug=slug)
+    phase = next((phase for phase in challenge.phases.all() if phase.pk == pk), None)
+    if phase is None:
+        raise Http404
+    context = {"challenge": challenge, "phase": phase, "phase_panels": render_phase_panels(request, phase)}
+    return render(request, "challenges/phase_detail.html", context)
+
+
 def _step_context(challenge: Challenge, current: str) -> dict[str, Any]:
     return {"challenge": challenge, "steps": STEPS, "current_step": current}
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from challenges import signals
 from challenges.lifecycle import CHALLENGE_FINAL
 from challenges.models import (
     Challenge,
@@ -174,6 +175,8 @@ def phase_create(
     _set_prizes(phase, locked, list(prizes))
     _set_criteria(phase, criteria)
     save_scheduled(phase, challenge_status=locked.status, now=now, fields=[])
+    if locked.published_at is not None:
+        signals.announce_on_commit(signals.phase_added, Phase, phase_id=phase.pk, challenge_id=locked.pk)
     return phase
 
 

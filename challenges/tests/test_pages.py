@@ -244,3 +244,38 @@ def test_every_message_of_the_app_has_a_german_translation():
     assert catalogue.untranslated_entries() == []
     assert catalogue.fuzzy_entries() == []
     assert len(catalogue) > 300
+
+
+def test_a_phase_has_its_own_page_with_its_discussion(client, owner, staff, member):
+    challenge = published(owner, staff, title="Snow plough")
+    phase = challenge.phases.get(position=2)
+    other = published(owner, staff, title="Tractor").phases.first()
+    client.force_login(member)
+
+    page = client.get(reverse("challenges:phase", kwargs={"slug": challenge.slug, "pk": phase.pk}))
+    elsewhere = client.get(reverse("challenges:phase", kwargs={"slug": challenge.slug, "pk": other.pk}))
+    draft = make_challenge(owner, title="Unpublished")
+    hidden = client.get(reverse("challenges:phase", kwargs={"slug": draft.slug, "pk": add_phase(draft).pk}))
+
+    assert page.status_code == 200
+    assert phase.title in page.text
+    assert 'data-testid="comments"' in page.text
+    assert elsewhere.status_code == 404  # a phase is reached through its own challenge only
+    assert hidden.status_code == 404
+
+
+def test_followers_hear_of_a_phase_added_to_a_published_challenge_once(
+    owner, staff, member, django_capture_on_commit_callbacks
+):
+    from community.models import Notification, NotificationKind
+    from community.services import follow_create
+
+    challenge = published(owner, staff, title="Snow plough")
+    follow_create(user=member, label="challenges.challenge", object_id=challenge.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        added = add_phase(challenge, kind="front", title="Front and blade")
+
+    (notice,) = Notification.objects.filter(recipient=member, kind=NotificationKind.PHASE_PUBLISHED)
+    assert notice.event_key == f"phase-published:{added.pk}"
+    assert notice.url == reverse("challenges:phase", kwargs={"slug": challenge.slug, "pk": added.pk})
