@@ -73,6 +73,8 @@ def main(argv: list[str]) -> int:
             "CELERY_QUEUE": f"coachworks-test-{run_id}",
             "CACHE_KEY_PREFIX": f"coachworks-test-{run_id}",
             "COACHWORKS_TEST_WORKDIR": str(workdir),
+            # Its own collected static files: two test runs at once do not collide.
+            "STATIC_ROOT": str(workdir / "static"),
             "DEBUG": "0",
         }
     )
