@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community import selectors, services
+from community.http import parse_id
 from community.messages import notification_text
 from community.models import Comment, Follow, Notification, User
 from community.portfolio import portfolio_for
@@ -254,11 +255,11 @@ class CommentListApi(APIView):
         responses=CommentSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        object_id = request.query_params.get("object_id", "")
-        if not object_id.isdigit():
+        object_id = parse_id(request.query_params.get("object_id"))
+        if object_id is None:
             raise Http404
         _target, obj = target_lookup(
-            label=request.query_params.get("target", ""), object_id=int(object_id), user=request.user
+            label=request.query_params.get("target", ""), object_id=object_id, user=request.user
         )
         comments = []
         for comment in selectors.comment_thread(obj=obj):

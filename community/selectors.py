@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from community.models import Comment, Follow, Notification, ReputationEntry, User
+from community.models import Comment, Follow, Notification, ReputationEntry, ReputationReason, User
 from community.targets import Target, target_of_model, visible_objects
 
 
@@ -79,6 +79,37 @@ def member_profile(*, pk: int) -> User:
 
 def reputation_entries(*, user: User, limit: int = 50) -> list[ReputationEntry]:
     return list(ReputationEntry.objects.filter(user=user).order_by("-created_at", "-pk")[:limit])
+
+
+@dataclass(frozen=True)
+class ReputationRow:
+    """One reputation row as a viewer may see it: `points` is None where it would tell a hidden prize."""
+
+    created_at: datetime
+    reason: str
+    reason_label: str
+    points: int | None
+
+
+def reputation_rows_for(*, member: User, viewer: Any, limit: int = 10) -> list[ReputationRow]:
+    """The member's latest reputation rows for `viewer`.
+
+    Award points grow with the prize, so "+55 Award won" would tell a prize of about 3,000 euros.
+    When the member hides their earnings, everyone but themselves and staff sees their award rows
+    without points (the total score stays public, as on the leaderboard).
+    """
+    may_see_earnings = (
+        member.show_earnings or getattr(viewer, "pk", None) == member.pk or getattr(viewer, "is_staff", False)
+    )
+    return [
+        ReputationRow(
+            created_at=entry.created_at,
+            reason=entry.reason,
+            reason_label=entry.get_reason_display(),
+            points=None if entry.reason == ReputationReason.AWARD and not may_see_earnings else entry.points,
+        )
+        for entry in reputation_entries(user=member, limit=limit)
+    ]
 
 
 # --- Follows ------------------------------------------------------------------------------------

@@ -22,6 +22,18 @@ def send_notification_email(self, notification_id: int) -> bool:
         raise self.retry(exc=error, countdown=min(60 * 2**self.request.retries, 3600)) from error
 
 
+@shared_task(name="community.comment_followers_notify", bind=True, max_retries=5, acks_late=True)
+def comment_followers_notify(self, comment_id: int) -> int:
+    """Tell the followers of a comment's target; telling anyone twice is impossible, so retries are safe."""
+    try:
+        return services.comment_followers_notify(comment_id=comment_id)
+    except Exception as error:
+        if self.request.retries >= self.max_retries:
+            logger.exception("Giving up on telling the followers of comment %s", comment_id)
+            return 0
+        raise self.retry(exc=error, countdown=min(60 * 2**self.request.retries, 3600)) from error
+
+
 @shared_task(name="community.send_digest", bind=True, max_retries=5, acks_late=True)
 def send_digest(self, user_id: int) -> int:
     try:

@@ -15,7 +15,7 @@ from django_countries import countries
 
 from community import selectors, services
 from community.forms import DirectoryForm, ProfileForm
-from community.http import AuthenticatedHttpRequest
+from community.http import AuthenticatedHttpRequest, parse_id
 from community.messages import notification_text
 from community.models import ReputationReason
 from community.portfolio import portfolio_for
@@ -58,7 +58,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "member": member,
         "portfolio": portfolio_for(member=member, viewer=request.user),
-        "reputation_rows": selectors.reputation_entries(user=member, limit=10),
+        "reputation_rows": selectors.reputation_rows_for(member=member, viewer=request.user, limit=10),
         "is_me": request.user.pk == member.pk,
     }
     return render(request, "community/profile.html", context)
@@ -84,7 +84,7 @@ def reputation_explained(request: HttpRequest) -> HttpResponse:
         "vote_points": formula.VOTE_POINTS,
         "fork_points": formula.FORK_POINTS,
         "award_base": formula.AWARD_BASE_POINTS,
-        "award_units": formula.AWARD_UNITS_PER_POINT,
+        "award_steps": sorted(formula.AWARD_UNITS_PER_POINT.items(), key=lambda step: (step[1], step[0])),
         "award_max": formula.AWARD_MAX_POINTS,
         "reasons": ReputationReason.choices,
         "my_rows": selectors.reputation_entries(user=request.user) if request.user.is_authenticated else [],
@@ -108,7 +108,7 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
-    ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("id")) if pk is not None]
     services.notification_mark_read(user=request.user, notification_ids=ids or None)
     target = request.POST.get("open", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -125,7 +125,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "community/unsubscribe.html", {"error": error.message}, status=400)
     done = False
     if request.method == "POST":
-        services.email_unsubscribe(token=token)
+        try:
+            services.email_unsubscribe(token=token)
+        except ApplicationError as error:  # e.g. the member has been deleted since
+            return render(request, "community/unsubscribe.html", {"error": error.message}, status=400)
         done = True
     kind_label = "" if kind == services.notifications.ALL_KINDS else dict(_kind_choices()).get(kind, kind)
     return render(request, "community/unsubscribe.html", {"done": done, "kind_label": kind_label, "token": token})
@@ -148,10 +151,10 @@ def _back(request: HttpRequest, fallback: str = "/") -> HttpResponse:
 
 
 def _object_id(request: HttpRequest) -> int:
-    value = request.POST.get("object_id", "")
-    if not value.isdigit():
+    object_id = parse_id(request.POST.get("object_id"))
+    if object_id is None:
         raise Http404
-    return int(value)
+    return object_id
 
 
 def _thread_response(request: HttpRequest, obj: Any, *, error: str = "", status: int = 200) -> HttpResponse:
@@ -175,7 +178,7 @@ def comment_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             label=label,
             object_id=obj.pk,
             body=request.POST.get("body", ""),
-            parent_id=int(parent) if parent.isdigit() else None,
+            parent_id=parse_id(parent),
         )
     except ApplicationError as failure:
         error = failure.message

@@ -3,6 +3,7 @@
 from community.services.comments import (
     comment_create,
     comment_edit,
+    comment_followers_notify,
     comment_for_viewer,
     comment_hide,
     comment_is_editable,
@@ -36,6 +37,7 @@ __all__ = [
     "PROFILE_FIELDS",
     "comment_create",
     "comment_edit",
+    "comment_followers_notify",
     "comment_for_viewer",
     "comment_hide",
     "comment_is_editable",

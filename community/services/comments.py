@@ -2,19 +2,20 @@
 moderation by staff (hidden with a reason, never deleted), rate-limited per member."""
 
 import re
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Lower, Replace
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import Comment, CommentReport, Follow, NotificationKind, ReportStatus, User
+from community.models import Comment, CommentReport, Follow, Notification, NotificationKind, ReportStatus, User
 from community.services.notifications import notify
 from community.targets import Target, target_lookup, target_of_model
 from core.exceptions import ApplicationError
@@ -32,16 +33,25 @@ def mention_handle(user: User) -> str:
 
 
 def mentioned_members(body: str) -> list[User]:
-    """Members whose handle (display name without spaces, any case) follows an @ in `body`."""
+    """Members whose handle (display name without spaces, any case) follows an @ in `body`.
+
+    Display names are not unique. A handle that two or more active members share names nobody:
+    it stays plain text, neither linked nor notified. Telling every namesake would show the
+    comment to strangers, and picking one would be a guess; the author can reply to the member
+    they mean instead. (A unique handle per member would need a new field and a migration of
+    every profile, more than this rule is worth while clashes are rare.)
+    """
     handles = {match.rstrip(".-").lower() for match in MENTION_PATTERN.findall(body or "")}
     handles.discard("")
     if not handles:
         return []
-    return list(
+    members = list(
         User.objects.annotate(handle=Lower(Replace("display_name", Value(" "), Value(""))))
         .filter(handle__in=list(handles)[:MAX_MENTIONS], is_active=True)
         .order_by("pk")
     )
+    holders = Counter(mention_handle(member).lower() for member in members)
+    return [member for member in members if holders[mention_handle(member).lower()] == 1]
 
 
 def render_comment(body: str, mentioned: list[User]) -> str:
@@ -105,7 +115,10 @@ def comment_create(*, author: User, label: str, object_id: int, body: str, paren
     replied_to = parent
     if parent is not None and parent.parent_id is not None:
         parent = Comment.objects.select_related("author").get(pk=parent.parent_id)
-    User.objects.select_for_update().filter(pk=author.pk).exists()  # serialise one member's comments
+    # Serialise one member's comments. No key: the notifications other members' comments insert for
+    # this member take a key-share lock on this row, which FOR UPDATE would block (two members
+    # replying to each other at once would deadlock).
+    User.objects.select_for_update(no_key=True).filter(pk=author.pk).exists()
     _check_rate(author)
     mentioned = mentioned_members(body)
     comment = Comment.objects.create(
@@ -120,9 +133,17 @@ def comment_create(*, author: User, label: str, object_id: int, body: str, paren
     return comment
 
 
-def _announce(*, comment: Comment, target: Target, obj: Any, replied_to: Comment | None, mentioned: list[User]) -> None:
+def _notice(comment: Comment, target: Target, obj: Any) -> tuple[dict[str, Any], str]:
+    """The context and link of a notification about `comment`."""
     context = {"actor": comment.author.public_name, "target": target.title(obj), "excerpt": comment.body[:200]}
-    url = f"{target.url(obj)}#comment-{comment.pk}"
+    return context, f"{target.url(obj)}#comment-{comment.pk}"
+
+
+def _announce(*, comment: Comment, target: Target, obj: Any, replied_to: Comment | None, mentioned: list[User]) -> None:
+    """Tell the replied and mentioned members now; the target's followers after commit, by a task
+    (`comment_followers_notify`): checking who of thousands of followers may see the target is
+    no work for the request, let alone while it holds the author's lock."""
+    context, url = _notice(comment, target, obj)
     told: set[int] = {comment.author_id}
     if replied_to is not None and replied_to.author_id not in told:
         recipients = _viewers(target, obj, {replied_to.author_id})
@@ -144,14 +165,53 @@ def _announce(*, comment: Comment, target: Target, obj: Any, replied_to: Comment
         url=url,
         actor_id=comment.author_id,
     )
-    told |= set(mentioned_ids)
+    comment_id = comment.pk
+    transaction.on_commit(lambda: _enqueue_followers_notify(comment_id))
+
+
+def _enqueue_followers_notify(comment_id: int) -> None:
+    from community.tasks import comment_followers_notify as task
+
+    task.delay(comment_id)
+
+
+def _already_told(comment: Comment, user_ids: set[int]) -> set[int]:
+    """Those of `user_ids` told of the comment as a reply to them or a mention of them."""
+    if not user_ids:
+        return set()
+    keys = Q(event_key__in=[f"comment-reply:{comment.pk}", f"mention:{comment.pk}"]) | Q(
+        event_key__startswith=f"mention:{comment.pk}:"
+    )
+    return set(
+        Notification.objects.filter(keys, recipient_id__in=list(user_ids)).values_list("recipient_id", flat=True)
+    )
+
+
+def comment_followers_notify(*, comment_id: int) -> int:
+    """Tell the followers of a comment's target about it; returns how many were told.
+
+    Runs in a task after the comment is committed. Idempotent (one `comment:<id>` notification per
+    follower), and it checks each follower's right to see the target now, so a sealed entry stays
+    sealed. Members told of the comment already as a reply or a mention are not told again; a
+    comment hidden or gone meanwhile is announced to nobody.
+    """
+    comment = Comment.objects.select_related("author", "content_type").filter(pk=comment_id).first()
+    if comment is None or comment.is_hidden:
+        return 0
+    model = comment.content_type.model_class()
+    target = target_of_model(model) if model is not None else None
+    obj = target.model._default_manager.filter(pk=comment.object_id).first() if target is not None else None
+    if target is None or obj is None:
+        return 0
     follower_ids = set(
         Follow.objects.filter(content_type_id=comment.content_type_id, object_id=comment.object_id).values_list(
             "follower_id", flat=True
         )
-    )
-    notify(
-        recipient_ids=_viewers(target, obj, follower_ids - told),
+    ) - {comment.author_id}
+    follower_ids -= _already_told(comment, follower_ids)
+    context, url = _notice(comment, target, obj)
+    return notify(
+        recipient_ids=_viewers(target, obj, follower_ids),
         kind=NotificationKind.NEW_COMMENT,
         event_key=f"comment:{comment.pk}",
         context=context,
@@ -172,25 +232,49 @@ def comment_is_editable(*, comment: Comment, user: Any, now: Any = None) -> bool
 @transaction.atomic
 def comment_edit(*, comment_id: int, user: User, body: str) -> Comment:
     """The author rewrites a comment within the edit window; it is then marked edited."""
-    comment = Comment.objects.select_for_update(of=("self",)).select_related("author").filter(pk=comment_id).first()
+    comment = (
+        Comment.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("author")
+        .filter(pk=comment_id)
+        .first()
+    )
     if comment is None:
         raise ApplicationError(_("This comment does not exist."))
     model = comment.content_type.model_class()
     target = target_of_model(model) if model is not None else None
     if target is None:
         raise ApplicationError(_("This comment does not exist."))
-    target_lookup(label=target.label, object_id=comment.object_id, user=user)
+    target, obj = target_lookup(label=target.label, object_id=comment.object_id, user=user)
     if comment.author_id != user.pk:
         raise ApplicationError(_("Only the author can edit a comment."))
     if not comment_is_editable(comment=comment, user=user):
         minutes = settings.COMMUNITY_COMMENT_EDIT_MINUTES
         raise ApplicationError(_("Comments can be edited for %(minutes)d minutes only.") % {"minutes": minutes})
     body = _clean_body(body)
+    mentioned = mentioned_members(body)
     comment.body = body
-    comment.body_html = render_comment(body, mentioned_members(body))
+    comment.body_html = render_comment(body, mentioned)
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
+    _announce_new_mentions(comment=comment, target=target, obj=obj, mentioned=mentioned)
     return comment
+
+
+def _announce_new_mentions(*, comment: Comment, target: Target, obj: Any, mentioned: list[User]) -> None:
+    """Tell members an edit mentions who may see the target, once each (`mention:<comment>:<member>`);
+    those told of the comment already, as a reply or a mention, are not told again."""
+    candidates = {member.pk for member in mentioned} - {comment.author_id}
+    candidates -= _already_told(comment, candidates)
+    context, url = _notice(comment, target, obj)
+    for user_id in _viewers(target, obj, candidates):
+        notify(
+            recipient_ids=[user_id],
+            kind=NotificationKind.MENTION,
+            event_key=f"mention:{comment.pk}:{user_id}",
+            context=context,
+            url=url,
+            actor_id=comment.author_id,
+        )
 
 
 def comment_for_viewer(*, comment_id: int, user: Any) -> Comment:

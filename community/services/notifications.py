@@ -131,7 +131,7 @@ def unsubscribe_token_read(token: str) -> tuple[int, str]:
 def email_unsubscribe(*, token: str) -> User:
     """Turn off the e-mails the token names: all of them, or one kind. Idempotent."""
     user_id, kind = unsubscribe_token_read(token)
-    user = User.objects.select_for_update().filter(pk=user_id).first()
+    user = User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
     if user is None:
         raise ApplicationError(translation.gettext("This unsubscribe link is not valid."))
     if kind == ALL_KINDS:
@@ -146,6 +146,15 @@ def email_unsubscribe(*, token: str) -> User:
         waiting = waiting.filter(kind=kind)
     waiting.update(email_state=EmailState.NONE)
     return user
+
+
+def _email_state_for(user: User, kind: str) -> str:
+    """The e-mail state the member's settings give a notification of `kind` now (as `notify` does)."""
+    if not user.is_active or user.email_frequency == EmailFrequency.OFF or kind in user.email_muted_kinds:
+        return EmailState.NONE
+    if user.email_frequency == EmailFrequency.DAILY:
+        return EmailState.DIGEST
+    return EmailState.QUEUED
 
 
 def _absolute(url: str) -> str:
@@ -206,6 +215,12 @@ def notification_email_send(*, notification_id: int) -> bool:
         if notification is None or notification.email_state != EmailState.QUEUED:
             return False
         user = notification.recipient
+        # The member may have changed their mind since the mail was queued: ask their settings again.
+        now_wanted = _email_state_for(user, notification.kind)
+        if now_wanted != EmailState.QUEUED:
+            notification.email_state = now_wanted
+            notification.save(update_fields=["email_state"])
+            return False
         item = _item(notification, user)
         message = _message(
             user=user,
@@ -229,17 +244,22 @@ def digest_send(*, user_id: int, now: datetime | None = None) -> int:
     """Mail one member everything waiting for their digest, in one e-mail; returns how many items.
 
     Rows are locked (skip_locked: a concurrent run takes none of them twice) and marked sent in
-    the same transaction that hands the mail over.
+    the same transaction that hands the mail over. What the member no longer wants by e-mail (all
+    turned off, or the kind muted, since the rows were queued) is left out and marked `none`.
     """
     with transaction.atomic():
-        user = User.objects.filter(pk=user_id, is_active=True).first()
+        user = User.objects.filter(pk=user_id).first()
         if user is None:
             return 0
-        waiting = list(
+        locked = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(recipient_id=user_id, email_state=EmailState.DIGEST)
             .order_by("created_at", "pk")
         )
+        waiting = [n for n in locked if _email_state_for(user, n.kind) != EmailState.NONE]
+        unwanted = [n.pk for n in locked if n not in waiting]
+        if unwanted:
+            Notification.objects.filter(pk__in=unwanted).update(email_state=EmailState.NONE)
         if not waiting:
             return 0
         items = [_item(notification, user) for notification in waiting]

@@ -5,12 +5,20 @@ The formula (shown on the explanation page, `community:reputation`):
 - an entry submitted: ENTRY_POINTS
 - a vote received: VOTE_POINTS
 - a fork of one's blueprint by another member: FORK_POINTS
-- an award: AWARD_BASE_POINTS + one point per AWARD_UNITS_PER_POINT of the amount (any currency,
-  whole units), at most AWARD_MAX_POINTS in all
+- an award: AWARD_BASE_POINTS + one point per step of the amount, at most AWARD_MAX_POINTS in all.
+  A step is AWARD_UNITS_PER_POINT[currency] whole units: roughly what 100 euros were worth when the
+  table was written, rounded. The table is deliberately approximate and fixed (no exchange-rate
+  feed, no setting), so a score never moves with the markets and can always be recomputed from
+  its rows; a currency missing from the table earns the base points only, so that a new currency
+  can never inflate reputation before someone decides its step.
 - a staff adjustment: the amount given (positive or negative)
 
 A member's score is the sum of their rows; `User.reputation` holds it for sorting and is rebuilt
 by `reputation_recompute`.
+
+The member's row is locked with FOR NO KEY UPDATE: it serialises changes of the score without
+blocking the key-share lock another transaction takes when it inserts a row that references the
+member (a notification for them), which would deadlock two members acting on each other at once.
 """
 
 from decimal import ROUND_DOWN, Decimal
@@ -25,11 +33,24 @@ ENTRY_POINTS = 2
 VOTE_POINTS = 1
 FORK_POINTS = 5
 AWARD_BASE_POINTS = 25
-AWARD_UNITS_PER_POINT = 100
 AWARD_MAX_POINTS = 500
+# Whole units of each currency that earn one award point: about 100 euros' worth, rounded.
+AWARD_UNITS_PER_POINT: dict[str, int] = {
+    "EUR": 100,
+    "USD": 100,
+    "GBP": 100,
+    "CHF": 100,
+    "CAD": 150,
+    "AUD": 150,
+    "PLN": 400,
+    "DKK": 750,
+    "NOK": 1000,
+    "SEK": 1000,
+    "JPY": 15000,
+}
 
 
-def reputation_points(*, reason: str, amount: Decimal | None = None) -> int:
+def reputation_points(*, reason: str, amount: Decimal | None = None, currency: str | None = None) -> int:
     """The points one event is worth under the formula above."""
     if reason == ReputationReason.ENTRY:
         return ENTRY_POINTS
@@ -40,7 +61,10 @@ def reputation_points(*, reason: str, amount: Decimal | None = None) -> int:
     if reason == ReputationReason.AWARD:
         if amount is None or amount < 0:
             raise ApplicationError("An award needs its amount (zero or more).")
-        weighted = (Decimal(amount) / AWARD_UNITS_PER_POINT).to_integral_value(rounding=ROUND_DOWN)
+        units = AWARD_UNITS_PER_POINT.get((currency or "").upper())
+        if units is None:
+            return AWARD_BASE_POINTS
+        weighted = (Decimal(amount) / units).to_integral_value(rounding=ROUND_DOWN)
         return min(AWARD_BASE_POINTS + int(weighted), AWARD_MAX_POINTS)
     if reason == ReputationReason.ADJUSTMENT:
         if amount is None:
@@ -60,13 +84,13 @@ def reputation_grant(
     """Grant the points of one event, once per (member, source_key); returns the row.
 
     Granting the same source again returns the existing row and changes nothing. The member's
-    row is locked while the score moves, so concurrent grants add up exactly.
+    row is locked (no key) while the score moves, so concurrent grants add up exactly.
     """
     if not source_key or len(source_key) > 200:
         raise ApplicationError("A source key of 1 to 200 characters is required.")
-    points = reputation_points(reason=reason, amount=amount)
+    points = reputation_points(reason=reason, amount=amount, currency=currency)
     with transaction.atomic():
-        if not User.objects.select_for_update().filter(pk=user_id).exists():
+        if not User.objects.select_for_update(no_key=True).filter(pk=user_id).exists():
             raise ApplicationError("No such member.")
         existing = ReputationEntry.objects.filter(user_id=user_id, source_key=source_key).first()
         if existing is not None:
@@ -79,7 +103,7 @@ def reputation_grant(
                     source_key=source_key,
                     points=points,
                     amount=None if reason == ReputationReason.ADJUSTMENT else amount,
-                    currency=(currency or "")[:3],
+                    currency=(currency or "").upper()[:3],
                 )
         except IntegrityError:  # granted meanwhile by a concurrent call
             return ReputationEntry.objects.get(user_id=user_id, source_key=source_key)
@@ -90,7 +114,7 @@ def reputation_grant(
 def reputation_revoke(*, user_id: int, source_key: str) -> bool:
     """Take back the points of one event (a vote withdrawn); True if there were any."""
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user_id).exists()
+        User.objects.select_for_update(no_key=True).filter(pk=user_id).exists()
         entry = ReputationEntry.objects.filter(user_id=user_id, source_key=source_key).first()
         if entry is None:
             return False
@@ -102,7 +126,7 @@ def reputation_revoke(*, user_id: int, source_key: str) -> bool:
 @transaction.atomic
 def reputation_recompute(*, user_id: int) -> int:
     """Rebuild the member's score from their rows; returns it."""
-    User.objects.select_for_update().filter(pk=user_id).exists()
+    User.objects.select_for_update(no_key=True).filter(pk=user_id).exists()
     total = ReputationEntry.objects.filter(user_id=user_id).aggregate(total=Sum("points"))["total"] or 0
     User.objects.filter(pk=user_id).update(reputation=total)
     return int(total)

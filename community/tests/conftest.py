@@ -25,6 +25,19 @@ def no_broker(monkeypatch: Any, request: Any) -> list[int]:
     return sent
 
 
+@pytest.fixture(autouse=True)
+def follower_fanouts(monkeypatch: Any, request: Any) -> list[int]:
+    """Comments whose followers are to be told, recorded at the task's interface like the e-mails
+    (tests run `comment_followers_notify` themselves; tests marked `worker` use a real worker)."""
+    from community import tasks
+
+    queued: list[int] = []
+    if request.node.get_closest_marker("worker"):
+        return queued
+    monkeypatch.setattr(tasks.comment_followers_notify, "delay", lambda pk: queued.append(pk))
+    return queued
+
+
 @pytest.fixture
 def ada(db: None) -> Any:
     return MemberFactory.create(

@@ -16,8 +16,10 @@ from community.services import (
     notify,
     unsubscribe_token,
     unsubscribe_token_read,
+    user_update_profile,
 )
 from community.services.notifications import UNSUBSCRIBE_SALT
+from community.tests.factories import MemberFactory
 from core.exceptions import ApplicationError
 
 
@@ -103,6 +105,73 @@ def test_the_daily_digest_batches_everything_waiting_into_one_mail(jonas):
     assert len(mail.outbox) == 1
     announce([jonas], key="phase-opened:99")
     assert digest_send(user_id=jonas.pk) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"email_frequency": EmailFrequency.OFF}, {"email_muted_kinds": [NotificationKind.PHASE_OPENED]}],
+    ids=["never", "kind muted"],
+)
+def test_a_queued_email_is_not_sent_once_the_member_turned_such_emails_off(
+    ada, change, no_broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        announce([ada])
+    user_update_profile(user=ada, **change)
+    assert notification_email_send(notification_id=no_broker[0]) is False
+    assert mail.outbox == []
+    assert Notification.objects.get().email_state == EmailState.NONE
+
+
+def test_a_queued_email_waits_for_the_digest_once_the_member_chose_daily(
+    ada, no_broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        announce([ada])
+    user_update_profile(user=ada, email_frequency=EmailFrequency.DAILY)
+    assert notification_email_send(notification_id=no_broker[0]) is False
+    assert Notification.objects.get().email_state == EmailState.DIGEST
+    assert digest_send(user_id=ada.pk) == 1
+    assert len(mail.outbox) == 1
+
+
+def test_the_digest_leaves_out_what_the_member_turned_off_since(jonas):
+    jonas.email_frequency = EmailFrequency.DAILY
+    jonas.save()
+    announce([jonas], key="phase-opened:1")
+    announce([jonas], key="payout:1", kind=NotificationKind.PAYOUT_PAID)
+    user_update_profile(user=jonas, email_muted_kinds=[NotificationKind.PHASE_OPENED])
+    assert digest_send(user_id=jonas.pk) == 1
+    assert "Desert ambulance" not in mail.outbox[0].body
+    announce([jonas], key="payout:2", kind=NotificationKind.PAYOUT_PAID)
+    user_update_profile(user=jonas, email_frequency=EmailFrequency.OFF)
+    assert digest_send(user_id=jonas.pk) == 0
+    assert len(mail.outbox) == 1
+    states = dict(Notification.objects.values_list("event_key", "email_state"))
+    assert states == {"phase-opened:1": EmailState.NONE, "payout:1": EmailState.SENT, "payout:2": EmailState.NONE}
+
+
+def test_subjects_and_text_bodies_are_plain_text_and_html_bodies_escaped(
+    db, no_broker, django_capture_on_commit_callbacks
+):
+    reader = MemberFactory.create(display_name="Aoife O'Brien")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            recipient_ids=[reader.pk],
+            kind=NotificationKind.NEW_COMMENT,
+            event_key="comment:1",
+            context={"actor": "Seán O'Neill", "target": "R&D <van>", "excerpt": "Fish & chips"},
+            url="/challenges/r-d-van/",
+        )
+    notification_email_send(notification_id=no_broker[0])
+    message = cast(EmailMultiAlternatives, mail.outbox[0])
+    assert message.subject.endswith("Seán O'Neill commented on “R&D <van>”.")
+    assert "Hello Aoife O'Brien," in message.body
+    assert "Seán O'Neill commented on “R&D <van>”." in message.body
+    assert "> Fish & chips" in message.body
+    html = str(message.alternatives[0][0])
+    assert "R&amp;D &lt;van&gt;" in html
+    assert "<van>" not in html
 
 
 def test_an_unsubscribe_token_turns_off_one_kind_or_all(ada):

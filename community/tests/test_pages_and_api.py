@@ -114,6 +114,31 @@ def test_a_profile_shows_portfolio_and_hides_earnings_unless_allowed(client, ada
         portfolio._sections.pop("test-awards")
 
 
+def test_award_points_of_a_member_hiding_earnings_show_to_nobody_else(client, ada, staff):
+    # 25 + 30 points would tell anyone the prize was about 3,000 EUR.
+    reputation_grant(user_id=ada.pk, reason=ReputationReason.AWARD, source_key="award:1", amount=Decimal("3000"),
+                     currency="EUR")  # fmt: skip
+    reputation_grant(user_id=ada.pk, reason=ReputationReason.ENTRY, source_key="entry:1")
+    url = f"/members/{ada.pk}/"
+    another_member = MemberFactory.create()
+    for viewer in (None, another_member):
+        if viewer is not None:
+            client.force_login(viewer)
+        page = client.get(url).content.decode()
+        assert "Award won" in page
+        assert "+55" not in page
+        assert "+2" in page  # other rows keep their points
+        assert "Reputation 57" in page  # and the total stays public
+        assert "3000" not in str(client.get(f"/api/v1/members/{ada.pk}/").json())
+    for viewer in (ada, staff):
+        client.force_login(viewer)
+        assert "+55" in client.get(url).content.decode()
+    ada.show_earnings = True
+    ada.save()
+    client.force_login(another_member)
+    assert "+55" in client.get(url).content.decode()
+
+
 def test_profile_page_queries_do_not_grow_with_reputation_rows(client, ada, django_assert_max_num_queries):
     for number in range(15):
         reputation_grant(user_id=ada.pk, reason=ReputationReason.VOTE, source_key=f"vote:{number}")
@@ -140,9 +165,14 @@ def test_the_leaderboard_is_overall_per_country_and_per_skill(client, ada, jonas
     assert "Jonas Berg" not in page
 
 
-def test_the_explanation_page_shows_the_formula(client):
+def test_the_explanation_page_shows_the_formula_applied_per_currency(client):
     page = client.get("/members/reputation/").content.decode()
-    assert "25 plus 1 per 100 of the prize" in page
+    assert "25 plus 1 per step of the prize, at most 500" in page
+    assert "<td>EUR</td><td>100</td>" in page
+    assert "<td>JPY</td><td>15000</td>" in page
+    assert "Prizes in other currencies earn the 25 points only." in page
+    german = client.get("/members/reputation/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "25 plus 1 je Stufe des Preisgeldes, höchstens 500" in german
 
 
 # --- Threads ------------------------------------------------------------------------------------
@@ -308,3 +338,30 @@ def test_the_home_page_feed_shows_what_happened_in_what_i_follow(
     page = client.get("/").content.decode()
     assert "Looks great" in page
     assert "internal draft note" not in page  # followed member, but a target Ada may not see
+
+
+# --- Bad input is a 400 or 404, never a 500 ---------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["²", "١٢", "1.5", "-1", "", "99999999999999999999999"])
+def test_malformed_ids_are_answered_with_404_or_ignored(client, ada, challenge, bad):
+    assert client.get(f"/api/v1/comments/?target={LABEL}&object_id={bad}").status_code == 404
+    client.force_login(ada)
+    assert client.post("/members/comments/", {"target": LABEL, "object_id": bad, "body": "x"}).status_code == 404
+    assert client.post("/members/follow/", {"target": LABEL, "object_id": bad}).status_code == 404
+    assert client.post("/members/notifications/read/", {"id": bad}).status_code == 302
+    posted = client.post(
+        "/members/comments/", {"target": LABEL, "object_id": challenge.pk, "body": "hi", "parent": bad}
+    )
+    assert posted.status_code == 302  # a malformed parent is no parent (or one that is not here)
+    assert not Comment.objects.filter(parent__isnull=False).exists()
+
+
+def test_one_click_unsubscribe_of_a_member_who_is_gone_is_a_400_page(client, ada):
+    from community.services import unsubscribe_token
+
+    token = unsubscribe_token(user_id=ada.pk)
+    ada.delete()
+    response = client.post(f"/members/unsubscribe/{token}/", {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 400
+    assert "This unsubscribe link is not valid." in response.content.decode()

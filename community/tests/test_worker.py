@@ -5,7 +5,7 @@ import time
 import pytest
 
 from community.models import EmailFrequency, EmailState, Notification, NotificationKind
-from community.services import notify
+from community.services import comment_create, follow_create, notify
 from community.tasks import send_digests
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -32,3 +32,10 @@ def test_a_worker_mails_each_notification_once_and_the_digest(celery_worker_proc
     send_digests.delay()
     assert wait_for(lambda: Notification.objects.get(recipient=jonas).email_state == EmailState.SENT)
     assert Notification.objects.count() == 2
+
+
+def test_a_worker_tells_the_followers_of_a_new_comment(celery_worker_process, ada, jonas, challenge):
+    follow_create(user=jonas, label="challenges.challenge", object_id=challenge.pk)
+    comment = comment_create(author=ada, label="challenges.challenge", object_id=challenge.pk, body="Snow chains?")
+    assert wait_for(lambda: Notification.objects.filter(recipient=jonas, kind=NotificationKind.NEW_COMMENT).exists())
+    assert Notification.objects.get(recipient=jonas).event_key == f"comment:{comment.pk}"
