@@ -93,7 +93,7 @@ def on_phase_added(sender: Any, *, phase_id: int, **kwargs: Any) -> None:
         recipient_ids=_followers_who_see(challenge),
         kind=NotificationKind.PHASE_PUBLISHED,
         event_key=f"phase-published:{phase.pk}",
-        context={"challenge": challenge.title, "phases": 1, "actor": challenge.owner.public_name},
+        context={"challenge": challenge.title, "phase": phase.title, "actor": challenge.owner.public_name},
         url=phase_url(phase),
     )
 

@@ -194,7 +194,10 @@ def _zone(name: str) -> Any:
 
 
 def _item(notification: Notification, user: User) -> dict[str, Any]:
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+    with (
+        translation.override(user.preferred_language or settings.LANGUAGE_CODE),
+        timezone.override(_zone(user.time_zone)),
+    ):
         text = notification_text(notification.kind, notification.context)
     return {"notification": notification, "text": text, "url": _absolute(notification.url) if notification.url else ""}
 

@@ -90,3 +90,35 @@ def test_a_fork_notifies_the_parent_owner_and_earns_reputation_once(ada, jonas, 
     assert list(ReputationEntry.objects.values_list("user", "source_key", "points")) == [(ada.pk, f"fork:{fork.pk}", 5)]
     ada.refresh_from_db()
     assert ada.reputation == 5
+
+
+def test_the_closing_notice_names_the_real_deadline_in_the_readers_language_and_zone(ada, jonas):
+    import zoneinfo
+
+    from django.utils import formats, translation
+
+    from community.messages import notification_text
+
+    closes = timezone.now() + timedelta(hours=5, minutes=30)
+    context = {"challenge": "Snow plough", "phase": "Concept", "closes_at": closes.isoformat()}
+
+    with translation.override("en"), timezone.override(ada.time_zone):
+        english = notification_text(NotificationKind.PHASE_CLOSING_SOON, context)
+    with translation.override("de"), timezone.override(jonas.time_zone):
+        german = notification_text(NotificationKind.PHASE_CLOSING_SOON, context)
+
+    with translation.override("en"):
+        in_lagos = formats.date_format(
+            timezone.localtime(closes, zoneinfo.ZoneInfo("Africa/Lagos")), "SHORT_DATETIME_FORMAT"
+        )
+    assert english == f"The phase “Concept” of “Snow plough” closes in 5 hours ({in_lagos} WAT (Africa/Lagos))."
+    assert german.startswith("Die Phase „Concept“ von „Snow plough“ endet in 5 Stunden (")
+    assert "Europe/Berlin" in german
+
+
+def test_a_phase_added_later_reads_as_such():
+    from community.messages import notification_text
+
+    text = notification_text(NotificationKind.PHASE_PUBLISHED, {"challenge": "Snow plough", "phase": "Blade"})
+
+    assert text == "A new phase “Blade” was added to “Snow plough”."
