@@ -28,6 +28,16 @@ from submissions.models import (
     Vote,
 )
 
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value safe to open in a spreadsheet: text that would start a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 class ReadOnlyMixin:
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -46,7 +56,7 @@ class ReadOnlyTabularInline(ReadOnlyMixin, admin.TabularInline):
 
 class AuthorInline(ReadOnlyTabularInline):
     model = EntryAuthor
-    fields = readonly_fields = ("user", "share", "is_lead")
+    fields = readonly_fields = ("user", "share", "is_lead", "acceptance", "responded_at")
 
 
 class RevisionHistoryInline(ReadOnlyTabularInline):
@@ -131,7 +141,8 @@ class ScoreAdmin(ReadOnlyMixin, admin.ModelAdmin):
         )
         for score in rows:
             writer.writerow(
-                [
+                csv_cell(cell)
+                for cell in [
                     score.entry.phase.challenge.title,
                     score.entry.phase.title,
                     score.entry_id,

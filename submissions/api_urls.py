@@ -9,6 +9,10 @@ urlpatterns: list[URLPattern] = [
     path("entries/<int:pk>/withdraw/", apis.EntryWithdrawApi.as_view(), name="api-entry-withdraw"),
     path("entries/<int:pk>/disqualify/", apis.EntryDisqualifyApi.as_view(), name="api-entry-disqualify"),
     path("entries/<int:pk>/revision/", apis.EntryRevisionApi.as_view(), name="api-entry-revision"),
+    path("entries/<int:pk>/co-authors/", apis.EntryCoAuthorsApi.as_view(), name="api-entry-co-authors"),
+    path(
+        "entries/<int:pk>/co-author-answer/", apis.EntryCoAuthorAnswerApi.as_view(), name="api-entry-co-author-answer"
+    ),
     path("entries/<int:pk>/vote/", apis.EntryVoteApi.as_view(), name="api-entry-vote"),
     path("entries/<int:pk>/scores/", apis.EntryScoresApi.as_view(), name="api-entry-scores"),
     path("entries/<int:pk>/recusal/", apis.EntryRecusalApi.as_view(), name="api-entry-recusal"),

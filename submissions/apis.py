@@ -9,11 +9,12 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.permissions import BasePermission, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,7 +34,7 @@ class AuthorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EntryAuthor
-        fields = ["user", "name", "share", "is_lead"]
+        fields = ["user", "name", "share", "is_lead", "acceptance", "responded_at"]
         read_only_fields = fields
 
 
@@ -67,6 +68,22 @@ class EntryCreateSerializer(serializers.Serializer):
     submit = serializers.BooleanField(default=True)
 
 
+class CoAuthorsSerializer(serializers.Serializer):
+    co_authors = CoAuthorInput(many=True)
+
+
+class CoAuthorAnswerSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
 class ScoreInputSerializer(serializers.Serializer):
     criterion = serializers.IntegerField()
     value = serializers.IntegerField(min_value=0, max_value=10)
@@ -96,6 +113,10 @@ class AwardInputSerializer(serializers.Serializer):
     entry = serializers.IntegerField()
 
 
+class PhaseAwardSerializer(serializers.Serializer):
+    awards = AwardInputSerializer(many=True)
+
+
 class ReplaceRevisionSerializer(serializers.Serializer):
     revision = serializers.IntegerField()
 
@@ -114,6 +135,22 @@ class PhaseRulesSerializer(serializers.ModelSerializer):
 
 def _member(request: Request) -> User:
     return cast(User, request.user)
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The request body checked by the serializer: a body of the wrong shape or types is a 400."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class IsCoAuthor(BasePermission):
+    """Only a co-author (not the lead author) named on the entry answers for themselves."""
+
+    message = _("Only a co-author named on this entry can answer for themselves.")
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        return EntryAuthor.objects.filter(entry=obj, user=request.user, is_lead=False).exists()
 
 
 def _paginated(request: Request, view: APIView, queryset: QuerySet[Any], serializer: type) -> Response:
@@ -143,7 +180,8 @@ def _co_authors(rows: list[dict[str, Any]]) -> list[services.CoAuthor]:
 
 
 class EntryListApi(APIView):
-    """Entries one may see (`?phase=<id>`, `?mine=1`); POST enters a phase."""
+    """Entries one may see (`?phase=<id>`, `?mine=1`); POST enters a phase. An entry with co-authors
+    starts as a draft (`"submit": false`) and is submitted once every co-author has accepted."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
 
@@ -198,25 +236,49 @@ class EntrySubmitApi(APIView):
 class EntryWithdrawApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        request=inline_serializer("EntryWithdraw", {"reason": serializers.CharField(required=False)}),
-        responses=EntrySerializer,
-    )
+    @extend_schema(request=WithdrawSerializer, responses=EntrySerializer)
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
-        services.entry_withdraw(entry=entry, user=_member(request), reason=str(request.data.get("reason", "")))
+        reason = _valid(WithdrawSerializer, request)["reason"] or ""
+        services.entry_withdraw(entry=entry, user=_member(request), reason=reason)
         return Response(_entry_data(request, pk))
 
 
 class EntryDisqualifyApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        request=inline_serializer("EntryDisqualify", {"reason": serializers.CharField()}), responses=EntrySerializer
-    )
+    @extend_schema(request=ReasonSerializer, responses=EntrySerializer)
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
-        services.entry_disqualify(entry=entry, by=_member(request), reason=str(request.data.get("reason", "")))
+        reason = _valid(ReasonSerializer, request)["reason"]
+        services.entry_disqualify(entry=entry, by=_member(request), reason=reason)
+        return Response(_entry_data(request, pk))
+
+
+class EntryCoAuthorsApi(APIView):
+    """The lead author names a draft's co-authors and shares again; every co-author is asked again."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CoAuthorsSerializer, responses=EntrySerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        rows = _valid(CoAuthorsSerializer, request)["co_authors"]
+        services.entry_co_authors_set(entry=entry, user=_member(request), co_authors=_co_authors(rows))
+        return Response(_entry_data(request, pk))
+
+
+class EntryCoAuthorAnswerApi(APIView):
+    """A co-author accepts (`{"accept": true}`) or declines being named on the entry."""
+
+    permission_classes = [IsAuthenticated, IsCoAuthor]
+
+    @extend_schema(request=CoAuthorAnswerSerializer, responses=EntrySerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        entry = selectors.entry_visible(user=request.user, pk=pk)
+        self.check_object_permissions(request, entry)
+        accept = _valid(CoAuthorAnswerSerializer, request)["accept"]
+        services.entry_co_author_respond(entry=entry, user=_member(request), accept=accept)
         return Response(_entry_data(request, pk))
 
 
@@ -276,10 +338,11 @@ class EntryScoresApi(APIView):
 class EntryRecusalApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=inline_serializer("Recusal", {"reason": serializers.CharField()}), responses=None)
+    @extend_schema(request=ReasonSerializer, responses=None)
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
-        services.entry_recuse(judge=_member(request), entry=entry, reason=str(request.data.get("reason", "")))
+        reason = _valid(ReasonSerializer, request)["reason"]
+        services.entry_recuse(judge=_member(request), entry=entry, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -321,7 +384,8 @@ def _phase_for_ranking(request: Request, pk: int) -> Any:
 
 
 class PhaseRankingApi(APIView):
-    """The ranking (judges, the owner and staff)."""
+    """The ranking (judges, the owner and staff) of the entries one may see: while a sealed phase is
+    open, the owner sees none."""
 
     permission_classes = [IsAuthenticated]
 
@@ -341,13 +405,13 @@ class PhaseRankingApi(APIView):
                     "judges": row.ranked.judges,
                     "shortlisted": row.shortlisted,
                 }
-                for row in selectors.phase_ranking(phase=phase)
+                for row in selectors.phase_ranking_for_viewer(user=request.user, phase=phase)
             ]
         )
 
 
 class PhaseProgressApi(APIView):
-    """Every judge's progress (judges, the owner and staff)."""
+    """Every judge's progress (judges, the owner and staff) over the entries one may see."""
 
     permission_classes = [IsAuthenticated]
 
@@ -364,7 +428,7 @@ class PhaseProgressApi(APIView):
                     "remaining": p.remaining,
                     "total": p.total,
                 }
-                for p in selectors.panel_progress(phase=phase)
+                for p in selectors.panel_progress_for_viewer(user=request.user, phase=phase)
             ]  # fmt: skip
         )
 
@@ -380,18 +444,14 @@ class PhaseAwardsApi(APIView):
         awards = selectors.awards_of_phases(phase_ids=[phase.pk]).get(phase.pk, [])
         return Response(AwardSerializer(awards, many=True).data)
 
-    @extend_schema(
-        request=inline_serializer("PhaseAward", {"awards": AwardInputSerializer(many=True)}),
-        responses={201: AwardSerializer(many=True)},
-    )
+    @extend_schema(request=PhaseAwardSerializer, responses={201: AwardSerializer(many=True)})
     def post(self, request: Request, pk: int) -> Response:
         phase = phase_visible(user=request.user, pk=pk)
-        serializer = AwardInputSerializer(data=request.data.get("awards", []), many=True)
-        serializer.is_valid(raise_exception=True)
+        rows = _valid(PhaseAwardSerializer, request)["awards"]
         services.phase_award(
             phase_id=phase.pk,
             by=_member(request),
-            choices=[services.AwardChoice(rank=row["rank"], entry_id=row["entry"]) for row in serializer.data],
+            choices=[services.AwardChoice(rank=row["rank"], entry_id=row["entry"]) for row in rows],
         )
         awards = selectors.awards_of_phases(phase_ids=[phase.pk]).get(phase.pk, [])
         return Response(AwardSerializer(awards, many=True).data, status=status.HTTP_201_CREATED)

@@ -12,7 +12,7 @@ from community.models import NotificationKind, ReputationReason
 from community.services import notify, reputation_grant
 from submissions import signals
 from submissions.models import AwardShare, Entry, EntryStatus
-from submissions.selectors import entries_visible_to, entry_can_view
+from submissions.selectors import awards_visible_to, entries_visible_to, entry_can_view
 
 PORTFOLIO_LIMIT = 20
 
@@ -94,8 +94,9 @@ def _entries_of(member: Any, viewer: Any) -> list[portfolio.PortfolioItem]:
 
 
 def _awards_of(member: Any, viewer: Any) -> list[portfolio.PortfolioItem]:
+    """The member's prize shares from the challenges the viewer may read (an invite-only one stays hidden)."""
     shares = (
-        AwardShare.objects.filter(recipient=member)
+        AwardShare.objects.filter(recipient=member, award__in=awards_visible_to(viewer))
         .select_related("award__entry__phase__challenge")
         .order_by("-pk")[:PORTFOLIO_LIMIT]
     )

@@ -16,6 +16,7 @@ from submissions.models import (
     MAX_VOTE_PERCENT,
     AwardedBy,
     Entry,
+    EntryAuthor,
 )
 from submissions.services import CoAuthor
 
@@ -55,6 +56,40 @@ def _revisions(revisions: list[Revision]) -> Any:
     )
 
 
+CO_AUTHORS_HELP = _(
+    "One per line: e-mail address and prize share in percent, e.g. “jonas@example.com 30”. Each co-author "
+    "is asked to accept; the entry can be submitted once all have."
+)
+
+
+def co_authors_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Co-authors"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=CO_AUTHORS_HELP
+    )
+
+
+def parse_co_authors(text: str) -> list[CoAuthor]:
+    """Co-authors written one per line as an e-mail address and a share in percent."""
+    result = []
+    for line in text.splitlines():
+        parts = line.replace(",", " ").replace("%", " ").split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise forms.ValidationError(_("Write each co-author as an e-mail address and a share."))
+        user = User.objects.filter(email__iexact=parts[0]).first()
+        if user is None:
+            raise forms.ValidationError(_("No member has the address %(email)s.") % {"email": parts[0]})
+        try:
+            share = Decimal(parts[1])
+        except InvalidOperation as error:
+            raise forms.ValidationError(_("A share is a number of percent.")) from error
+        if not share.is_finite():  # NaN and Infinity parse, but are no share of a prize
+            raise forms.ValidationError(_("A share is a number of percent."))
+        result.append(CoAuthor(user=user, share=share))
+    return result
+
+
 class EnterForm(forms.Form):
     revision = RevisionChoiceField(
         label=_("Design"), queryset=Revision.objects.none(), widget=forms.RadioSelect, empty_label=None
@@ -67,12 +102,7 @@ class EnterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What your design does for this phase, and why."),
     )
-    co_authors = forms.CharField(
-        label=_("Co-authors"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line: e-mail address and prize share in percent, e.g. “jonas@example.com 30”."),
-    )
+    co_authors = co_authors_field()
     builds_on = forms.ModelMultipleChoiceField(
         label=_("Builds on"),
         queryset=Entry.objects.none(),
@@ -95,22 +125,21 @@ class EnterForm(forms.Form):
             del self.fields["builds_on"]
 
     def clean_co_authors(self) -> list[CoAuthor]:
-        result = []
-        for line in self.cleaned_data["co_authors"].splitlines():
-            parts = line.replace(",", " ").replace("%", " ").split()
-            if not parts:
-                continue
-            if len(parts) != 2:
-                raise forms.ValidationError(_("Write each co-author as an e-mail address and a share."))
-            user = User.objects.filter(email__iexact=parts[0]).first()
-            if user is None:
-                raise forms.ValidationError(_("No member has the address %(email)s.") % {"email": parts[0]})
-            try:
-                share = Decimal(parts[1])
-            except InvalidOperation as error:
-                raise forms.ValidationError(_("A share is a number of percent.")) from error
-            result.append(CoAuthor(user=user, share=share))
-        return result
+        return parse_co_authors(self.cleaned_data["co_authors"])
+
+
+class CoAuthorsForm(forms.Form):
+    """The lead author names a draft's co-authors and shares again (each co-author is asked again)."""
+
+    co_authors = co_authors_field()
+
+    def clean_co_authors(self) -> list[CoAuthor]:
+        return parse_co_authors(self.cleaned_data["co_authors"])
+
+
+def co_authors_text(authors: list[EntryAuthor]) -> str:
+    """The co-authors of an entry as the form writes them, to start from."""
+    return "\n".join(f"{a.user.email} {a.share.normalize():f}" for a in authors if not a.is_lead)
 
 
 class ReplaceRevisionForm(forms.Form):

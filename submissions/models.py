@@ -77,8 +77,20 @@ class Entry(TimeStampedModel):
         return reverse("submissions:detail", kwargs={"pk": self.pk})
 
 
+class Acceptance(models.TextChoices):
+    """A co-author's answer to being named on an entry (the lead author has always accepted)."""
+
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
 class EntryAuthor(models.Model):
-    """An author of an entry and the agreed share of any prize (percent; an entry's shares sum to 100)."""
+    """An author of an entry and the agreed share of any prize (percent; an entry's shares sum to 100).
+
+    A co-author agrees to the entry and the shares (`acceptance`); the entry is submitted only once
+    every co-author has accepted, and changing the co-authors or shares asks them all again.
+    """
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="authors")
     user = models.ForeignKey(
@@ -86,6 +98,8 @@ class EntryAuthor(models.Model):
     )
     share = models.DecimalField(_("prize share (%)"), max_digits=5, decimal_places=2)
     is_lead = models.BooleanField(_("lead author"), default=False)
+    acceptance = models.CharField(_("agreement"), max_length=10, choices=Acceptance.choices, default=Acceptance.INVITED)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("entry author")
@@ -95,10 +109,18 @@ class EntryAuthor(models.Model):
             models.UniqueConstraint(fields=["entry", "user"], name="submissions_author_unique"),
             models.UniqueConstraint(fields=["entry"], condition=Q(is_lead=True), name="submissions_author_one_lead"),
             models.CheckConstraint(condition=Q(share__gt=0) & Q(share__lte=100), name="submissions_author_share_range"),
+            _choices_check("acceptance", Acceptance, "submissions_author_acceptance_valid"),
+            models.CheckConstraint(
+                condition=Q(is_lead=False) | Q(acceptance="accepted"), name="submissions_author_lead_accepted"
+            ),
+            models.CheckConstraint(
+                condition=~Q(acceptance="invited") | Q(responded_at__isnull=True),
+                name="submissions_author_invited_unanswered",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id}: {self.share} %"
+        return f"{self.user_id}: {self.share} % ({self.acceptance})"
 
 
 class EntryRevision(models.Model):

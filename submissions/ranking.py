@@ -2,8 +2,10 @@
 
 Exact arithmetic (fractions), so the order of judges, entries or scores cannot change a result.
 
-- An entry's judges' score is the weighted mean of every criterion score it received, over the
-  judges who scored it (a recused judge has no scores on it, so the weighting adapts).
+- A judge's score of an entry is the weighted mean of the criterion scores that judge gave it
+  (over the criteria they scored). An entry's judges' score is the plain mean of those, over the
+  judges who scored it: every judge weighs the same, however many criteria they scored (a recused
+  judge has no scores on it, so the mean rests on the others).
 - With a community-vote share `s` (0 to 1/2), the total is `(1 - s) * judges' score + s * vote score`,
   the vote score being 10 × the entry's votes / the most votes any entry of the phase has.
 - Ties are broken by more first places (an entry is a judge's first place when no entry has a
@@ -56,35 +58,35 @@ def rank_entries(
         raise ValueError("The vote share is between 0 and 1/2.")
     entries = list(entries)
     known = {entry.entry_id for entry in entries}
-    weighted: dict[int, Fraction] = defaultdict(Fraction)
-    weight_sum: dict[int, int] = defaultdict(int)
     per_judge: dict[tuple[int, int], list[Fraction]] = defaultdict(lambda: [Fraction(0), Fraction(0)])
     for score in scores:
         if score.entry_id not in known:
             continue
         weight = weights[score.criterion_id]
-        weighted[score.entry_id] += weight * score.value
-        weight_sum[score.entry_id] += weight
         pair = per_judge[(score.judge_id, score.entry_id)]
         pair[0] += weight * score.value
         pair[1] += weight
 
     judge_scores: dict[int, dict[int, Fraction]] = defaultdict(dict)
     for (judge_id, entry_id), (points, weight_total) in per_judge.items():
-        judge_scores[judge_id][entry_id] = points / weight_total
+        if weight_total:
+            judge_scores[judge_id][entry_id] = points / weight_total
     first_places: dict[int, int] = defaultdict(int)
     judges_of: dict[int, int] = defaultdict(int)
+    judges_sum: dict[int, Fraction] = defaultdict(Fraction)
     for by_entry in judge_scores.values():
         best = max(by_entry.values())
         for entry_id, value in by_entry.items():
             judges_of[entry_id] += 1
+            judges_sum[entry_id] += value
             if value == best:
                 first_places[entry_id] += 1
 
     most_votes = max((entry.votes for entry in entries), default=0)
     rows: list[tuple[EntryFacts, Fraction | None, Fraction, Fraction | None]] = []
     for entry in entries:
-        judged = weighted[entry.entry_id] / weight_sum[entry.entry_id] if weight_sum[entry.entry_id] else None
+        judges = judges_of[entry.entry_id]
+        judged = judges_sum[entry.entry_id] / judges if judges else None
         votes = Fraction(MAX_SCORE * entry.votes, most_votes) if most_votes else Fraction(0)
         total: Fraction | None = None if judged is None else (1 - vote_share) * judged + vote_share * votes
         rows.append((entry, judged, votes, total))

@@ -35,10 +35,11 @@ from challenges.models import (
     PhaseDependency,
     PhaseStatus,
 )
-from challenges.selectors import challenge_roles, challenges_visible_to
+from challenges.selectors import challenge_roles, challenges_visible_to, judge_may_score
 from community.models import User
 from submissions.lineage import entry_ancestors
 from submissions.models import (
+    Acceptance,
     Award,
     AwardedBy,
     AwardShare,
@@ -58,6 +59,8 @@ AnyUser = User | AnonymousUser
 SEALED_WHILE = (PhaseStatus.SCHEDULED, PhaseStatus.OPEN)
 # Statuses whose entries count towards a member's limit (withdrawn ones and drafts do not).
 COUNTED_STATUSES = (EntryStatus.SUBMITTED, EntryStatus.DISQUALIFIED)
+# Authorships that count towards a member's limit: a declined co-authorship is no authorship.
+COUNTED_ACCEPTANCES = (Acceptance.ACCEPTED, Acceptance.INVITED)
 
 
 def _member(user: AnyUser | None) -> User | None:
@@ -156,10 +159,16 @@ def phase_gallery(*, user: AnyUser | None, phase: Phase) -> QuerySet[Entry]:
     return _with_listing(entries).order_by("submitted_at", "pk")
 
 
-def entries_of_member(*, user: User) -> QuerySet[Entry]:
-    """Every entry `user` is an author of, drafts and withdrawn ones included."""
+def entries_of_member(*, user: User) -> list[Entry]:
+    """Every entry `user` is an author of, drafts and withdrawn ones included, each with `user`'s
+    authorship (`my_authorship`: to answer a co-author invitation) and its waiting co-authors."""
     mine = Entry.objects.filter(Exists(EntryAuthor.objects.filter(entry=OuterRef("pk"), user=user)))
-    return _with_listing(mine).order_by("-created_at", "-pk")
+    entries = list(_with_listing(mine).order_by("-created_at", "-pk"))
+    for entry in entries:
+        authors = list(entry.authors.all())
+        entry.my_authorship = next(a for a in authors if a.user_id == user.pk)  # type: ignore[attr-defined]
+        entry.co_author_problems = co_author_problems(authors=authors)  # type: ignore[attr-defined]
+    return entries
 
 
 def entry_list(*, user: AnyUser | None, phase_id: int | None = None, mine: bool = False) -> QuerySet[Entry]:
@@ -201,21 +210,42 @@ def _is_judge_of(user: User, challenge_id: int) -> bool:
 
 
 def counted_entries(*, user: User, phase: Phase) -> QuerySet[Entry]:
-    """The member's entries that use up the phase's limit: submitted or disqualified, upload not rejected."""
+    """The entries that use up the member's limit in the phase: those they lead or co-author (unless
+    they declined), submitted or disqualified, upload not rejected. Each entry once."""
     rejected = Exists(File.objects.filter(revision=OuterRef("revision"), status=FileStatus.REJECTED))
-    return Entry.objects.filter(phase=phase, lead_author=user, status__in=COUNTED_STATUSES).exclude(rejected)
+    authored = Exists(EntryAuthor.objects.filter(entry=OuterRef("pk"), user=user, acceptance__in=COUNTED_ACCEPTANCES))
+    return Entry.objects.filter(authored, phase=phase, status__in=COUNTED_STATUSES).exclude(rejected)
 
 
-def revision_problems(*, revision: Revision, authors: list[User]) -> dict[str, str]:
+def revision_problems(*, revision: Revision, lead: User) -> dict[str, str]:
+    """What keeps `revision` from being entered by `lead`: it must be a published revision of a
+    blueprint the lead author owns (co-authors agree to an entry; they do not lend their designs)."""
     problems: dict[str, str] = {}
     blueprint = revision.blueprint
     if not revision.is_published or revision.is_hidden or blueprint.is_hidden:
         problems["revision_not_published"] = _("Only a published revision can be entered.")
-    if blueprint.owner_id not in {author.pk for author in authors}:
-        problems["revision_not_yours"] = _("The blueprint must belong to one of the entry's authors.")
+    if blueprint.owner_id != lead.pk:
+        problems["revision_not_yours"] = _("The blueprint must be one of your own (the lead author's).")
     statuses = list(File.objects.filter(revision=revision).values_list("status", flat=True))
     if not statuses or any(status != FileStatus.READY for status in statuses):
         problems["files_not_ready"] = _("Every file of the revision must be checked and ready.")
+    return problems
+
+
+def co_author_problems(*, authors: list[EntryAuthor]) -> dict[str, str]:
+    """What keeps an entry with these authors (users loaded) from being submitted: every co-author
+    must have accepted it and its shares."""
+    problems: dict[str, str] = {}
+    declined = [a.user.public_name for a in authors if a.acceptance == Acceptance.DECLINED]
+    waiting = [a.user.public_name for a in authors if a.acceptance == Acceptance.INVITED]
+    if declined:
+        problems["co_author_declined"] = _(
+            "%(names)s declined to be a co-author. Change the co-authors before you submit the entry."
+        ) % {"names": ", ".join(declined)}
+    if waiting:
+        problems["co_authors_pending"] = _(
+            "The entry can be submitted once every co-author has accepted it (still waiting for %(names)s)."
+        ) % {"names": ", ".join(waiting)}
     return problems
 
 
@@ -281,8 +311,15 @@ def entry_eligibility(
     result.entries_left = max(phase.entry_limit - used, 0)
     if used >= phase.entry_limit:
         result.refuse("limit", _("You have used all %(limit)s entries of this phase.") % {"limit": phase.entry_limit})
+    for co_author in co_authors or []:
+        if counted_entries(user=co_author, phase=phase).count() >= phase.entry_limit:
+            result.refuse(
+                "co_author_limit",
+                _("%(name)s has used all %(limit)s entries of this phase.")
+                % {"name": co_author.public_name, "limit": phase.entry_limit},
+            )
     if revision is not None:
-        for code, message in revision_problems(revision=revision, authors=authors).items():
+        for code, message in revision_problems(revision=revision, lead=member).items():
             result.refuse(code, message)
     if builds_on_ids is not None:
         choices = {entry.pk for entry in builds_on_choices(phase=phase)}
@@ -307,18 +344,33 @@ def revisions_enterable_by(*, user: User) -> list[Revision]:
 
 
 def may_rank(*, user: AnyUser | None, challenge: Challenge) -> bool:
-    """Judges, the owner and staff see scores, progress and the ranking."""
+    """Judges, the owner and staff see scores, progress and the ranking (of the entries they may see:
+    the owner sees none of a sealed phase while it is open)."""
     return bool(challenge_roles(user=user, challenge=challenge) & {Role.JUDGE, Role.OWNER, Role.STAFF})
 
 
-def may_award(*, user: AnyUser | None, challenge: Challenge, rules: JudgingRules | None = None) -> bool:
+def award_refusal(*, user: AnyUser | None, challenge: Challenge, rules: JudgingRules | None = None) -> str | None:
+    """Why `user` may not award the challenge's prizes, or None if they may.
+
+    Staff always may; the owner and the judges as the challenge's rules say, a judge only after
+    declaring no conflict of interest (as for scoring).
+    """
     roles = challenge_roles(user=user, challenge=challenge)
     rules = rules or judging_rules_for(challenge)
     if Role.STAFF in roles:
-        return True
+        return None
     if Role.OWNER in roles and rules.awarded_by in (AwardedBy.OWNER, AwardedBy.BOTH):
-        return True
-    return Role.JUDGE in roles and rules.awarded_by in (AwardedBy.JUDGES, AwardedBy.BOTH)
+        return None
+    member = _member(user)
+    if member is not None and Role.JUDGE in roles and rules.awarded_by in (AwardedBy.JUDGES, AwardedBy.BOTH):
+        if judge_may_score(user=member, challenge_id=challenge.pk):
+            return None
+        return _("Only judges who declared no conflict of interest may award the prizes.")
+    return _("You may not award the prizes of this phase.")
+
+
+def may_award(*, user: AnyUser | None, challenge: Challenge, rules: JudgingRules | None = None) -> bool:
+    return award_refusal(user=user, challenge=challenge, rules=rules) is None
 
 
 def phases_to_judge(*, user: User) -> list[Phase]:
@@ -363,7 +415,7 @@ class JudgeProgress:
 def judge_queue(*, user: User, phase: Phase) -> list[QueueItem]:
     """The phase's submitted entries for one judge, unscored first, in constant queries."""
     criteria = Criterion.objects.filter(phase=phase).count()
-    entries = list(_with_listing(Entry.objects.filter(phase=phase, status=EntryStatus.SUBMITTED)).order_by("pk"))
+    entries = list(_with_listing(_ranked_entries(user, phase)).order_by("pk"))
     scored: dict[int, int] = dict(
         Score.objects.filter(judge=user, entry__phase=phase)
         .values("entry_id")
@@ -384,10 +436,26 @@ def judge_queue(*, user: User, phase: Phase) -> list[QueueItem]:
     return sorted(items, key=lambda item: (item.done, item.entry.pk))
 
 
+def _ranked_entries(user: AnyUser | None, phase: Phase) -> QuerySet[Entry]:
+    """The phase's submitted entries `user` may see: all for judges and staff, none of a sealed
+    phase for its owner while it is open."""
+    return entries_visible_to(user).filter(phase=phase, status=EntryStatus.SUBMITTED)
+
+
+def panel_progress_for_viewer(*, user: AnyUser | None, phase: Phase) -> list[JudgeProgress]:
+    """The panel's progress over the entries `user` may see (pages and APIs use this one)."""
+    return _panel_progress(phase, _ranked_entries(user, phase))
+
+
 def panel_progress(*, phase: Phase) -> list[JudgeProgress]:
-    """Every accepted judge's progress on the phase: entries fully scored, recused from, in total."""
+    """Every accepted judge's progress over every submitted entry, sealed or not (no viewer: for tools)."""
+    return _panel_progress(phase, Entry.objects.filter(phase=phase, status=EntryStatus.SUBMITTED))
+
+
+def _panel_progress(phase: Phase, submitted: QuerySet[Entry]) -> list[JudgeProgress]:
+    """Every accepted judge's progress on the `submitted` entries: fully scored, recused from, in total."""
     criteria = Criterion.objects.filter(phase=phase).count()
-    total = Entry.objects.filter(phase=phase, status=EntryStatus.SUBMITTED).count()
+    total = submitted.count()
     judges = [
         assignment.judge
         for assignment in JudgeAssignment.objects.filter(challenge_id=phase.challenge_id, status=JudgeStatus.ACCEPTED)
@@ -396,18 +464,14 @@ def panel_progress(*, phase: Phase) -> list[JudgeProgress]:
         if assignment.judge is not None
     ]
     per_entry = (
-        Score.objects.filter(entry__phase=phase, entry__status=EntryStatus.SUBMITTED)
-        .values("judge_id", "entry_id")
-        .annotate(n=Count("pk"))
+        Score.objects.filter(entry__in=submitted.values("pk")).values("judge_id", "entry_id").annotate(n=Count("pk"))
     )
     complete: dict[int, int] = defaultdict(int)
     for row in per_entry:
         if criteria and row["n"] >= criteria:
             complete[row["judge_id"]] += 1
     recused: dict[int, int] = defaultdict(int)
-    for judge_id in Recusal.objects.filter(entry__phase=phase, entry__status=EntryStatus.SUBMITTED).values_list(
-        "judge_id", flat=True
-    ):
+    for judge_id in Recusal.objects.filter(entry__in=submitted.values("pk")).values_list("judge_id", flat=True):
         recused[judge_id] += 1
     return [
         JudgeProgress(judge=judge, scored=complete[judge.pk], recused=recused[judge.pk], total=total)
@@ -444,12 +508,20 @@ def _decimal(value: Fraction | None) -> Decimal | None:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.001"))
 
 
+def phase_ranking_for_viewer(*, user: AnyUser | None, phase: Phase) -> list[RankedEntry]:
+    """The ranking of the entries `user` may see (pages and APIs use this one)."""
+    return _phase_ranking(phase, _ranked_entries(user, phase))
+
+
 def phase_ranking(*, phase: Phase) -> list[RankedEntry]:
-    """The submitted entries of the phase in ranking order (see `submissions.ranking`), in constant queries."""
+    """The ranking of every submitted entry, sealed or not (no viewer: for services and tools)."""
+    return _phase_ranking(phase, Entry.objects.filter(phase=phase, status=EntryStatus.SUBMITTED))
+
+
+def _phase_ranking(phase: Phase, submitted: QuerySet[Entry]) -> list[RankedEntry]:
+    """The `submitted` entries of the phase in ranking order (see `submissions.ranking`), in constant queries."""
     rules = phase_rules_for(phase)
-    entries = {
-        entry.pk: entry for entry in _with_listing(Entry.objects.filter(phase=phase, status=EntryStatus.SUBMITTED))
-    }
+    entries = {entry.pk: entry for entry in _with_listing(submitted)}
     weights = dict(Criterion.objects.filter(phase=phase).values_list("pk", "weight"))
     recused = set(Recusal.objects.filter(entry__phase=phase).values_list("judge_id", "entry_id"))
     scores = [

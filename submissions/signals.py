@@ -5,6 +5,8 @@ Every signal is sent after the transaction that made the change has committed (n
 rolled back), with `send_robust`: a failing receiver is logged and cannot undo the change.
 Receivers get ids, not model instances, and should be quick (enqueue a task).
 
+- `co_author_invited(entry_id, phase_id, user_id, lead_author_id)`: the lead author named `user_id` as
+  a co-author of a draft (or changed the co-authors or shares); they should accept or decline it.
 - `entry_submitted(entry_id, phase_id, challenge_id, author_ids)`
 - `entry_withdrawn(entry_id, phase_id)`
 - `entry_disqualified(entry_id, phase_id, reason, author_ids)`
@@ -22,6 +24,7 @@ from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
 
+co_author_invited = Signal()
 entry_submitted = Signal()
 entry_withdrawn = Signal()
 entry_disqualified = Signal()

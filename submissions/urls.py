@@ -18,5 +18,7 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/disqualify/", views.disqualify, name="disqualify"),
     path("<int:pk>/revision/", views.replace_revision, name="replace_revision"),
+    path("<int:pk>/co-authors/", views.change_co_authors, name="co_authors"),
+    path("<int:pk>/co-author-answer/", views.answer_co_authorship, name="co_author_answer"),
     path("<int:pk>/score/", views.score, name="score"),
 ]

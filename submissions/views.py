@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from blueprints.models import Revision
 from challenges.lifecycle import Role
 from challenges.models import Criterion, Phase, PhaseStatus, Prize
 from challenges.selectors import challenge_for_editor, challenge_roles, phase_visible
@@ -21,6 +20,7 @@ from core.exceptions import ApplicationError
 from submissions import selectors, services
 from submissions.forms import (
     AwardForm,
+    CoAuthorsForm,
     EnterForm,
     JudgingRulesForm,
     PhaseRulesForm,
@@ -28,8 +28,9 @@ from submissions.forms import (
     ReplaceRevisionForm,
     ScoreForm,
     add_application_error,
+    co_authors_text,
 )
-from submissions.models import EntryStatus
+from submissions.models import Entry, EntryStatus
 
 
 def _phase(request: HttpRequest, pk: int) -> Phase:
@@ -45,6 +46,7 @@ def enter(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
     choices = selectors.builds_on_choices(phase=phase)
     form = EnterForm(request.POST or None, revisions=revisions, builds_on=choices)
     if request.method == "POST" and form.is_valid():
+        co_authors = form.cleaned_data["co_authors"]
         try:
             entry = services.entry_create(
                 phase=phase,
@@ -52,9 +54,10 @@ def enter(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
                 revision=form.cleaned_data["revision"],
                 title=form.cleaned_data["title"],
                 statement=form.cleaned_data["statement"],
-                co_authors=form.cleaned_data["co_authors"],
+                co_authors=co_authors,
                 builds_on=[e.pk for e in form.cleaned_data.get("builds_on") or []],
-                submit="save_draft" not in request.POST,
+                # With co-authors the entry waits for them as a draft, whichever button was pressed.
+                submit="save_draft" not in request.POST and not co_authors,
             )
         except ApplicationError as error:
             add_application_error(form, error)
@@ -63,6 +66,14 @@ def enter(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
         else:
             if entry.status == EntryStatus.SUBMITTED:
                 messages.success(request, _("Your entry “%(title)s” has been submitted.") % {"title": entry.title})
+            elif co_authors:
+                messages.success(
+                    request,
+                    _(
+                        "Your draft has been saved and your co-authors have been asked to accept it. "
+                        "You can submit it once they all have."
+                    ),
+                )
             else:
                 messages.success(request, _("Your draft has been saved."))
             return redirect(entry)
@@ -80,8 +91,27 @@ def enter(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
 
 @login_required
 def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """My entries, with the co-author invitations I have to answer."""
     entries = selectors.entries_of_member(user=request.user)
     return render(request, "submissions/mine.html", {"entries": entries})
+
+
+@login_required
+@require_POST
+def answer_co_authorship(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A co-author accepts or declines being named on a draft (from "My entries")."""
+    entry = selectors.entry_visible(user=request.user, pk=pk)
+    accept = request.POST.get("answer") == "accept"
+    try:
+        services.entry_co_author_respond(entry=entry, user=request.user, accept=accept)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        if accept:
+            messages.success(request, _("You are a co-author of “%(title)s”.") % {"title": entry.title})
+        else:
+            messages.success(request, _("You declined to be a co-author of “%(title)s”.") % {"title": entry.title})
+    return redirect("submissions:mine")
 
 
 def gallery(request: HttpRequest, phase_pk: int) -> HttpResponse:
@@ -96,22 +126,34 @@ def gallery(request: HttpRequest, phase_pk: int) -> HttpResponse:
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.entry_detail(user=request.user, pk=pk)
+    return render(request, "submissions/detail.html", _detail_context(request, entry))
+
+
+def _detail_context(
+    request: HttpRequest,
+    entry: Entry,
+    *,
+    replace_form: ReplaceRevisionForm | None = None,
+    co_authors_form: CoAuthorsForm | None = None,
+) -> dict[str, Any]:
+    """What the entry page shows; a bound form (with its errors) replaces the empty one."""
     challenge = entry.phase.challenge
     roles = challenge_roles(user=request.user, challenge=challenge)
     is_lead = request.user.is_authenticated and entry.lead_author_id == request.user.pk
-    replace_form = None
-    if (
-        is_lead
-        and entry.status in (EntryStatus.DRAFT, EntryStatus.SUBMITTED)
-        and entry.phase.status == PhaseStatus.OPEN
-    ):
+    phase_open = entry.phase.status == PhaseStatus.OPEN
+    if is_lead and replace_form is None and entry.status in (EntryStatus.DRAFT, EntryStatus.SUBMITTED) and phase_open:
         member = cast(User, request.user)
         replace_form = ReplaceRevisionForm(revisions=selectors.revisions_enterable_by(user=member))
-    context = {
+    if is_lead and co_authors_form is None and entry.status == EntryStatus.DRAFT and phase_open:
+        co_authors_form = CoAuthorsForm(initial={"co_authors": co_authors_text(entry.author_rows)})  # type: ignore[attr-defined]
+    return {
         "entry": entry,
         "phase": entry.phase,
         "challenge": challenge,
         "is_lead": is_lead,
+        "co_author_problems": selectors.co_author_problems(authors=entry.author_rows)  # type: ignore[attr-defined]
+        if entry.status == EntryStatus.DRAFT
+        else {},
         "is_judge": Role.JUDGE in roles,
         "may_disqualify": bool(roles & {Role.OWNER, Role.STAFF}) and entry.status == EntryStatus.SUBMITTED,
         "may_vote": (
@@ -122,9 +164,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             and entry.phase.status in (PhaseStatus.OPEN, PhaseStatus.JUDGING)
         ),
         "replace_form": replace_form,
+        "co_authors_form": co_authors_form,
         "reason_form": ReasonForm(),
     }
-    return render(request, "submissions/detail.html", context)
 
 
 def _entry_action(request: AuthenticatedHttpRequest, pk: int, action: Any, success: str) -> HttpResponse:
@@ -182,20 +224,50 @@ def disqualify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _not_the_lead(request: HttpRequest, entry: Entry) -> HttpResponse:
+    """The entry page's forms for the lead author are not shown to anyone else; say why nothing changed."""
+    messages.error(request, _("Only the lead author can change this entry."))
+    return redirect(entry)
+
+
 @login_required
 @require_POST
 def replace_revision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    revision = Revision.objects.filter(pk=request.POST.get("revision") or 0, blueprint__owner=request.user).first()
-    if revision is None:
-        entry = selectors.entry_visible(user=request.user, pk=pk)
-        messages.error(request, _("Choose one of your published revisions."))
-        return redirect(entry)
-    return _entry_action(
-        request,
-        pk,
-        lambda e: services.entry_replace_revision(entry=e, user=request.user, revision=revision),
-        _("The entry now shows the new revision; the old one stays in its history."),
-    )
+    """Point the entry at another of my published revisions; a bad choice is a form error on the entry page."""
+    entry = selectors.entry_detail(user=request.user, pk=pk)
+    if entry.lead_author_id != request.user.pk:
+        return _not_the_lead(request, entry)
+    form = ReplaceRevisionForm(request.POST, revisions=selectors.revisions_enterable_by(user=request.user))
+    if form.is_valid():
+        try:
+            services.entry_replace_revision(entry=entry, user=request.user, revision=form.cleaned_data["revision"])
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("The entry now shows the new revision; the old one stays in its history."))
+            return redirect(entry)
+    return render(request, "submissions/detail.html", _detail_context(request, entry, replace_form=form))
+
+
+@login_required
+@require_POST
+def change_co_authors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The lead author changes a draft's co-authors or shares; every co-author is asked again."""
+    entry = selectors.entry_detail(user=request.user, pk=pk)
+    if entry.lead_author_id != request.user.pk:
+        return _not_the_lead(request, entry)
+    form = CoAuthorsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.entry_co_authors_set(entry=entry, user=request.user, co_authors=form.cleaned_data["co_authors"])
+        except ApplicationError as error:
+            add_application_error(form, error)
+            for reason in error.extra.get("eligibility", [])[1:]:
+                form.add_error(None, reason)
+        else:
+            messages.success(request, _("The co-authors are saved; each of them is asked to accept."))
+            return redirect(entry)
+    return render(request, "submissions/detail.html", _detail_context(request, entry, co_authors_form=form))
 
 
 # --- Judging ----------------------------------------------------------------------------------
@@ -204,6 +276,12 @@ def replace_revision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @login_required
 def judging(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "submissions/judging.html", {"phases": selectors.phases_to_judge(user=request.user)})
+
+
+def _sealed_from(roles: set[Role], phase: Phase) -> bool:
+    """Whether the sealing hides the phase's entries from this owner (judges and staff see them)."""
+    sealed = phase.challenge.sealed_entries and phase.status in selectors.SEALED_WHILE
+    return sealed and not roles & {Role.JUDGE, Role.STAFF}
 
 
 def _rankable_phase(request: AuthenticatedHttpRequest, pk: int) -> Phase:
@@ -223,8 +301,9 @@ def judge_phase(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpRespons
         "challenge": phase.challenge,
         "queue": selectors.judge_queue(user=request.user, phase=phase) if Role.JUDGE in roles else [],
         "is_judge": Role.JUDGE in roles,
-        "progress": selectors.panel_progress(phase=phase),
-        "ranking": selectors.phase_ranking(phase=phase),
+        "sealed_from_me": _sealed_from(roles, phase),
+        "progress": selectors.panel_progress_for_viewer(user=request.user, phase=phase),
+        "ranking": selectors.phase_ranking_for_viewer(user=request.user, phase=phase),
         "rules": selectors.phase_rules_for(phase),
         "may_award": phase.status == PhaseStatus.JUDGING
         and selectors.may_award(user=request.user, challenge=phase.challenge),
@@ -277,7 +356,7 @@ def award(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
     challenge = phase.challenge
     if not selectors.may_award(user=request.user, challenge=challenge):
         raise PermissionDenied
-    ranking = selectors.phase_ranking(phase=phase)
+    ranking = selectors.phase_ranking_for_viewer(user=request.user, phase=phase)
     prizes = list(Prize.objects.filter(phase=phase).order_by("rank"))
     initial = {f"rank_{prize.rank}": str(row.entry.pk) for prize, row in zip(prizes, ranking, strict=False)}
     form = AwardForm(
@@ -299,7 +378,14 @@ def award(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The prizes of “%(title)s” are awarded.") % {"title": phase.title})
             return redirect(reverse("challenges:detail", kwargs={"slug": challenge.slug}) + f"#phase-{phase.pk}")
-    context = {"phase": phase, "challenge": challenge, "form": form, "ranking": ranking}
+    roles = challenge_roles(user=request.user, challenge=challenge)
+    context = {
+        "phase": phase,
+        "challenge": challenge,
+        "form": form,
+        "ranking": ranking,
+        "sealed_from_me": _sealed_from(roles, phase),
+    }
     return render(request, "submissions/award.html", context)
 
 

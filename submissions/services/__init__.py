@@ -1,6 +1,7 @@
 """Writes of the submissions app; views, APIs, admin actions, commands and tasks all call these.
 
-- `entries`: enter (create, submit), replace the revision, withdraw, disqualify.
+- `entries`: enter (create, submit), co-authors (name, accept or decline), replace the revision,
+  withdraw, disqualify.
 - `judging`: scores, recusals, votes.
 - `awards`: award a phase, with each award's split stored.
 - `rules`: the judging rules of a challenge and of a phase.
@@ -9,6 +10,8 @@
 from submissions.services.awards import AwardChoice, award_split, phase_award
 from submissions.services.entries import (
     CoAuthor,
+    entry_co_author_respond,
+    entry_co_authors_set,
     entry_create,
     entry_disqualify,
     entry_replace_revision,
@@ -23,6 +26,8 @@ __all__ = [
     "CoAuthor",
     "ScoreInput",
     "award_split",
+    "entry_co_author_respond",
+    "entry_co_authors_set",
     "entry_create",
     "entry_disqualify",
     "entry_recuse",

@@ -20,8 +20,8 @@ from community.models import User
 from core.exceptions import ApplicationError
 from submissions import signals
 from submissions.lineage import entry_ancestors
-from submissions.models import Award, AwardShare, Entry, EntryStatus, JudgingRules
-from submissions.selectors import judging_rules_for, may_award
+from submissions.models import Award, AwardShare, Entry, EntryStatus, JudgingRules, Recusal
+from submissions.selectors import award_refusal, judging_rules_for
 from submissions.services.common import lock_challenge, lock_phase
 from submissions.splits import AuthorShare, prize_lines, split_exactly
 
@@ -92,8 +92,9 @@ def phase_award(*, phase_id: int, by: User, choices: Sequence[AwardChoice], now:
     challenge = lock_challenge_for_phase(phase_id)
     phase = lock_phase(phase_id)
     rules = judging_rules_for(challenge)
-    if not may_award(user=by, challenge=challenge, rules=rules):
-        raise ApplicationError(_("You may not award the prizes of this phase."))
+    refusal = award_refusal(user=by, challenge=challenge, rules=rules)
+    if refusal is not None:
+        raise ApplicationError(refusal)
     if phase.status in (PhaseStatus.AWARDED, PhaseStatus.CLOSED) or Award.objects.filter(phase=phase).exists():
         raise ApplicationError(_("This phase has already been awarded."))
     if phase.status != PhaseStatus.JUDGING:
@@ -110,6 +111,12 @@ def phase_award(*, phase_id: int, by: User, choices: Sequence[AwardChoice], now:
     if missing:
         message = _("Only submitted entries of this phase can win its prizes.")
         raise ApplicationError(message, {"awards": [message], "entries": missing})
+    recused = sorted(Recusal.objects.filter(judge=by, entry_id__in=list(entries)).values_list("entry_id", flat=True))
+    if recused:
+        message = _("You are recused from “%(titles)s” and cannot award it a prize.") % {
+            "titles": "”, “".join(entries[pk].title for pk in recused)
+        }
+        raise ApplicationError(message, {"awards": [message], "entries": recused})
     awards = []
     for choice in sorted(choices, key=lambda c: c.rank):
         award = Award.objects.create(

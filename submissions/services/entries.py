@@ -1,6 +1,10 @@
 """Entries: created and submitted after the eligibility check, their revision replaced while the
 phase is open (every revision kept in the history), withdrawn by the lead author, disqualified
-by the owner or staff with a reason."""
+by the owner or staff with a reason.
+
+Co-authors agree: the lead author names them with their shares, each co-author accepts or declines
+(`entry_co_author_respond`), and the entry stays a draft until every one has accepted. Changing the
+co-authors or the shares (`entry_co_authors_set`) asks every co-author again."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,11 +22,19 @@ from challenges.selectors import challenge_roles
 from community.models import User
 from core.exceptions import ApplicationError
 from submissions import signals
-from submissions.models import Entry, EntryAuthor, EntryRevision, EntryStatus, EntryStatusChange
-from submissions.selectors import entry_author_ids, entry_eligibility, revision_problems
+from submissions.models import Acceptance, Entry, EntryAuthor, EntryRevision, EntryStatus, EntryStatusChange
+from submissions.selectors import co_author_problems, entry_author_ids, entry_eligibility, revision_problems
 from submissions.services.common import lock_entry, lock_phase
 
 HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+# A co-author answers once; the lead author asks again by changing the co-authors or shares.
+ACCEPTANCE_MOVES: dict[str, frozenset[str]] = {
+    Acceptance.INVITED: frozenset({Acceptance.ACCEPTED, Acceptance.DECLINED}),
+    Acceptance.ACCEPTED: frozenset(),
+    Acceptance.DECLINED: frozenset(),
+}
 
 # The entry state machine: every allowed move, and nothing else.
 ENTRY_MOVES: dict[str, frozenset[str]] = {
@@ -44,14 +56,22 @@ def _refuse(eligibility_reasons: dict[str, str]) -> ApplicationError:
     return ApplicationError(messages[0], {"eligibility": messages, "codes": list(eligibility_reasons)})
 
 
+def _share(value: object) -> Decimal:
+    """A co-author's share as a percentage with two decimals; NaN and infinities are not numbers here."""
+    try:
+        share = Decimal(value)  # type: ignore[arg-type]
+        if not share.is_finite():
+            raise InvalidOperation
+        return share.quantize(CENT)
+    except (InvalidOperation, TypeError, ValueError) as error:
+        raise ApplicationError(_("A prize share is a percentage."), {"co_authors": [_("Not a number.")]}) from error
+
+
 def _lead_share(user: User, co_authors: Sequence[CoAuthor]) -> Decimal:
     seen = {user.pk}
     total = Decimal(0)
     for co_author in co_authors:
-        try:
-            share = Decimal(co_author.share).quantize(Decimal("0.01"))
-        except (InvalidOperation, TypeError) as error:
-            raise ApplicationError(_("A prize share is a percentage."), {"co_authors": [_("Not a number.")]}) from error
+        share = _share(co_author.share)
         if co_author.user.pk in seen:
             message = _("Each co-author is named once, and not the lead author.")
             raise ApplicationError(message, {"co_authors": [message]})
@@ -78,6 +98,25 @@ def _record(entry: Entry, *, to: str, by: User | None, reason: str = "") -> None
     EntryStatusChange.objects.create(entry=entry, from_status=from_status, to_status=to, actor=by, reason=reason[:500])
 
 
+def _invite_co_authors(entry: Entry, co_authors: Sequence[CoAuthor]) -> None:
+    """Name the co-authors with their shares, each yet to accept, and announce each invitation."""
+    EntryAuthor.objects.bulk_create(
+        [
+            EntryAuthor(entry=entry, user=c.user, share=_share(c.share), acceptance=Acceptance.INVITED)
+            for c in co_authors
+        ]
+    )
+    for co_author in co_authors:
+        signals.announce_on_commit(
+            signals.co_author_invited,
+            Entry,
+            entry_id=entry.pk,
+            phase_id=entry.phase_id,
+            user_id=co_author.user.pk,
+            lead_author_id=entry.lead_author_id,
+        )
+
+
 def _announce_submitted(entry: Entry, phase: Phase) -> None:
     signals.announce_on_commit(
         signals.entry_submitted,
@@ -102,7 +141,10 @@ def entry_create(
     submit: bool = True,
     now: datetime | None = None,
 ) -> Entry:
-    """Enter `revision` into the phase (or keep it as a draft, `submit=False`). Every rule is checked first."""
+    """Enter `revision` into the phase (or keep it as a draft, `submit=False`). Every rule is checked first.
+
+    An entry with co-authors starts as a draft: it is submitted once they have all accepted.
+    """
     now = now or timezone.now()
     locked = lock_phase(phase.pk)
     title = title.strip()
@@ -120,7 +162,14 @@ def entry_create(
     )
     reasons = dict(eligibility.reasons)
     if not submit:
-        reasons.pop("limit", None)  # a draft uses no entry until it is submitted
+        # A draft uses no entry until it is submitted.
+        reasons.pop("limit", None)
+        reasons.pop("co_author_limit", None)
+    elif co_authors:
+        reasons["co_authors_pending"] = _(
+            "Your co-authors must accept the entry and their shares first: save it as a draft, and submit it "
+            "once every co-author has accepted."
+        )
     if reasons:
         raise _refuse(reasons)
     entry = Entry.objects.create(
@@ -131,10 +180,10 @@ def entry_create(
         statement=statement.strip()[:10000],
         status=EntryStatus.DRAFT,
     )
-    EntryAuthor.objects.create(entry=entry, user=user, share=lead_share, is_lead=True)
-    EntryAuthor.objects.bulk_create(
-        [EntryAuthor(entry=entry, user=c.user, share=Decimal(c.share).quantize(Decimal("0.01"))) for c in co_authors]
+    EntryAuthor.objects.create(
+        entry=entry, user=user, share=lead_share, is_lead=True, acceptance=Acceptance.ACCEPTED, responded_at=now
     )
+    _invite_co_authors(entry, co_authors)
     if builds_on:
         entry.builds_on.set(list(builds_on))
     EntryRevision.objects.create(entry=entry, revision=revision, set_by=user)
@@ -160,7 +209,8 @@ def entry_submit(*, entry: Entry, user: User, now: datetime | None = None) -> En
     _require_lead(locked, user)
     if locked.status == EntryStatus.SUBMITTED:
         return locked
-    co_authors = [a.user for a in locked.authors.select_related("user").filter(is_lead=False)]
+    authors = list(locked.authors.select_related("user"))
+    co_authors = [a.user for a in authors if not a.is_lead]
     eligibility = entry_eligibility(
         user=user,
         phase=phase,
@@ -169,8 +219,9 @@ def entry_submit(*, entry: Entry, user: User, now: datetime | None = None) -> En
         builds_on_ids=list(locked.builds_on.values_list("pk", flat=True)),
         now=now,
     )
-    if not eligibility.ok:
-        raise _refuse(eligibility.reasons)
+    reasons = {**eligibility.reasons, **co_author_problems(authors=authors)}
+    if reasons:
+        raise _refuse(reasons)
     _record(locked, to=EntryStatus.SUBMITTED, by=user)
     locked.submitted_at = now
     locked.save(update_fields=["status", "submitted_at", "updated_at"])
@@ -192,14 +243,70 @@ def entry_replace_revision(*, entry: Entry, user: User, revision: Revision, now:
     revision = Revision.objects.select_related("blueprint").get(pk=revision.pk)
     if revision.pk == locked.revision_id:
         return locked
-    authors = [a.user for a in locked.authors.select_related("user")]
-    problems = revision_problems(revision=revision, authors=authors)
+    problems = revision_problems(revision=revision, lead=user)
     if problems:
         raise _refuse(problems)
     locked.revision = revision
     locked.save(update_fields=["revision", "updated_at"])
     EntryRevision.objects.create(entry=locked, revision=revision, set_by=user)
     return locked
+
+
+@transaction.atomic
+def entry_co_authors_set(
+    *, entry: Entry, user: User, co_authors: Sequence[CoAuthor], now: datetime | None = None
+) -> Entry:
+    """The lead author names the co-authors of a draft and their shares again. Any change asks every
+    co-author again (their earlier answers were to other terms); no change changes nothing."""
+    now = now or timezone.now()
+    phase = lock_phase(entry.phase_id)
+    locked = lock_entry(entry.pk)
+    _require_lead(locked, user)
+    if locked.status != EntryStatus.DRAFT:
+        raise ApplicationError(_("The co-authors of an entry are changed while it is a draft."))
+    if phase.status != PhaseStatus.OPEN or phase.closes_at <= now:
+        raise ApplicationError(_("The co-authors can only be changed until the phase closes."))
+    lead_share = _lead_share(user, co_authors)
+    current = {(a.user_id, a.share) for a in locked.authors.filter(is_lead=False)}
+    if current == {(c.user.pk, _share(c.share)) for c in co_authors}:
+        return locked
+    eligibility = entry_eligibility(user=user, phase=phase, co_authors=[c.user for c in co_authors], now=now)
+    # Who may be a co-author at all; the entry limits are checked when the draft is submitted.
+    reasons = {
+        code: message for code, message in eligibility.reasons.items() if code in ("co_author_owner", "co_author_judge")
+    }
+    if reasons:
+        raise _refuse(reasons)
+    locked.authors.filter(is_lead=False).delete()
+    locked.authors.filter(is_lead=True).update(share=lead_share)
+    _invite_co_authors(locked, co_authors)
+    locked.save(update_fields=["updated_at"])
+    return locked
+
+
+@transaction.atomic
+def entry_co_author_respond(*, entry: Entry, user: User, accept: bool, now: datetime | None = None) -> EntryAuthor:
+    """A co-author accepts (or declines) being named on a draft with the share the lead author set.
+    Only that co-author answers, and only once; answering the same again changes nothing."""
+    now = now or timezone.now()
+    locked = lock_entry(entry.pk)
+    authorship = EntryAuthor.objects.select_for_update().filter(entry=locked, user=user, is_lead=False).first()
+    if authorship is None:
+        raise ApplicationError(_("Only a co-author named on this entry can answer for themselves."))
+    answer = Acceptance.ACCEPTED if accept else Acceptance.DECLINED
+    if authorship.acceptance == answer:
+        return authorship
+    if locked.status != EntryStatus.DRAFT:
+        raise ApplicationError(_("This entry is no longer waiting for its co-authors."))
+    if answer not in ACCEPTANCE_MOVES[authorship.acceptance]:
+        raise ApplicationError(
+            _("You have already answered (“%(answer)s”). The lead author can ask you again by changing the co-authors.")
+            % {"answer": Acceptance(authorship.acceptance).label}
+        )
+    authorship.acceptance = answer
+    authorship.responded_at = now
+    authorship.save(update_fields=["acceptance", "responded_at"])
+    return authorship
 
 
 @transaction.atomic

@@ -135,17 +135,23 @@ def enter(
     submit: bool = True,
     **kwargs: Any,
 ) -> Entry:
+    """`user` enters the phase; named co-authors accept before the entry is submitted (unless `submit=False`)."""
     blueprint = blueprint or published_blueprint(user, f"{user.public_name}'s design")
-    return services.entry_create(
+    entry = services.entry_create(
         phase=phase,
         user=user,
         revision=latest(blueprint),
         title=title or f"Entry by {user.public_name}",
         statement="Why it works.",
         co_authors=[CoAuthor(co_author, Decimal(share)) for co_author, share in co_authors],
-        submit=submit,
+        submit=submit and not co_authors,
         **kwargs,
     )
+    if submit and co_authors:
+        for co_author, _share in co_authors:
+            services.entry_co_author_respond(entry=entry, user=co_author, accept=True)
+        entry = services.entry_submit(entry=entry, user=user, now=kwargs.get("now"))
+    return entry
 
 
 def to_judging(phase: Phase) -> Phase:

@@ -169,3 +169,62 @@ def test_two_concurrent_award_requests_one_wins_and_the_other_is_told(owner, sta
     assert errors[0].message == "This phase has already been awarded."
     assert Award.objects.filter(phase=phase).count() == 1
     assert PhaseTransition.objects.filter(phase=phase, to_status="awarded").count() == 1
+
+
+def conflicted_judge(phase):
+    from challenges.services import judge_declare_conflicts, judge_invite, judge_respond
+
+    conflicted = UserFactory.create(display_name="Conflicted")
+    assignment = judge_invite(challenge=phase.challenge, by=phase.challenge.owner, email=conflicted.email)
+    judge_respond(assignment=assignment, user=conflicted, accept=True)
+    judge_declare_conflicts(assignment=assignment, user=conflicted, has_conflict=True, statement="I advise Ada.")
+    return conflicted
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("awarded_by", ["judges", "both"])
+def test_a_judge_who_declared_a_conflict_of_interest_cannot_award(owner, staff, judge, ada, awarded_by, client):
+    from django.urls import reverse
+
+    from submissions.selectors import may_award
+
+    phase = open_phase(owner, staff, judges=[judge], awarded_by=awarded_by)
+    entry = enter(phase, ada)
+    conflicted = conflicted_judge(phase)
+    to_judging(phase)
+
+    assert not may_award(user=conflicted, challenge=phase.challenge)
+    with pytest.raises(ApplicationError, match="Only judges who declared no conflict of interest may award"):
+        award(phase, conflicted, (1, entry))
+    client.force_login(conflicted)
+    assert client.get(reverse("submissions:award", kwargs={"phase_pk": phase.pk})).status_code == 403
+    refused = client.post(
+        f"/api/v1/phases/{phase.pk}/awards/",
+        {"awards": [{"rank": 1, "entry": entry.pk}]},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "Only judges who declared no conflict of interest may award the prizes."
+    assert not Award.objects.exists()
+
+    assert [a.entry for a in award(phase, judge, (1, entry))] == [entry]
+
+
+@pytest.mark.django_db
+def test_a_judge_cannot_award_a_prize_to_an_entry_they_are_recused_from(owner, staff, judge, ada, bob):
+    from submissions.services import entry_recuse
+
+    phase = open_phase(owner, staff, judges=[judge], awarded_by="judges")
+    first, second = enter(phase, ada, title="Ada's van"), enter(phase, bob)
+    to_judging(phase)
+    entry_recuse(judge=judge, entry=first, reason="Ada is my sister.")
+
+    with pytest.raises(
+        ApplicationError, match="You are recused from “Ada's van” and cannot award it a prize."
+    ) as refused:
+        award(phase, judge, (1, second), (2, first))
+
+    assert refused.value.extra["entries"] == [first.pk]
+    phase.refresh_from_db()
+    assert (phase.status, Award.objects.count()) == ("judging", 0)
+    assert [a.entry for a in award(phase, judge, (1, second))] == [second]

@@ -13,8 +13,9 @@ from challenges.models import PhaseStatus
 from challenges.tests.factories import add_phase, make_challenge, publish
 from core.exceptions import ApplicationError
 from submissions import services, signals
-from submissions.models import EntryStatus, EntryStatusChange
-from submissions.selectors import entry_eligibility
+from submissions.models import Acceptance, EntryAuthor, EntryStatus, EntryStatusChange
+from submissions.selectors import counted_entries, entry_eligibility
+from submissions.services import CoAuthor
 from submissions.tests.factories import (
     UserFactory,
     accept_judge,
@@ -109,7 +110,7 @@ def test_the_entry_limit_counts_submitted_entries_but_not_withdrawn_ones_or_draf
     assert enter(phase, ada, blueprint=published_blueprint(ada, "Fourth")).status == EntryStatus.SUBMITTED
 
 
-def test_a_revision_must_be_published_with_every_file_ready_and_belong_to_an_author(phase, ada, bob):
+def test_a_revision_must_be_published_with_every_file_ready_and_belong_to_the_lead_author(phase, ada, bob):
     blueprint = published_blueprint(ada)
     draft = challenge_free_draft(blueprint, ada)
     eligibility = entry_eligibility(user=ada, phase=phase, revision=draft)
@@ -118,7 +119,26 @@ def test_a_revision_must_be_published_with_every_file_ready_and_belong_to_an_aut
     bobs = latest(published_blueprint(bob, "Bob's"))
     eligibility = entry_eligibility(user=ada, phase=phase, revision=bobs)
     assert set(eligibility.reasons) == {"revision_not_yours"}
-    assert entry_eligibility(user=ada, phase=phase, revision=bobs, co_authors=[bob]).ok
+    # Naming Bob a co-author does not let Ada enter Bob's design.
+    eligibility = entry_eligibility(user=ada, phase=phase, revision=bobs, co_authors=[bob])
+    assert set(eligibility.reasons) == {"revision_not_yours"}
+    with pytest.raises(ApplicationError, match="must be one of your own") as refused:
+        services.entry_create(
+            phase=phase, user=ada, revision=bobs, title="Bob's", co_authors=[CoAuthor(bob, Decimal(50))], submit=False
+        )
+    assert refused.value.extra["codes"] == ["revision_not_yours"]
+    assert not phase.entries.exists()
+
+
+def test_the_revision_is_replaced_only_by_one_of_the_lead_authors_own(phase, ada, bob):
+    entry = enter(phase, ada, co_authors=[(bob, "50")])
+    bobs = latest(published_blueprint(bob, "Bob's"))
+
+    with pytest.raises(ApplicationError, match="must be one of your own"):
+        services.entry_replace_revision(entry=entry, user=ada, revision=bobs)
+
+    entry.refresh_from_db()
+    assert entry.revision != bobs
 
 
 def challenge_free_draft(blueprint, user):
@@ -299,3 +319,160 @@ def test_an_entry_of_a_dependent_phase_names_the_winning_concept_it_builds_on(ow
 
     entry = enter(front, bob, builds_on=[winner.pk])
     assert list(entry.builds_on.all()) == [winner]
+
+
+# --- Co-authors agree ------------------------------------------------------------------------------
+
+
+def answers(entry):
+    return {a.user: a.acceptance for a in EntryAuthor.objects.filter(entry=entry, is_lead=False)}
+
+
+def test_co_authors_are_invited_and_the_entry_is_submitted_once_every_one_has_accepted(
+    phase, ada, bob, django_capture_on_commit_callbacks
+):
+    carla = UserFactory.create(display_name="Carla")
+    with pytest.raises(ApplicationError, match="co-authors must accept") as refused:
+        services.entry_create(
+            phase=phase,
+            user=ada,
+            revision=latest(published_blueprint(ada)),
+            title="Together",
+            co_authors=[CoAuthor(bob, Decimal(30)), CoAuthor(carla, Decimal(20))],
+        )
+    assert refused.value.extra["codes"] == ["co_authors_pending"]
+
+    calls, receiver = received(signals.co_author_invited)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            draft = enter(phase, ada, co_authors=[(bob, "30"), (carla, "20")], submit=False)
+    finally:
+        signals.co_author_invited.disconnect(receiver)
+    assert draft.status == EntryStatus.DRAFT
+    assert answers(draft) == {bob: Acceptance.INVITED, carla: Acceptance.INVITED}
+    lead = EntryAuthor.objects.get(entry=draft, is_lead=True)
+    assert (lead.acceptance, lead.responded_at is not None) == (Acceptance.ACCEPTED, True)
+    assert sorted(call["user_id"] for call in calls) == sorted([bob.pk, carla.pk])
+    assert calls[0] | {"user_id": None} == {
+        "entry_id": draft.pk,
+        "phase_id": phase.pk,
+        "user_id": None,
+        "lead_author_id": ada.pk,
+    }
+
+    services.entry_co_author_respond(entry=draft, user=bob, accept=True)
+    with pytest.raises(ApplicationError, match="waiting for Carla") as refused:
+        services.entry_submit(entry=draft, user=ada)
+    assert refused.value.extra["codes"] == ["co_authors_pending"]
+
+    answered = services.entry_co_author_respond(entry=draft, user=carla, accept=True)
+    assert answered.responded_at is not None
+    assert services.entry_submit(entry=draft, user=ada).status == EntryStatus.SUBMITTED
+
+
+def test_a_declined_co_author_blocks_submission_until_the_lead_changes_the_co_authors(phase, ada, bob):
+    draft = enter(phase, ada, co_authors=[(bob, "30")], submit=False)
+
+    services.entry_co_author_respond(entry=draft, user=bob, accept=False)
+
+    with pytest.raises(ApplicationError, match="Bob declined to be a co-author") as refused:
+        services.entry_submit(entry=draft, user=ada)
+    assert refused.value.extra["codes"] == ["co_author_declined"]
+    services.entry_co_authors_set(entry=draft, user=ada, co_authors=[])
+    assert services.entry_submit(entry=draft, user=ada).status == EntryStatus.SUBMITTED
+    assert [(a.user, a.share) for a in draft.authors.all()] == [(ada, Decimal("100.00"))]
+
+
+def test_only_a_named_co_author_answers_for_themselves_and_only_once(phase, ada, bob, outsider, staff):
+    draft = enter(phase, ada, co_authors=[(bob, "30")], submit=False)
+    for someone in (ada, outsider, staff):
+        with pytest.raises(ApplicationError, match="Only a co-author named on this entry"):
+            services.entry_co_author_respond(entry=draft, user=someone, accept=True)
+
+    services.entry_co_author_respond(entry=draft, user=bob, accept=False)
+    services.entry_co_author_respond(entry=draft, user=bob, accept=False)  # the same answer again: nothing changes
+    with pytest.raises(ApplicationError, match="already answered"):
+        services.entry_co_author_respond(entry=draft, user=bob, accept=True)
+    assert answers(draft) == {bob: Acceptance.DECLINED}
+
+
+def test_changing_the_co_authors_or_shares_asks_every_co_author_again(phase, ada, bob):
+    carla = UserFactory.create()
+    draft = enter(phase, ada, co_authors=[(bob, "30")], submit=False)
+    services.entry_co_author_respond(entry=draft, user=bob, accept=True)
+
+    services.entry_co_authors_set(entry=draft, user=ada, co_authors=[CoAuthor(bob, Decimal("30"))])
+    assert answers(draft) == {bob: Acceptance.ACCEPTED}  # the same terms: nothing to agree again
+
+    services.entry_co_authors_set(entry=draft, user=ada, co_authors=[CoAuthor(bob, Decimal("40"))])
+    assert answers(draft) == {bob: Acceptance.INVITED}
+    assert {a.user: a.share for a in draft.authors.all()} == {ada: Decimal("60.00"), bob: Decimal("40.00")}
+
+    services.entry_co_author_respond(entry=draft, user=bob, accept=True)
+    services.entry_co_authors_set(
+        entry=draft, user=ada, co_authors=[CoAuthor(bob, Decimal("40")), CoAuthor(carla, Decimal("10"))]
+    )
+    assert answers(draft) == {bob: Acceptance.INVITED, carla: Acceptance.INVITED}
+
+
+def test_only_the_lead_changes_the_co_authors_and_only_of_a_draft(phase, ada, bob, judge):
+    draft = enter(phase, ada, co_authors=[(bob, "30")], submit=False)
+    with pytest.raises(ApplicationError, match="Only the lead author"):
+        services.entry_co_authors_set(entry=draft, user=bob, co_authors=[])
+    with pytest.raises(ApplicationError, match="judge cannot be a co-author"):
+        services.entry_co_authors_set(entry=draft, user=ada, co_authors=[CoAuthor(judge, Decimal(10))])
+    assert answers(draft) == {bob: Acceptance.INVITED}
+
+    submitted = enter(open_phase(draft.phase.challenge.owner, UserFactory.create(is_staff=True)), ada)
+    with pytest.raises(ApplicationError, match="while it is a draft"):
+        services.entry_co_authors_set(entry=submitted, user=ada, co_authors=[CoAuthor(bob, Decimal(10))])
+
+
+@pytest.mark.parametrize("share", ["NaN", "sNaN", "Infinity", "-Infinity"])
+def test_a_share_that_is_not_a_finite_number_is_refused(phase, ada, bob, share):
+    with pytest.raises(ApplicationError, match="A prize share is a percentage"):
+        services.entry_create(
+            phase=phase,
+            user=ada,
+            revision=latest(published_blueprint(ada)),
+            title="Odd shares",
+            co_authors=[CoAuthor(bob, Decimal(share))],
+            submit=False,
+        )
+    assert not phase.entries.exists()
+
+
+# --- The entry limit counts every authorship -----------------------------------------------------
+
+
+def test_the_entry_limit_counts_the_entries_one_co_authors_so_swapping_the_lead_does_not_dodge_it(
+    owner, staff, ada, bob
+):
+    phase = open_phase(owner, staff, entry_limit=1)
+    enter(phase, bob, co_authors=[(ada, "40")])
+
+    # Ada has used her one entry as Bob's co-author: she cannot lead another ...
+    assert counted_entries(user=ada, phase=phase).count() == 1
+    with pytest.raises(ApplicationError, match="used all 1 entries") as refused:
+        enter(phase, ada)
+    assert refused.value.extra["codes"] == ["limit"]
+    # ... nor be named on a third member's entry that is submitted.
+    carla = UserFactory.create(display_name="Carla")
+    draft = enter(phase, carla, co_authors=[(ada, "10")], submit=False)
+    services.entry_co_author_respond(entry=draft, user=ada, accept=True)
+    with pytest.raises(ApplicationError, match="Ada has used all 1 entries") as refused:
+        services.entry_submit(entry=draft, user=carla)
+    assert refused.value.extra["codes"] == ["co_author_limit"]
+
+
+def test_a_declined_co_authorship_and_a_withdrawn_entry_use_no_entry(owner, staff, ada, bob):
+    phase = open_phase(owner, staff, entry_limit=1)
+    declined = enter(phase, bob, co_authors=[(ada, "40")], submit=False)
+    services.entry_co_author_respond(entry=declined, user=ada, accept=False)
+    both = enter(phase, UserFactory.create(), co_authors=[(ada, "10")])
+    assert counted_entries(user=ada, phase=phase).count() == 1
+
+    services.entry_withdraw(entry=both, user=both.lead_author)
+
+    assert counted_entries(user=ada, phase=phase).count() == 0
+    assert enter(phase, ada).status == EntryStatus.SUBMITTED

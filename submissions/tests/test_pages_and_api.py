@@ -1,12 +1,14 @@
 """The pages and the API: each walks the same services and the same visibility rule; list pages,
 dashboards and list APIs cost a fixed number of queries however many rows they show."""
 
+import json
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from challenges.models import PhaseStatus
+from submissions import services
 from submissions.models import Award, Entry, EntryStatus, Score
 from submissions.tests.factories import (
     UserFactory,
@@ -53,8 +55,98 @@ def test_a_member_enters_a_phase_through_the_page(client, phase, ada, bob):
 
     entry = Entry.objects.get()
     assert response.url == reverse("submissions:detail", kwargs={"pk": entry.pk})
-    assert (entry.title, entry.status) == ("Snow climber", EntryStatus.SUBMITTED)
+    # With a co-author the entry waits as a draft until Bob has accepted.
+    assert (entry.title, entry.status) == ("Snow climber", EntryStatus.DRAFT)
     assert {a.user: a.share for a in entry.authors.all()} == {ada: Decimal("75.00"), bob: Decimal("25.00")}
+    page = client.get(response.url).content.decode()
+    assert "co-authors have been asked to accept" in page
+    assert "co-author, not yet answered" in page
+    assert "still waiting for Bob" in page
+
+    client.force_login(bob)
+    mine = client.get(reverse("submissions:mine")).content.decode()
+    assert "Ada names you as a co-author with a 25 % share of any prize." in mine
+    answered = client.post(reverse("submissions:co_author_answer", kwargs={"pk": entry.pk}), {"answer": "accept"})
+    assert answered.url == reverse("submissions:mine")
+
+    client.force_login(ada)
+    assert "co-author, accepted" in client.get(response.url).content.decode()
+    client.post(reverse("submissions:submit", kwargs={"pk": entry.pk}))
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.SUBMITTED
+
+
+def test_a_declined_co_author_is_shown_to_the_lead_who_changes_the_co_authors_on_the_entry_page(
+    client, phase, ada, bob
+):
+    draft = enter(phase, ada, co_authors=[(bob, "30")], submit=False)
+    client.force_login(bob)
+    client.post(reverse("submissions:co_author_answer", kwargs={"pk": draft.pk}), {"answer": "decline"})
+    assert "Declined" in client.get(reverse("submissions:mine")).content.decode()
+
+    client.force_login(ada)
+    url = reverse("submissions:detail", kwargs={"pk": draft.pk})
+    page = client.get(url).content.decode()
+    assert "co-author, declined" in page
+    assert "Bob declined to be a co-author. Change the co-authors before you submit the entry." in page
+    refused = client.post(reverse("submissions:submit", kwargs={"pk": draft.pk}), follow=True).content.decode()
+    assert "Bob declined to be a co-author" in refused
+
+    changed = client.post(reverse("submissions:co_authors", kwargs={"pk": draft.pk}), {"co_authors": ""})
+    assert changed.url == url
+    client.post(reverse("submissions:submit", kwargs={"pk": draft.pk}))
+    draft.refresh_from_db()
+    assert draft.status == EntryStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("share", ["NaN", "nan", "Infinity", "-inf", "sNaN"])
+def test_a_share_that_is_not_a_number_is_a_form_error_on_the_enter_page(client, phase, ada, bob, share):
+    blueprint = published_blueprint(ada)
+    client.force_login(ada)
+    response = client.post(
+        reverse("submissions:enter", kwargs={"phase_pk": phase.pk}),
+        {"revision": latest(blueprint).pk, "title": "Odd", "co_authors": f"{bob.email} {share}"},
+    )
+
+    assert response.status_code == 200
+    assert "A share is a number of percent." in response.content.decode()
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.parametrize("revision", ["abc", "999999", "mine-but-unpublished", "bobs"])
+def test_replacing_the_revision_with_a_bad_choice_is_a_form_error(client, phase, ada, bob, revision):
+    entry = enter(phase, ada)
+    choices = {
+        "mine-but-unpublished": lambda: _unpublished(published_blueprint(ada, "Second")).pk,
+        "bobs": lambda: latest(published_blueprint(bob, "Bob's")).pk,
+    }
+    value = choices[revision]() if revision in choices else revision
+    client.force_login(ada)
+
+    response = client.post(reverse("submissions:replace_revision", kwargs={"pk": entry.pk}), {"revision": value})
+
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.revision_history.count() == 1
+
+
+def _unpublished(blueprint):
+    from blueprints import services as blueprint_services
+
+    return blueprint_services.revision_create(blueprint=blueprint, user=blueprint.owner)
+
+
+def test_the_revision_is_replaced_through_the_page(client, phase, ada):
+    entry = enter(phase, ada)
+    second = latest(published_blueprint(ada, "Second"))
+    client.force_login(ada)
+
+    response = client.post(reverse("submissions:replace_revision", kwargs={"pk": entry.pk}), {"revision": second.pk})
+
+    assert response.url == reverse("submissions:detail", kwargs={"pk": entry.pk})
+    entry.refresh_from_db()
+    assert entry.revision == second
 
 
 def test_the_enter_page_shows_why_one_may_not_enter(client, phase, judge):
@@ -201,6 +293,97 @@ def test_the_api_enters_scores_and_awards_with_per_object_permissions(client, ph
     assert client.get(f"/api/v1/phases/{phase.pk}/awards/").json()[0]["entry"] == entry_id
 
 
+def test_a_co_author_answers_through_the_api_and_no_one_else_may(client, phase, ada, bob, staff, outsider):
+    draft = enter(phase, ada, co_authors=[(bob, "30")], submit=False)
+    url = f"/api/v1/entries/{draft.pk}/co-author-answer/"
+
+    client.force_login(outsider)
+    assert client.post(url, {"accept": True}, content_type="application/json").status_code == 404  # a draft is private
+    for someone in (ada, staff):
+        client.force_login(someone)
+        refused = client.post(url, {"accept": True}, content_type="application/json")
+        assert refused.status_code == 403
+        assert refused.json()["message"] == "Only a co-author named on this entry can answer for themselves."
+
+    client.force_login(bob)
+    assert client.post(url, {"accept": "maybe"}, content_type="application/json").status_code == 400
+    answered = client.post(url, {"accept": True}, content_type="application/json")
+
+    assert answered.status_code == 200, answered.json()
+    assert [(a["user"], a["acceptance"]) for a in answered.json()["authors"]] == [
+        (ada.pk, "accepted"),
+        (bob.pk, "accepted"),
+    ]
+
+
+def test_the_lead_changes_the_co_authors_through_the_api_and_they_are_asked_again(client, phase, ada, bob):
+    draft = enter(phase, ada, co_authors=[(bob, "30")], submit=False)
+    services.entry_co_author_respond(entry=draft, user=bob, accept=True)
+    client.force_login(ada)
+    url = f"/api/v1/entries/{draft.pk}/co-authors/"
+
+    changed = client.put(url, {"co_authors": [{"email": bob.email, "share": "45"}]}, content_type="application/json")
+
+    assert changed.status_code == 200, changed.json()
+    assert [(a["share"], a["acceptance"]) for a in changed.json()["authors"]] == [
+        ("55.00", "accepted"),
+        ("45.00", "invited"),
+    ]
+    refused = client.post(f"/api/v1/entries/{draft.pk}/submit/")
+    assert refused.status_code == 400
+    assert refused.json()["extra"]["codes"] == ["co_authors_pending"]
+    assert client.put(url, [{"email": bob.email}], content_type="application/json").status_code == 400
+
+
+BODIES_OF_THE_WRONG_SHAPE = [["a list"], "just text", 42, {"reason": ["not", "text"]}]
+
+
+@pytest.mark.parametrize("body", BODIES_OF_THE_WRONG_SHAPE)
+@pytest.mark.parametrize("endpoint", ["withdraw", "disqualify", "recusal", "awards", "co-author-answer"])
+def test_an_api_body_of_the_wrong_shape_is_a_400_with_a_clear_message(
+    client, phase, ada, bob, owner, judge, endpoint, body
+):
+    entry = enter(phase, ada)
+    draft = enter(phase, ada, co_authors=[(bob, "30")], submit=False)
+    to_judging(phase)
+    url, user = {
+        "withdraw": (f"/api/v1/entries/{entry.pk}/withdraw/", ada),
+        "disqualify": (f"/api/v1/entries/{entry.pk}/disqualify/", owner),
+        "recusal": (f"/api/v1/entries/{entry.pk}/recusal/", judge),
+        "awards": (f"/api/v1/phases/{phase.pk}/awards/", owner),
+        "co-author-answer": (f"/api/v1/entries/{draft.pk}/co-author-answer/", bob),
+    }[endpoint]
+    client.force_login(user)
+
+    response = client.post(url, json.dumps(body), content_type="application/json")
+
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["message"] == "Validation error"
+    assert response.json()["extra"]["fields"]
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.SUBMITTED
+    assert not Award.objects.exists()
+
+
+def test_a_null_reason_is_refused_never_stored_as_none(client, phase, ada, owner, judge):
+    entry = enter(phase, ada)
+    client.force_login(owner)
+    refused = client.post(f"/api/v1/entries/{entry.pk}/disqualify/", {"reason": None}, content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["extra"]["fields"] == {"reason": ["This field may not be null."]}
+    client.force_login(judge)
+    refused = client.post(f"/api/v1/entries/{entry.pk}/recusal/", {"reason": None}, content_type="application/json")
+    assert refused.status_code == 400
+
+    client.force_login(ada)  # a withdrawal needs no reason: null is none
+    withdrawn = client.post(f"/api/v1/entries/{entry.pk}/withdraw/", {"reason": None}, content_type="application/json")
+
+    assert withdrawn.status_code == 200
+    entry.refresh_from_db()
+    assert (entry.status, entry.status_reason) == (EntryStatus.WITHDRAWN, "")
+    assert not entry.recusals.exists()
+
+
 def test_judging_rules_are_set_by_the_owner_while_the_challenge_is_a_draft(client, owner, staff, outsider):
     phase = open_phase(owner, staff)
     client.force_login(owner)
@@ -243,6 +426,42 @@ def test_staff_disqualify_with_a_reason_and_export_scores_from_the_admin(client,
     lines = exported.content.decode().splitlines()
     assert lines[0].startswith("challenge,phase,entry_id")
     assert len(lines) == 3
+
+
+@pytest.mark.parametrize(
+    ("comment", "cell"),
+    [
+        ('=HYPERLINK("http://evil.example")', '\'=HYPERLINK("http://evil.example")'),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("Solid work", "Solid work"),
+    ],
+)
+def test_the_score_export_defuses_cells_a_spreadsheet_would_run_as_formulas(
+    client, phase, staff, ada, judge, comment, cell
+):
+    import csv
+    import io
+
+    entry = enter(phase, ada, title="=cmd|' /C calc'!A0")
+    to_judging(phase)
+    criterion = phase.criteria.order_by("pk")[0]
+    services.entry_score(judge=judge, entry=entry, scores=[services.ScoreInput(criterion.pk, 7, comment)])
+    Score.objects.filter(entry=entry).update(comment=comment)  # the service strips; the export must not rely on it
+    client.force_login(staff)
+
+    exported = client.post(
+        reverse("admin:submissions_score_changelist"),
+        {"action": "export_csv", "_selected_action": list(Score.objects.values_list("pk", flat=True))},
+    )
+
+    header, row = list(csv.reader(io.StringIO(exported.content.decode(), newline="")))
+    assert row[header.index("comment")] == cell
+    assert row[header.index("entry")] == "'=cmd|' /C calc'!A0"
+    assert row[header.index("value")] == "7"
 
 
 def test_every_message_of_the_app_has_a_german_translation():
@@ -295,3 +514,19 @@ def test_the_winners_panel_costs_the_same_queries_for_one_or_many_awards(client,
     to_judging(other)
     award(other, owner, *[(rank, entry) for rank, entry in enumerate(entries, start=1)])
     assert queries(client, other.challenge.get_absolute_url()) == one
+
+
+def test_only_the_lead_author_changes_the_revision_or_co_authors_through_the_pages(client, phase, ada, bob):
+    draft = enter(phase, ada, co_authors=[(bob, "30")], submit=False)
+    bobs = latest(published_blueprint(bob, "Bob's"))
+    client.force_login(bob)
+
+    replaced = client.post(reverse("submissions:replace_revision", kwargs={"pk": draft.pk}), {"revision": bobs.pk})
+    changed = client.post(reverse("submissions:co_authors", kwargs={"pk": draft.pk}), {"co_authors": ""})
+
+    for response in (replaced, changed):
+        assert response.url == reverse("submissions:detail", kwargs={"pk": draft.pk})
+    page = client.get(replaced.url).content.decode()
+    assert "Only the lead author can change this entry." in page
+    assert [(a.user, a.share) for a in draft.authors.all()] == [(ada, Decimal("70.00")), (bob, Decimal("30.00"))]
+    assert draft.revision_history.count() == 1

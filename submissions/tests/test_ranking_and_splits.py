@@ -33,9 +33,10 @@ def judged_phases(draw):
     scores = []
     for judge in range(judge_count):
         for entry in entries:
-            if draw(st.booleans()):  # not every judge scores (or may score) every entry
+            if draw(st.booleans()):  # not every judge scores (or may score) every entry, nor every criterion
+                scored = draw(st.lists(st.sampled_from(sorted(criteria)), min_size=1, unique=True))
                 scores += [
-                    ScoreFacts(judge + 1, entry.entry_id, criterion, draw(st.integers(0, 10))) for criterion in criteria
+                    ScoreFacts(judge + 1, entry.entry_id, criterion, draw(st.integers(0, 10))) for criterion in scored
                 ]
     share = Fraction(draw(st.integers(0, 50)), 100)
     return entries, scores, criteria, share
@@ -75,6 +76,36 @@ def test_the_order_follows_total_then_first_places_then_submission(phase):
             )
         elif after.total is not None:
             assert before.total > after.total
+
+
+def test_each_judge_weighs_the_same_however_many_criteria_they_scored():
+    # Judge A gives c1 (weight 1) a 10 and nothing else; judge B gives 0 on c1 and on c2 (weight 3).
+    # Per judge: A 10, B 0; the entry's judges' score is their mean, 5 (not pooled 10 / 5 = 2).
+    weights = {1: 1, 2: 3}
+    scores = [ScoreFacts(judge_id=1, entry_id=7, criterion_id=1, value=10)]
+    scores += [ScoreFacts(judge_id=2, entry_id=7, criterion_id=c, value=0) for c in (1, 2)]
+
+    (row,) = rank_entries([EntryFacts(7, START)], scores, weights)
+
+    assert (row.judges_score, row.total, row.judges) == (Fraction(5), Fraction(5), 2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(judged_phases())
+def test_the_judges_score_is_the_mean_over_judges_of_each_judges_weighted_mean(phase):
+    entries, scores, weights, share = phase
+    per_judge: dict[tuple[int, int], list[ScoreFacts]] = {}
+    for score in scores:
+        per_judge.setdefault((score.entry_id, score.judge_id), []).append(score)
+
+    for row in rank_entries(entries, scores, weights, share):
+        means = [
+            Fraction(sum(weights[s.criterion_id] * s.value for s in given), sum(weights[s.criterion_id] for s in given))
+            for (entry_id, _judge), given in per_judge.items()
+            if entry_id == row.entry_id
+        ]
+        assert row.judges == len(means)
+        assert row.judges_score == (sum(means, Fraction(0)) / len(means) if means else None)
 
 
 def test_an_entry_scored_higher_by_every_judge_ranks_higher():

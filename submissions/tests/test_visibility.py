@@ -81,3 +81,58 @@ def test_entries_of_an_invite_only_challenge_stay_with_those_invited(owner, staf
 
     assert not entry_can_view(outsider, entry)
     assert entry_can_view(judge, entry)
+
+
+JUDGING_ROLES = ["owner", "judge", "staff", "lead_author", "outsider"]
+
+
+@pytest.mark.parametrize("sealed", [True, False])
+@pytest.mark.parametrize("state", ["open", "judging", "awarded"])
+def test_the_judging_pages_and_apis_show_a_sealed_entry_to_the_owner_only_once_the_phase_has_left_open(
+    people, state, sealed, owner, staff, judge, ada, bob, client
+):
+    entry = entry_in(state, sealed=sealed, owner=owner, staff=staff, judge=judge, ada=ada, bob=bob)
+    phase = entry.phase
+    pages = {
+        "dashboard": reverse("submissions:judge_phase", kwargs={"phase_pk": phase.pk}),
+        "award": reverse("submissions:award", kwargs={"phase_pk": phase.pk}),
+    }
+
+    for role in JUDGING_ROLES:
+        client.force_login(people[role])
+        ranking = client.get(f"/api/v1/phases/{phase.pk}/ranking/")
+        progress = client.get(f"/api/v1/phases/{phase.pk}/judging-progress/")
+        responses = {name: client.get(url) for name, url in pages.items()}
+        if role in ("lead_author", "outsider"):
+            assert {ranking.status_code, progress.status_code} == {403}, (role, state)
+            assert {r.status_code for r in responses.values()} == {403}, (role, state)
+            continue
+        sees = role != "owner" or not sealed or state != "open"
+        assert [row["entry"] for row in ranking.json()] == ([entry.pk] if sees else []), (role, state, sealed)
+        assert [row["total"] for row in progress.json()] == [1 if sees else 0], (role, state, sealed)
+        for name, response in responses.items():
+            assert response.status_code == 200, (role, state, name)
+            assert (entry.title in response.content.decode()) is sees, (role, state, sealed, name)
+            assert ('data-testid="sealed"' in response.content.decode()) is not sees, (role, state, sealed, name)
+
+
+def test_a_profile_shows_awards_only_from_challenges_the_viewer_may_read(owner, staff, judge, ada, outsider):
+    from challenges.services import challenge_invite_member
+    from community.portfolio import portfolio_for
+
+    public = open_phase(owner, staff, judges=[judge], sealed=False, title="Open to all")
+    private = open_phase(owner, staff, judges=[judge], sealed=False, invite_only=True, title="By invitation")
+    challenge_invite_member(challenge=private.challenge, by=owner, email=ada.email)
+    for phase in (public, private):
+        entry = enter(phase, ada, title=f"Van for {phase.challenge.title}")
+        to_judging(phase)
+        award(phase, owner, (1, entry))
+
+    def awards_seen_by(viewer):
+        sections = {section.key: items for section, items in portfolio_for(member=ada, viewer=viewer)}
+        return sorted(item.title for item in sections.get("awards", []))
+
+    assert awards_seen_by(outsider) == ["Van for Open to all"]
+    assert awards_seen_by(AnonymousUser()) == ["Van for Open to all"]
+    assert awards_seen_by(ada) == ["Van for By invitation", "Van for Open to all"]
+    assert awards_seen_by(staff) == ["Van for By invitation", "Van for Open to all"]
