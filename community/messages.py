@@ -22,6 +22,10 @@ TEXTS: dict[str, Any] = {
     NotificationKind.NEW_COMMENT: _("%(actor)s commented on “%(target)s”."),
     NotificationKind.MENTION: _("%(actor)s mentioned you on “%(target)s”."),
     NotificationKind.JUDGE_INVITED: _("You are invited to judge “%(challenge)s”."),
+    NotificationKind.CO_AUTHOR_INVITED: _(
+        "%(actor)s names you a co-author of “%(entry)s” in “%(challenge)s” with a %(share)s %% share; "
+        "please accept or decline."
+    ),
     NotificationKind.PAYOUT_PAID: _("A payout of %(amount)s %(currency)s was paid to you."),
     NotificationKind.NEW_FOLLOWER: _("%(actor)s follows you now."),
 }

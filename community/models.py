@@ -245,6 +245,7 @@ class NotificationKind(models.TextChoices):
     NEW_COMMENT = "new_comment", _("A comment on something I follow")
     MENTION = "mention", _("A mention of me")
     JUDGE_INVITED = "judge_invited", _("An invitation to judge")
+    CO_AUTHOR_INVITED = "co_author_invited", _("An invitation to co-author an entry")
     PAYOUT_PAID = "payout_paid", _("A payout was paid")
     NEW_FOLLOWER = "new_follower", _("A new follower")
 

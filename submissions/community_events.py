@@ -5,13 +5,14 @@ reputation. Profiles list a member's entries and awards. Imported by `Submission
 from typing import Any
 
 from django.dispatch import receiver
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from community import portfolio, targets
-from community.models import NotificationKind, ReputationReason
-from community.services import notify, reputation_grant
+from community.models import NotificationKind, ReputationReason, User
+from community.services import notify, reputation_grant, reputation_revoke
 from submissions import signals
-from submissions.models import AwardShare, Entry, EntryStatus
+from submissions.models import AwardShare, Entry, EntryAuthor, EntryStatus
 from submissions.selectors import awards_visible_to, entries_visible_to, entry_can_view
 
 PORTFOLIO_LIMIT = 20
@@ -40,6 +41,46 @@ def on_vote_cast(sender: Any, *, entry_id: int, voter_id: int, author_ids: list[
     for author_id in author_ids:
         if author_id != voter_id:
             reputation_grant(user_id=author_id, reason=ReputationReason.VOTE, source_key=f"vote:{entry_id}:{voter_id}")
+
+
+@receiver(signals.entry_withdrawn, dispatch_uid="community.entry_withdrawn")
+@receiver(signals.entry_disqualified, dispatch_uid="community.entry_disqualified")
+def on_entry_gone(sender: Any, *, entry_id: int, author_ids: list[int], **kwargs: Any) -> None:
+    """An entry withdrawn or disqualified earns nothing: its points go (entering again is a new entry)."""
+    for author_id in author_ids:
+        reputation_revoke(user_id=author_id, source_key=f"entry:{entry_id}")
+
+
+@receiver(signals.vote_retracted, dispatch_uid="community.vote_retracted")
+def on_vote_retracted(sender: Any, *, entry_id: int, voter_id: int, author_ids: list[int], **kwargs: Any) -> None:
+    for author_id in author_ids:
+        reputation_revoke(user_id=author_id, source_key=f"vote:{entry_id}:{voter_id}")
+
+
+@receiver(signals.co_author_invited, dispatch_uid="community.co_author_invited")
+def on_co_author_invited(sender: Any, *, entry_id: int, user_id: int, lead_author_id: int, **kwargs: Any) -> None:
+    """The co-author is asked to accept; keyed by their authorship row, which a change of the
+    co-authors or shares replaces, so each new question is told once."""
+    authorship = (
+        EntryAuthor.objects.filter(entry_id=entry_id, user_id=user_id).select_related("entry__phase__challenge").first()
+    )
+    if authorship is None:
+        return  # replaced again before this ran; the newer invitation tells them
+    entry = authorship.entry
+    lead = User.objects.get(pk=lead_author_id)
+    notify(
+        recipient_ids=[user_id],
+        kind=NotificationKind.CO_AUTHOR_INVITED,
+        event_key=f"co-author-invited:{authorship.pk}",
+        context={
+            "actor": lead.public_name,
+            "entry": entry.title,
+            "challenge": entry.phase.challenge.title,
+            "share": str(authorship.share),
+        },
+        url=reverse("submissions:mine"),
+        actor_id=lead_author_id,
+    )
 
 
 @receiver(signals.entry_scored, dispatch_uid="community.entry_scored")

@@ -54,3 +54,54 @@ def test_entering_scoring_and_awarding_notify_and_earn_reputation_once(
     assert reasons == [(ReputationReason.AWARD, 25 + 30), (ReputationReason.ENTRY, 2)]
     kinds = set(Notification.objects.filter(recipient=ada).values_list("kind", flat=True))
     assert {NotificationKind.ENTRY_SCORED, NotificationKind.ENTRY_AWARDED} <= kinds
+
+
+def points_of(member):
+    member.refresh_from_db()
+    return sorted(ReputationEntry.objects.filter(user=member).values_list("reason", "source_key")), member.reputation
+
+
+def test_an_entry_withdrawn_or_a_vote_taken_back_takes_its_points_back(
+    ada, jonas, client_member, staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Submitting, withdrawing and entering again cannot farm points: what is gone earns nothing."""
+    from challenges import tasks
+    from submissions.services import entry_withdraw, vote_cast, vote_retract
+
+    monkeypatch.setattr(tasks.phase_advance, "apply_async", lambda *a, **k: None)
+    phase = open_phase(client_member, staff, sealed=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = enter(phase, ada)
+    with django_capture_on_commit_callbacks(execute=True):
+        vote_cast(voter=jonas, entry=first)
+    assert points_of(ada) == (
+        [(ReputationReason.ENTRY, f"entry:{first.pk}"), (ReputationReason.VOTE, f"vote:{first.pk}:{jonas.pk}")],
+        3,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        vote_retract(voter=jonas, entry=first)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry_withdraw(entry=first, user=ada, reason="Starting over.")
+    assert points_of(ada) == ([], 0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = enter(phase, ada, title="Second go")
+    assert points_of(ada) == ([(ReputationReason.ENTRY, f"entry:{second.pk}")], 2)
+
+
+def test_a_named_co_author_is_asked_once_per_invitation(
+    ada, jonas, client_member, staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    from challenges import tasks
+
+    monkeypatch.setattr(tasks.phase_advance, "apply_async", lambda *a, **k: None)
+    phase = open_phase(client_member, staff, sealed=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = enter(phase, ada, co_authors=[(jonas, "25")], submit=False)
+
+    (asked,) = Notification.objects.filter(recipient=jonas, kind=NotificationKind.CO_AUTHOR_INVITED)
+    assert asked.actor == ada
+    assert asked.context["entry"] == entry.title
+    assert asked.context["share"] == "25.00"
+    assert asked.url == "/entries/mine/"

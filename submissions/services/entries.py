@@ -322,7 +322,9 @@ def entry_withdraw(*, entry: Entry, user: User, reason: str = "") -> Entry:
     _record(locked, to=EntryStatus.WITHDRAWN, by=user, reason=reason)
     locked.status_reason = reason.strip()[:500]
     locked.save(update_fields=["status", "status_reason", "updated_at"])
-    signals.announce_on_commit(signals.entry_withdrawn, Entry, entry_id=locked.pk, phase_id=phase.pk)
+    signals.announce_on_commit(
+        signals.entry_withdrawn, Entry, entry_id=locked.pk, phase_id=phase.pk, author_ids=entry_author_ids(locked)
+    )
     return locked
 
 

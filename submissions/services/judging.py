@@ -140,4 +140,8 @@ def vote_cast(*, voter: User, entry: Entry) -> Vote:
 @transaction.atomic
 def vote_retract(*, voter: User, entry: Entry) -> None:
     locked = _votable(voter, entry)
-    Vote.objects.filter(voter=voter, entry=locked).delete()
+    deleted, _rows = Vote.objects.filter(voter=voter, entry=locked).delete()
+    if deleted:
+        signals.announce_on_commit(
+            signals.vote_retracted, Entry, entry_id=locked.pk, voter_id=voter.pk, author_ids=entry_author_ids(locked)
+        )
