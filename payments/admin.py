@@ -1,12 +1,14 @@
 """Staff run the money here: a read-only ledger with filters, funding receipts (recorded through the
-service), payouts (retry, mark paid by hand, mark returned) and SEPA batches (export, download,
-mark paid). Nothing is edited in place; every change goes through `payments.services`."""
+service), payouts (retry, mark paid by hand, mark failed, record a return after payment) and SEPA
+batches (export, download, mark paid or rejected). Nothing is edited in place; every change goes
+through `payments.services`."""
 
 from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -65,6 +67,38 @@ def _run(
             done += 1
     if done:
         model_admin.message_user(request, _("%(count)d done.") % {"count": done}, messages.SUCCESS)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+
+def _run_with_reason(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    objects: QuerySet[Any],
+    action: Callable[[Any, str], object],
+    *,
+    title: str,
+) -> TemplateResponse | None:
+    """An action that needs a reason: a page asks for it, then the action runs on every selected row."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        _run(model_admin, request, objects, lambda obj: action(obj, reason))
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        "form": form,
+        "objects": objects,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/payments/action_reason.html", context)
 
 
 ENTRY_FIELDS: tuple[str, ...] = ("account", "amount", "currency")
@@ -215,7 +249,7 @@ class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["recipient", "batch"]
     readonly_fields = [field.name for field in Payout._meta.fields]
     inlines = [PayoutTransitionInline]
-    actions = ["retry", "mark_paid", "mark_returned"]
+    actions = ["retry", "mark_paid", "mark_failed", "mark_returned"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return admin.ModelAdmin.has_change_permission(self, request, obj)  # for the actions; fields stay read-only
@@ -228,13 +262,24 @@ class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         _run(self, request, queryset, lambda p: services.payout_mark_paid(payout=p, by=_staff(request)))
 
-    @admin.action(description=gettext_lazy("Mark returned by the bank (failed)"))
-    def mark_returned(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
-        _run(
+    @admin.action(description=gettext_lazy("Mark failed (sent by hand, refused by the bank; not in a SEPA batch)"))
+    def mark_failed(self, request: HttpRequest, queryset: QuerySet[Payout]) -> TemplateResponse | None:
+        return _run_with_reason(
             self,
             request,
             queryset,
-            lambda p: services.payout_mark_failed(payout=p, by=_staff(request), reason="Returned by the bank."),
+            lambda p, reason: services.payout_mark_failed(payout=p, by=_staff(request), reason=reason),
+            title=_("Why did the bank refuse these payouts?"),
+        )
+
+    @admin.action(description=gettext_lazy("Returned by the bank after it was paid (reverses the payment)"))
+    def mark_returned(self, request: HttpRequest, queryset: QuerySet[Payout]) -> TemplateResponse | None:
+        return _run_with_reason(
+            self,
+            request,
+            queryset,
+            lambda p, reason: services.payout_return(payout=p, by=_staff(request), reason=reason),
+            title=_("Why did the bank return these payouts?"),
         )
 
 
@@ -252,10 +297,13 @@ class PayoutBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "created_at",
         "paid_by",
         "paid_at",
+        "rejected_by",
+        "rejected_at",
+        "rejection_reason",
         "download",
     ]
     exclude = ["xml"]
-    actions = ["mark_paid"]
+    actions = ["mark_paid", "mark_rejected"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_staff)
@@ -309,6 +357,16 @@ class PayoutBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Mark paid (the bank executed the file)"))
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[PayoutBatch]) -> None:
         _run(self, request, queryset, lambda b: services.payout_batch_mark_paid(batch=b, by=_staff(request)))
+
+    @admin.action(description=gettext_lazy("Mark rejected (the bank refused the whole file; its payouts fail)"))
+    def mark_rejected(self, request: HttpRequest, queryset: QuerySet[PayoutBatch]) -> TemplateResponse | None:
+        return _run_with_reason(
+            self,
+            request,
+            queryset,
+            lambda b, reason: services.payout_batch_reject(batch=b, by=_staff(request), reason=reason),
+            title=_("Why did the bank reject these files?"),
+        )
 
 
 @admin.register(PayoutMethod)

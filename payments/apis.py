@@ -11,6 +11,7 @@ from typing import cast
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community.models import User
+from core.exceptions import ApplicationError
 from payments import selectors, services
 from payments.models import FundingReceipt, Payout, PayoutBatch, PayoutMethod
 
@@ -243,6 +245,8 @@ class BatchListApi(APIView):
         summary="Export every waiting payout into a new SEPA file (staff)",
     )
     def post(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise ApplicationError(_('Send a JSON object, such as {"currency": "EUR"}.'))
         currency = str(request.data.get("currency", "EUR"))
         batch = services.payout_batch_create(by=_member(request), currency=currency)
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)

@@ -8,8 +8,10 @@ Invariants the database holds by itself (migration `0002_ledger_triggers`):
 - every ledger transaction's entries sum to zero per currency and it has at least two entries
   (a deferred constraint trigger, checked at commit, so the ORM cannot bypass it);
 - an entry's currency is its account's currency;
-- accounts with a floor (escrow, payable) never end a transaction below zero;
-- ledger transactions and entries are append-only (updates and deletes are refused).
+- accounts with a floor (escrow, payable) never end a transaction below zero, checked with the
+  account row locked so concurrent transactions are serialised (migration `0003`);
+- ledger transactions and entries are append-only (updates and deletes are refused);
+- an account with entries keeps its kind, currency, floor and owner (migration `0003`).
 
 Everything spanning the ledger and other rows (a payout paid once, an award share moved once) is
 an idempotency key with a unique constraint.
@@ -105,6 +107,8 @@ class TransactionKind(models.TextChoices):
     AWARD = "award", _("Award to payable")
     PAYOUT = "payout", _("Payout paid")
     REFUND = "refund", _("Refund of escrow")
+    # A paid payout the bank sent back: provider clearing → the member's payable again.
+    RETURN = "return", _("Payout returned by the bank")
 
 
 class LedgerTransaction(models.Model):
@@ -112,7 +116,7 @@ class LedgerTransaction(models.Model):
 
     kind = models.CharField(_("kind"), max_length=10, choices=TransactionKind.choices)
     # The request that caused it: `funding:<receipt>`, `award-share:<share>`, `payout:<payout>`,
-    # `refund:<challenge>:<n>`. Unique: a request delivered twice moves money once.
+    # `refund:<challenge>:<n>`, `payout-return:<payout>`. Unique: a request delivered twice moves money once.
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
     challenge = models.ForeignKey(
         "challenges.Challenge", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -281,6 +285,9 @@ class Payout(models.Model):
     swept_at = models.DateTimeField(_("swept"), null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    # How often the bank sent it back after it was paid; each new payment has its own ledger and
+    # provider keys (`payments.services.payouts.payout_return`).
+    returns = models.PositiveSmallIntegerField(_("returns"), default=0)
     paid_transaction = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="paid_payout"
     )
@@ -342,6 +349,7 @@ class PayoutTransition(models.Model):
 class BatchStatus(models.TextChoices):
     EXPORTED = "exported", _("Exported")
     PAID = "paid", _("Paid")
+    REJECTED = "rejected", _("Rejected by the bank")
 
 
 class PayoutBatch(models.Model):
@@ -359,6 +367,11 @@ class PayoutBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rejected_at = models.DateTimeField(_("rejected"), null=True, blank=True)
+    rejection_reason = models.CharField(_("why the bank rejected it"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("payout batch")

@@ -40,11 +40,20 @@ def _header() -> list[str]:
     ]
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection; OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: str) -> str:
+    """The cell as text a spreadsheet will not evaluate: challenge titles are chosen by clients."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
 def statement_csv(earnings: Earnings) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(_header())
-    writer.writerows(_rows(earnings))
+    writer.writerows([_inert(cell) for cell in row] for row in _rows(earnings))
     return out.getvalue()
 
 

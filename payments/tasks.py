@@ -1,6 +1,7 @@
 """Celery tasks of the payments app: thin, idempotent, named. The services re-check everything under locks."""
 
 import logging
+from smtplib import SMTPException
 
 from celery import Task, shared_task
 from celery.exceptions import MaxRetriesExceededError
@@ -71,9 +72,28 @@ def reconcile_task() -> int:
     return len(run.mismatches)
 
 
-@shared_task(name="payments.notify_payout_method_changed", ignore_result=True, max_retries=3, default_retry_delay=60)
-def notify_payout_method_changed(user_id: int, change: str) -> None:
-    """Tell the member their payout method changed (if it was not them, they have the hold time to react)."""
+NOTIFY_MAX_RETRIES = 6
+
+
+@shared_task(
+    bind=True,
+    name="payments.notify_payout_method_changed",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=NOTIFY_MAX_RETRIES,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def notify_payout_method_changed(self: Task, user_id: int, change: str) -> None:
+    """Tell the member their payout method changed (if it was not them, they have the hold time to react).
+
+    A security notice: a mail server that fails is tried again with backoff (for up to about half an
+    hour), and the last failure is logged as an error for staff.
+    """
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return
@@ -89,4 +109,14 @@ def notify_payout_method_changed(user_id: int, change: str) -> None:
         }
         subject = render_to_string("payments/email/method_changed_subject.txt", context).strip()
         body = render_to_string("payments/email/method_changed.txt", context)
-    send_mail(subject, body, None, [user.email])
+    try:
+        send_mail(subject, body, None, [user.email])
+    except (SMTPException, OSError):
+        if self.request.retries >= NOTIFY_MAX_RETRIES:
+            logger.exception(
+                "Member %s was not told their payout method was %s: sending failed %s times",
+                user_id,
+                change,
+                self.request.retries + 1,
+            )
+        raise

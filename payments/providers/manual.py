@@ -5,8 +5,10 @@ the challenge's reference; staff record the credit (`funding_receipt_record`).
 
 Payouts: `pay` accepts a payout for the next SEPA batch (state `submitted`); staff export the
 batch (`payout_batch_create`, a pain.001 file validated against its XSD), upload it to the bank,
-and mark it paid (`payout_batch_mark_paid`), which writes the ledger. Nothing here leaves the
-machine, so `pay` is naturally idempotent: it answers the same for the same key.
+and mark it paid (`payout_batch_mark_paid`), which writes the ledger, or rejected if the bank
+refused the file (`payout_batch_reject`). A transfer the bank returns later is recorded on its
+payout (`payout_return`). Nothing here leaves the machine, so `pay` is naturally idempotent: it
+answers the same for the same key.
 """
 
 from django.conf import settings
@@ -52,7 +54,8 @@ def creditor_reference(challenge_id: int) -> str:
 
 def creditor_reference_valid(reference: str) -> bool:
     cleaned = reference.replace(" ", "").upper()
-    if len(cleaned) < 5 or not cleaned.startswith("RF") or not cleaned.isalnum():
+    # ASCII only: `isalnum` alone accepts letters and digits `int(char, 36)` cannot read (É, ², ١).
+    if len(cleaned) < 5 or not cleaned.startswith("RF") or not (cleaned.isascii() and cleaned.isalnum()):
         return False
     rearranged = cleaned[4:] + cleaned[:4]
     return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1

@@ -1,7 +1,13 @@
 """Writes of the payments app; views, APIs, admin actions, commands and tasks all call these."""
 
 from payments.services.awards import award_payables_create, award_share_key, award_shares_sweep
-from payments.services.batches import payout_batch_create, payout_batch_mark_paid, payouts_waiting_for_batch, sepa_file
+from payments.services.batches import (
+    payout_batch_create,
+    payout_batch_mark_paid,
+    payout_batch_reject,
+    payouts_waiting_for_batch,
+    sepa_file,
+)
 from payments.services.funding import funding_receipt_record, funding_request_ensure
 from payments.services.ledger import (
     InsufficientFunds,
@@ -26,6 +32,7 @@ from payments.services.payouts import (
     payout_mark_paid,
     payout_move_allowed,
     payout_retry,
+    payout_return,
     payouts_sweep,
 )
 from payments.services.reconciliation import reconcile
@@ -54,6 +61,7 @@ __all__ = [
     "payable_create",
     "payout_batch_create",
     "payout_batch_mark_paid",
+    "payout_batch_reject",
     "payout_execute",
     "payout_mark_failed",
     "payout_mark_paid",
@@ -61,6 +69,7 @@ __all__ = [
     "payout_method_set",
     "payout_move_allowed",
     "payout_retry",
+    "payout_return",
     "payouts_sweep",
     "payouts_waiting_for_batch",
     "reconcile",

@@ -1,5 +1,7 @@
 """SEPA credit-transfer batches of the manual provider: staff export a pain.001 file, pay it at the
-bank, and mark it paid, which writes every payout in it to the ledger."""
+bank, and mark it paid, which writes every payout in it to the ledger. A file the bank refused as
+a whole is marked rejected: its payouts fail and can be retried into a new file. A batch is
+settled only as a whole; single transfers the bank returns later are `payout_return`."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +19,7 @@ from community.models import User
 from core.exceptions import ApplicationError
 from payments.models import BatchStatus, Payout, PayoutBatch, PayoutStatus
 from payments.providers import manual
-from payments.services.payouts import _record_paid
+from payments.services.payouts import _move, _record_paid
 
 SEPA_CURRENCY = "EUR"
 
@@ -97,6 +99,10 @@ def payout_batch_mark_paid(*, batch: PayoutBatch, by: User, now: datetime | None
     locked = PayoutBatch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
     if locked.status == BatchStatus.PAID:
         return locked
+    if locked.status == BatchStatus.REJECTED:
+        raise ApplicationError(
+            _("Batch %(batch)s was rejected by the bank; nothing in it was paid.") % {"batch": locked.message_id}
+        )
     now = now or timezone.now()
     for payout in (
         Payout.objects.select_for_update(of=("self",))
@@ -109,6 +115,42 @@ def payout_batch_mark_paid(*, batch: PayoutBatch, by: User, now: datetime | None
     locked.paid_by = by
     locked.paid_at = now
     locked.save(update_fields=["status", "paid_by", "paid_at"])
+    return locked
+
+
+@transaction.atomic
+def payout_batch_reject(*, batch: PayoutBatch, by: User, reason: str, now: datetime | None = None) -> PayoutBatch:
+    """The bank refused the whole file: nothing in it was paid. Every payout in it fails with the
+    reason and stays payable; staff retry them into a new file. A second call changes nothing."""
+    if not by.is_staff:
+        raise ApplicationError(_("Only staff mark batches rejected."))
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ApplicationError(_("Say why the bank rejected the file."), {"reason": [_("Required.")]})
+    locked = PayoutBatch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
+    if locked.status == BatchStatus.REJECTED:
+        return locked
+    if locked.status != BatchStatus.EXPORTED:
+        raise ApplicationError(
+            _("Batch %(batch)s is paid; record a transfer the bank returned on its payout instead.")
+            % {"batch": locked.message_id}
+        )
+    payouts = Payout.objects.select_for_update(of=("self",)).filter(batch=locked, status=PayoutStatus.SUBMITTED)
+    for payout in payouts.order_by("pk"):
+        payout.last_error = reason[:500]
+        _move(
+            payout,
+            PayoutStatus.FAILED,
+            by=by,
+            task="",
+            reason=f"The bank rejected batch {locked.message_id}: {reason}",
+            fields=["last_error"],
+        )
+    locked.status = BatchStatus.REJECTED
+    locked.rejected_by = by
+    locked.rejected_at = now or timezone.now()
+    locked.rejection_reason = reason[:500]
+    locked.save(update_fields=["status", "rejected_by", "rejected_at", "rejection_reason"])
     return locked
 
 

@@ -10,7 +10,7 @@ from challenges.services import challenge_mark_funded
 from community.models import User
 from core.exceptions import ApplicationError
 from payments import signals
-from payments.models import FundingReceipt, FundingRequest, TransactionKind
+from payments.models import FundingReceipt, FundingRequest, LedgerTransaction, TransactionKind
 from payments.providers import manual
 from payments.services.common import challenge_lock
 from payments.services.ledger import (
@@ -37,6 +37,21 @@ def funding_request_ensure(*, challenge: Challenge) -> FundingRequest:
     except IntegrityError:  # pragma: no cover - a concurrent first call
         request = FundingRequest.objects.get(challenge=challenge)
     return request
+
+
+def challenge_move_refusal(
+    challenge: Challenge, from_status: ChallengeStatus, to_status: ChallengeStatus
+) -> str | None:
+    """A guard of the challenges app (`challenges.guards`), asked under the challenge's row lock.
+
+    Once money for a challenge is in its escrow, taking it back to draft would let its budget and
+    currency change under that money.
+    """
+    if (from_status, to_status) != (ChallengeStatus.FUNDING, ChallengeStatus.DRAFT):
+        return None
+    if LedgerTransaction.objects.filter(challenge_id=challenge.pk, kind=TransactionKind.FUNDING).exists():
+        return _("Money for this challenge has been received; its budget can no longer change. Ask staff if it must.")
+    return None
 
 
 def _normalised_reference(reference: str) -> str:

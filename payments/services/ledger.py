@@ -49,8 +49,9 @@ def _account(kind: AccountKind, currency: str, **owner: object) -> Account:
     return account
 
 
-def escrow_account(*, challenge: Challenge) -> Account:
-    return _account(AccountKind.ESCROW, challenge.currency, challenge=challenge)
+def escrow_account(*, challenge: Challenge, currency: str | None = None) -> Account:
+    """The challenge's escrow in `currency` (its current currency unless given)."""
+    return _account(AccountKind.ESCROW, currency or challenge.currency, challenge=challenge)
 
 
 def payable_account(*, user: User, currency: str) -> Account:

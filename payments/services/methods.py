@@ -41,6 +41,42 @@ def _lock_member(user: User) -> User:
     return User.objects.select_for_update(of=("self",)).get(pk=user.pk)
 
 
+def _sepa_account(iban: str, bic: str) -> tuple[IBAN, BIC]:
+    """A valid IBAN of a SEPA country, and its bank's BIC (given, or found from the IBAN) in the same country.
+
+    SEPA batches carry euros to SEPA accounts only; a BIC of another country than the IBAN's is a
+    typing error or someone else's bank, and the transfer would bounce or go astray.
+    """
+    try:
+        account = IBAN(iban)
+    except SchwiftyException as error:
+        raise ApplicationError(_("That IBAN is not valid: %(why)s") % {"why": error}, {"iban": [str(error)]}) from error
+    if not account.in_sepa_zone:
+        message = _("Payouts go by SEPA transfer; %(country)s is not in the SEPA zone.") % {
+            "country": account.country_code
+        }
+        raise ApplicationError(message, {"iban": [message]})
+    if bic.strip():
+        try:
+            bank = BIC(bic)
+        except SchwiftyException as error:
+            raise ApplicationError(
+                _("That BIC is not valid: %(why)s") % {"why": error}, {"bic": [str(error)]}
+            ) from error
+    else:
+        derived = account.bic
+        if derived is None:
+            raise ApplicationError(_("Give the bank's BIC for this IBAN."), {"bic": [_("Required for this bank.")]})
+        bank = derived
+    if bank.country_code != account.country_code:
+        message = _("The BIC is of a bank in %(bic_country)s, the IBAN of an account in %(iban_country)s.") % {
+            "bic_country": bank.country_code,
+            "iban_country": account.country_code,
+        }
+        raise ApplicationError(message, {"bic": [message]})
+    return account, bank
+
+
 @transaction.atomic
 def payout_method_set(
     *,
@@ -58,22 +94,7 @@ def payout_method_set(
         raise ApplicationError(_("Give the account holder's name."), {"holder_name": [_("Required.")]})
     if len(holder) > 70:
         raise ApplicationError(_("At most 70 characters."), {"holder_name": [_("At most 70 characters.")]})
-    try:
-        account = IBAN(iban)
-    except SchwiftyException as error:
-        raise ApplicationError(_("That IBAN is not valid: %(why)s") % {"why": error}, {"iban": [str(error)]}) from error
-    if bic.strip():
-        try:
-            bank = BIC(bic)
-        except SchwiftyException as error:
-            raise ApplicationError(
-                _("That BIC is not valid: %(why)s") % {"why": error}, {"bic": [str(error)]}
-            ) from error
-    else:
-        derived = account.bic
-        if derived is None:
-            raise ApplicationError(_("Give the bank's BIC for this IBAN."), {"bic": [_("Required for this bank.")]})
-        bank = derived
+    account, bank = _sepa_account(iban, bic)
     now = now or timezone.now()
     _lock_member(user)
     previous = PayoutMethod.objects.select_for_update(of=("self",)).filter(owner=user, is_active=True).first()

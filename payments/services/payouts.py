@@ -2,8 +2,9 @@
 
 A payout moves `pending` → `processing` (a worker claimed it) → `submitted` (the provider accepted
 it and pays later: the manual provider's SEPA batch) → `paid` (the ledger records it) or `failed`
-(recorded; staff retry it). Every move goes through `_move`, which checks `PAYOUT_MOVES`, writes it
-and records who or which task made it.
+(recorded; staff retry it). A paid payout the bank sends back moves `paid` → `failed`
+(`payout_return`: the ledger reverses the payment) and is retried like any failed one. Every move
+goes through `_move`, which checks `PAYOUT_MOVES`, writes it and records who or which task made it.
 
 `payout_execute` is what workers run. It claims the payout under a row lock (a second worker
 finds it claimed and does nothing), calls the provider with no lock held, then writes the result
@@ -31,6 +32,7 @@ from community.models import User
 from core.exceptions import ApplicationError
 from payments import signals
 from payments.models import (
+    BatchStatus,
     Payout,
     PayoutKind,
     PayoutMethod,
@@ -62,7 +64,8 @@ PAYOUT_MOVES: dict[tuple[PayoutStatus, PayoutStatus], str] = {
     (P.PROCESSING, P.PAID): "the provider paid it",
     (P.PROCESSING, P.FAILED): "the provider refused it, or the last attempt failed",
     (P.SUBMITTED, P.PAID): "staff (or the provider) confirmed the payment",
-    (P.SUBMITTED, P.FAILED): "the bank returned it",
+    (P.SUBMITTED, P.FAILED): "the bank refused it before paying (not in an exported batch)",
+    (P.PAID, P.FAILED): "the bank returned it after it was paid; the ledger reverses the payment",
     (P.FAILED, P.PENDING): "staff retry it",
 }
 
@@ -120,19 +123,22 @@ def payable_create(
     idempotency_key: str,
     description: str,
     phase: Phase | None = None,
+    currency: str | None = None,
     by: User | None = None,
     task: str = "",
     now: datetime | None = None,
 ) -> Payout:
     """Move `amount` from the challenge's escrow to the recipient's payable account, and create its payout.
 
+    `currency` is the challenge's unless given (a refund of an escrow kept in an earlier currency).
     Locks the challenge (callers already holding it keep it). Called twice with the same key:
     the first payout, nothing moved again.
     """
     now = now or timezone.now()
+    currency = currency or challenge.currency
     challenge_lock(challenge.pk)
-    escrow = escrow_account(challenge=challenge)
-    payable = payable_account(user=recipient, currency=challenge.currency)
+    escrow = escrow_account(challenge=challenge, currency=currency)
+    payable = payable_account(user=recipient, currency=currency)
     accounts_lock([escrow, payable])
     posted = ledger_post(
         kind=TransactionKind.AWARD if kind == PayoutKind.AWARD else TransactionKind.REFUND,
@@ -155,7 +161,7 @@ def payable_create(
         phase=phase,
         description=description[:140],
         amount=amount,
-        currency=challenge.currency,
+        currency=currency,
         idempotency_key=f"cw-payout-{posted.transaction.pk}",
         provider=default_provider_name(),
         next_attempt_at=due,
@@ -205,6 +211,8 @@ def _claim(payout_id: int, *, task: str, now: datetime) -> _Claim | ExecuteResul
             return ExecuteResult(Outcome.DONE)
         if payout.status == PayoutStatus.PROCESSING and payout.claimed_at and payout.claimed_at > _stale_before(now):
             return ExecuteResult(Outcome.BUSY)
+        if payout.status == PayoutStatus.PROCESSING and payout.attempts >= settings.PAYMENTS_PAYOUT_MAX_ATTEMPTS:
+            return _fail_abandoned(payout, task=task)
         if payout.status == PayoutStatus.PENDING and (payout.next_attempt_at is None or payout.next_attempt_at > now):
             return ExecuteResult(Outcome.NOT_DUE)
         method = _active_method(payout.recipient_id)
@@ -242,6 +250,37 @@ def _claim(payout_id: int, *, task: str, now: datetime) -> _Claim | ExecuteResul
         return _Claim(token=token, request=request, provider=payout.provider)
 
 
+def _fail_abandoned(payout: Payout, *, task: str) -> ExecuteResult:
+    """A stale claim whose worker died on the last attempt allowed: fail it instead of calling again.
+
+    A provider call that hangs or kills its worker would otherwise be retried by the sweep forever.
+    The provider may have paid before the worker died; reconciliation compares failed payouts with
+    the provider, and a retry by staff sends the same idempotency key, which it pays only once.
+    """
+    reason = (
+        f"Abandoned after {payout.attempts} attempts: the last one never recorded the provider's answer "
+        f"(its worker died or hung)."
+    )
+    payout.last_error = reason
+    payout.claim_token = ""
+    payout.next_attempt_at = payout.swept_at = None
+    _move(
+        payout,
+        PayoutStatus.FAILED,
+        by=None,
+        task=task,
+        reason=reason,
+        fields=["last_error", "claim_token", "next_attempt_at", "swept_at"],
+    )
+    logger.error("Payout %s failed for good: %s", payout.pk, reason)
+    return ExecuteResult(Outcome.FAILED)
+
+
+def _nth(key: str, returns: int) -> str:
+    """The key of a payout's first payment is `key`; after the bank returned it n times, `key:<n+1>`."""
+    return key if returns == 0 else f"{key}:{returns + 1}"
+
+
 def _record_paid(payout: Payout, *, reference: str, by: User | None, task: str, now: datetime) -> None:
     """Write the payment to the ledger (payable → provider clearing) and mark the payout paid."""
     payable = payout.account
@@ -249,7 +288,7 @@ def _record_paid(payout: Payout, *, reference: str, by: User | None, task: str, 
     accounts_lock([payable, clearing])
     posted = ledger_post(
         kind=TransactionKind.PAYOUT,
-        idempotency_key=f"payout:{payout.pk}",
+        idempotency_key=_nth(f"payout:{payout.pk}", payout.returns),
         legs=[Leg(payable, -payout.amount), Leg(clearing, payout.amount)],
         challenge=payout.challenge,
         memo=payout.description,
@@ -366,6 +405,20 @@ def payout_execute(*, payout_id: int, task: str = EXECUTE_TASK, now: datetime | 
     return _finish(claimed, result, task=task, now=now or timezone.now())
 
 
+def _refuse_exported_batch_member(payout: Payout) -> None:
+    # The file is at the bank: it pays every transfer in it. Settling one here and sending it again
+    # in another file would pay it twice; the batch is settled as a whole (paid, or rejected).
+    batch = payout.batch
+    if batch is not None and batch.status == BatchStatus.EXPORTED:
+        raise ApplicationError(
+            _(
+                "Payout %(payout)s is in the SEPA batch %(batch)s, which is at the bank: settle the whole batch "
+                "(mark it paid, or rejected if the bank refused the file), not this payout on its own."
+            )
+            % {"payout": payout.pk, "batch": batch.message_id}
+        )
+
+
 @transaction.atomic
 def payout_mark_paid(*, payout: Payout, by: User, reference: str = "", now: datetime | None = None) -> Payout:
     """Staff confirm a submitted payout left the bank (a transfer made by hand, or a provider's notice)."""
@@ -374,21 +427,70 @@ def payout_mark_paid(*, payout: Payout, by: User, reference: str = "", now: date
         return locked
     if locked.status != PayoutStatus.SUBMITTED:
         raise ApplicationError(_("Only payouts sent to the bank can be marked paid."))
+    _refuse_exported_batch_member(locked)
     _record_paid(locked, reference=reference, by=by, task="", now=now or timezone.now())
     return locked
 
 
 @transaction.atomic
 def payout_mark_failed(*, payout: Payout, by: User, reason: str) -> Payout:
-    """The bank returned a submitted payout (wrong account, closed account): the money stays payable."""
+    """The bank refused a submitted payout outside a batch (wrong account, closed account): the money stays payable."""
     locked = _lock(payout.pk)
     if locked.status == PayoutStatus.FAILED:
         return locked
     if locked.status != PayoutStatus.SUBMITTED:
         raise ApplicationError(_("Only payouts sent to the bank can be marked failed."))
+    _refuse_exported_batch_member(locked)
     locked.last_error = reason[:500]
-    locked.batch = None
-    _move(locked, PayoutStatus.FAILED, by=by, task="", reason=reason, fields=["last_error", "batch"])
+    _move(locked, PayoutStatus.FAILED, by=by, task="", reason=reason, fields=["last_error"])
+    return locked
+
+
+@transaction.atomic
+def payout_return(*, payout: Payout, by: User, reason: str) -> Payout:
+    """The bank sent back a payout after it was paid (its batch marked paid): reverse the payment.
+
+    The ledger moves the amount from the provider's clearing account back to the member's payable
+    account under `payout-return:<pk>`; the payout fails with the reason and gets new keys for its
+    next payment (ledger and provider), so staff can retry it into a new batch. Exactly once: a
+    payout already returned (failed, or retried since) is left as it is.
+    """
+    if not by.is_staff:
+        raise ApplicationError(_("Only staff record payouts returned by the bank."))
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ApplicationError(_("Say why the bank returned it."), {"reason": [_("Required.")]})
+    locked = _lock(payout.pk)
+    if locked.status in (PayoutStatus.FAILED, PayoutStatus.PENDING) and locked.returns:
+        return locked
+    if locked.status != PayoutStatus.PAID:
+        raise ApplicationError(_("Only paid payouts can be returned by the bank."))
+    payable = locked.account
+    clearing = clearing_account(provider=locked.provider, currency=locked.currency)
+    accounts_lock([payable, clearing])
+    ledger_post(
+        kind=TransactionKind.RETURN,
+        idempotency_key=_nth(f"payout-return:{locked.pk}", locked.returns),
+        legs=[Leg(clearing, -locked.amount), Leg(payable, locked.amount)],
+        challenge=locked.challenge,
+        memo=f"{locked.description} · {reason}",
+        by=by,
+    )
+    paid_as = locked.provider_reference
+    locked.returns += 1
+    # The provider pays a key once: the next payment needs its own.
+    locked.idempotency_key = f"cw-payout-{locked.payable_transaction_id}-{locked.returns + 1}"
+    locked.paid_transaction = None
+    locked.paid_at = None
+    locked.last_error = reason[:500]
+    _move(
+        locked,
+        PayoutStatus.FAILED,
+        by=by,
+        task="",
+        reason=f"Returned by the bank ({paid_as}): {reason}",
+        fields=["returns", "idempotency_key", "paid_transaction", "paid_at", "last_error"],
+    )
     return locked
 
 
@@ -403,7 +505,15 @@ def payout_retry(*, payout: Payout, by: User | None = None, task: str = "", now:
     now = now or timezone.now()
     locked.attempts = 0
     locked.next_attempt_at = _first_attempt_at(locked.recipient, now)
-    _move(locked, PayoutStatus.PENDING, by=by, task=task, reason="Retried.", fields=["attempts", "next_attempt_at"])
+    locked.batch = None  # a payout returned from a batch goes into a new file
+    _move(
+        locked,
+        PayoutStatus.PENDING,
+        by=by,
+        task=task,
+        reason="Retried.",
+        fields=["attempts", "next_attempt_at", "batch"],
+    )
     if locked.next_attempt_at is not None and locked.next_attempt_at <= now:
         _enqueue_on_commit(locked.pk)
     return locked

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from community.models import User
@@ -28,7 +29,14 @@ def _ledger_mismatches() -> list[dict[str, str]]:
     below = Account.objects.filter(has_floor=True).annotate(balance=Sum("entries__amount")).filter(balance__lt=0)
     for account in below:
         found.append({"kind": "below_floor", "detail": f"{account} is at {account.balance}."})
-    orphans = LedgerTransaction.objects.filter(kind=TransactionKind.PAYOUT, paid_payout__isnull=True)
+    # A payment the bank returned is reversed under the same key with `payout-return:` for `payout:`.
+    reversed_by_return = LedgerTransaction.objects.filter(
+        kind=TransactionKind.RETURN,
+        idempotency_key=Concat(Value("payout-return:"), Substr(OuterRef("idempotency_key"), len("payout:") + 1)),
+    )
+    orphans = LedgerTransaction.objects.filter(kind=TransactionKind.PAYOUT, paid_payout__isnull=True).exclude(
+        Exists(reversed_by_return)
+    )
     for record in orphans:
         found.append(
             {"kind": "payout_entry_without_payout", "detail": f"Ledger {record.idempotency_key} has no paid payout."}
@@ -76,9 +84,12 @@ def _payout_mismatches(payout: Payout) -> list[dict[str, str]]:
 
 
 def reconcile(*, since: datetime | None = None, notify: bool = True) -> ReconciliationRun:
-    """Check the ledger's invariants and every submitted or paid payout against its provider."""
+    """Check the ledger's invariants and every payout that reached a provider against it (failed ones
+    too: a worker that died on its last attempt may have been paid)."""
     payouts = (
-        Payout.objects.filter(Q(status__in=[PayoutStatus.SUBMITTED, PayoutStatus.PAID, PayoutStatus.PROCESSING]))
+        Payout.objects.filter(
+            Q(status__in=[PayoutStatus.SUBMITTED, PayoutStatus.PAID, PayoutStatus.PROCESSING, PayoutStatus.FAILED])
+        )
         .select_related("paid_transaction")
         .prefetch_related("paid_transaction__entries")
     )

@@ -1,5 +1,6 @@
 """Staff run the money from the admin; the demo data funds the demo challenge; every page string is in German."""
 
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -9,8 +10,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import Challenge
-from payments.models import BatchStatus, FundingReceipt, PayoutBatch, PayoutMethod, PayoutStatus
-from payments.services import account_balance, escrow_account, funding_request_ensure, payout_execute
+from payments.models import (
+    BatchStatus,
+    FundingReceipt,
+    LedgerTransaction,
+    PayoutBatch,
+    PayoutMethod,
+    PayoutStatus,
+    TransactionKind,
+)
+from payments.services import (
+    account_balance,
+    escrow_account,
+    funding_request_ensure,
+    payable_account,
+    payout_execute,
+)
 from payments.tests.factories import bank_account, challenge_in_funding, funded_challenge, prize
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +70,85 @@ def test_a_refused_receipt_is_a_form_error_in_the_admin(staff_client, owner):
     assert response.status_code == 200
     assert "funded in EUR" in response.content.decode()
     assert not FundingReceipt.objects.exists()
+
+
+def test_a_payment_reference_with_non_ascii_characters_is_a_form_error_in_the_admin(staff_client, owner):
+    challenge = challenge_in_funding(owner)
+    reference = funding_request_ensure(challenge=challenge).reference
+    form = {
+        "reference": reference[:6] + "²" + reference[7:],
+        "amount": "10.00",
+        "currency": "EUR",
+        "bank_transaction_id": "X",
+        "received_on": timezone.localdate().isoformat(),
+    }
+
+    response = staff_client.post(reverse("admin:payments_fundingreceipt_add"), form)
+
+    assert response.status_code == 200
+    assert "That is not a valid payment reference" in response.content.decode()
+    assert not FundingReceipt.objects.exists()
+
+
+def _exported_batch(staff_client, owner, staff, winner):
+    challenge = funded_challenge(owner, staff=staff)
+    bank_account(winner)
+    payout = prize(challenge, winner, "250.00")
+    payout_execute(payout_id=payout.pk)
+    staff_client.post(reverse("admin:payments_payoutbatch_add"))
+    return PayoutBatch.objects.get(), payout
+
+
+def test_the_admin_refuses_to_fail_a_payout_of_a_batch_at_the_bank(staff_client, owner, staff, winner):
+    batch, payout = _exported_batch(staff_client, owner, staff, winner)
+    action = {"action": "mark_failed", "_selected_action": [payout.pk]}
+
+    asked = staff_client.post(reverse("admin:payments_payout_changelist"), action)
+    refused = staff_client.post(
+        reverse("admin:payments_payout_changelist"), action | {"apply": "1", "reason": "Closed"}, follow=True
+    )
+
+    assert 'name="reason"' in asked.content.decode()
+    assert f"in the SEPA batch {batch.message_id}, which is at the bank" in refused.content.decode()
+    payout.refresh_from_db()
+    assert (payout.status, payout.batch_id) == (PayoutStatus.SUBMITTED, batch.pk)
+
+
+def test_staff_record_a_transfer_returned_after_payment_with_its_reason_in_the_admin(
+    staff_client, owner, staff, winner
+):
+    batch, payout = _exported_batch(staff_client, owner, staff, winner)
+    staff_client.post(
+        reverse("admin:payments_payoutbatch_changelist"), {"action": "mark_paid", "_selected_action": [batch.pk]}
+    )
+    action = {"action": "mark_returned", "_selected_action": [payout.pk]}
+
+    missing = staff_client.post(reverse("admin:payments_payout_changelist"), action | {"apply": "1", "reason": ""})
+    done = staff_client.post(
+        reverse("admin:payments_payout_changelist"), action | {"apply": "1", "reason": "IBAN closed"}, follow=True
+    )
+    staff_client.post(reverse("admin:payments_payout_changelist"), action | {"apply": "1", "reason": "Twice"})
+
+    assert "This field is required" in missing.content.decode()
+    assert "1 done." in done.content.decode()
+    payout.refresh_from_db()
+    assert (payout.status, payout.last_error) == (PayoutStatus.FAILED, "IBAN closed")
+    assert account_balance(payable_account(user=winner, currency="EUR")) == Decimal("250.00")
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.RETURN).count() == 1
+
+
+def test_staff_mark_a_file_the_bank_rejected_in_the_admin(staff_client, owner, staff, winner):
+    batch, payout = _exported_batch(staff_client, owner, staff, winner)
+
+    staff_client.post(
+        reverse("admin:payments_payoutbatch_changelist"),
+        {"action": "mark_rejected", "_selected_action": [batch.pk], "apply": "1", "reason": "Bad file"},
+    )
+
+    batch.refresh_from_db()
+    payout.refresh_from_db()
+    assert (batch.status, batch.rejection_reason) == (BatchStatus.REJECTED, "Bad file")
+    assert payout.status == PayoutStatus.FAILED
 
 
 def test_staff_export_download_and_mark_a_batch_paid_in_the_admin(staff_client, owner, staff, winner):

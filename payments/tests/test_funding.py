@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from challenges.models import ChallengeStatus
-from challenges.services import challenge_cancel
+from challenges.models import Challenge, ChallengeStatus
+from challenges.services import challenge_cancel, challenge_withdraw_from_funding
 from challenges.tests.factories import make_challenge
 from core.exceptions import ApplicationError
 from payments.models import FundingReceipt, Payout, PayoutKind
@@ -88,12 +88,11 @@ def test_an_overpayment_stays_in_escrow_and_is_refunded_to_the_client_on_request
     challenge = challenge_in_funding(owner, budget="10000.00")
     receive(challenge, "10500.00", staff=staff)
 
-    refund = escrow_refund(challenge=challenge, by=staff)
+    [refund] = escrow_refund(challenge=challenge, by=staff)
 
-    assert refund is not None
     assert (refund.kind, refund.recipient, refund.amount) == (PayoutKind.REFUND, owner, Decimal("500.00"))
     assert account_balance(escrow_account(challenge=challenge)) == Decimal("10000.00")
-    assert escrow_refund(challenge=challenge, by=staff) is None
+    assert escrow_refund(challenge=challenge, by=staff) == []
 
 
 @pytest.mark.parametrize(
@@ -172,3 +171,48 @@ def test_money_arriving_after_cancellation_goes_straight_back(owner, staff):
 
     assert Payout.objects.get(kind=PayoutKind.REFUND).amount == Decimal("250.00")
     assert account_balance(escrow_account(challenge=challenge)) == 0
+
+
+def test_a_refund_returns_every_currency_the_escrow_holds_less_what_winners_are_owed(
+    owner, staff, winner, django_capture_on_commit_callbacks
+):
+    challenge = challenge_in_funding(owner, budget="10000.00")
+    receive(challenge, "400.00", staff=staff)
+    # Its currency changed with euros already in escrow (possible before the guard below existed).
+    Challenge.objects.filter(pk=challenge.pk).update(currency="USD")
+    challenge.refresh_from_db()
+    receive(challenge, "10000.00", staff=staff)
+    prize(challenge, winner, "3000.00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        challenge_cancel(challenge=challenge, by=staff)
+
+    refunds = Payout.objects.filter(kind=PayoutKind.REFUND, recipient=owner)
+    assert sorted(refunds.values_list("currency", "amount")) == [
+        ("EUR", Decimal("400.00")),
+        ("USD", Decimal("7000.00")),
+    ]
+    assert account_balance(escrow_account(challenge=challenge, currency="EUR")) == 0
+    assert account_balance(escrow_account(challenge=challenge, currency="USD")) == 0
+    assert Payout.objects.get(kind=PayoutKind.AWARD).currency == "USD"
+    assert escrow_refund(challenge=challenge, by=staff) == []
+
+
+def test_a_challenge_cannot_go_back_to_draft_once_money_for_it_was_received(owner, staff):
+    challenge = challenge_in_funding(owner, budget="10000.00")
+    receive(challenge, "100.00", staff=staff)
+
+    with pytest.raises(ApplicationError, match="Money for this challenge has been received"):
+        challenge_withdraw_from_funding(challenge=challenge, by=owner)
+
+    challenge.refresh_from_db()
+    assert challenge.status == ChallengeStatus.FUNDING
+
+
+def test_a_challenge_no_money_was_received_for_can_go_back_to_draft(owner):
+    challenge = challenge_in_funding(owner, budget="10000.00")
+
+    challenge_withdraw_from_funding(challenge=challenge, by=owner)
+
+    challenge.refresh_from_db()
+    assert challenge.status == ChallengeStatus.DRAFT

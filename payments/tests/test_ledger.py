@@ -1,7 +1,9 @@
 """The ledger holds its invariants in the services and, below them, in the database itself."""
 
+import threading
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
@@ -16,7 +18,7 @@ from payments.services import (
     ledger_post,
     payable_account,
 )
-from payments.tests.factories import challenge_in_funding
+from payments.tests.factories import UserFactory, challenge_in_funding
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,92 @@ def test_accounts_exist_once_per_owner_and_currency(owner, winner):
     assert Account.objects.filter(kind=AccountKind.PAYABLE, owner=winner).count() == 2
     assert not clearing_account(provider="manual", currency="EUR").has_floor
     assert escrow_account(challenge=challenge).has_floor
+
+
+def _overdraw_past_the_services(conn, *, key: str, source: Account, target: Account) -> None:
+    """Raw SQL taking 10.00 from `source`, with no lock a service would take, then the commit-time checks."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO payments_ledgertransaction (kind, idempotency_key, memo, task, created_at) "
+            "VALUES ('award', %s, '', '', now()) RETURNING id",
+            [key],
+        )
+        (record,) = cursor.fetchone()
+        cursor.execute(
+            "INSERT INTO payments_entry (transaction_id, account_id, amount, currency) "
+            "VALUES (%s, %s, -10.00, 'EUR'), (%s, %s, 10.00, 'EUR')",
+            [record, source.pk, record, target.pk],
+        )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_overdrawing_one_account_at_once_are_serialised_and_the_second_refused():
+    challenge = challenge_in_funding(UserFactory.create())
+    escrow = escrow_account(challenge=challenge)
+    payable = payable_account(user=UserFactory.create(), currency="EUR")
+    post([Leg(clearing_account(provider="manual", currency="EUR"), Decimal("-10.00")), Leg(escrow, Decimal("10.00"))])
+    first, second = (connection.get_new_connection(connection.get_connection_params()) for _ in range(2))
+    outcome: dict[str, str] = {}
+
+    def race() -> None:
+        try:
+            _overdraw_past_the_services(second, key="race-2", source=escrow, target=payable)
+            second.commit()
+            outcome["second"] = "committed"
+        except psycopg.errors.CheckViolation as error:
+            second.rollback()
+            outcome["second"] = str(error)
+
+    try:
+        _overdraw_past_the_services(first, key="race-1", source=escrow, target=payable)  # checked: 10 - 10 = 0
+        racer = threading.Thread(target=race)
+        racer.start()
+        racer.join(timeout=1)  # the second waits for the first's lock on the account; unlocked, it commits here
+        first.commit()
+        racer.join(timeout=10)
+    finally:
+        first.close()
+        second.close()
+
+    assert "would end below zero" in outcome["second"]
+    assert account_balance(escrow) == 0
+
+
+ACCOUNT_CHANGES = {
+    "currency": ("escrow", lambda: {"currency": "USD"}),
+    "kind": ("escrow", lambda: {"kind": AccountKind.PLATFORM, "challenge": None}),
+    "challenge": ("escrow", lambda: {"challenge": challenge_in_funding(UserFactory.create())}),
+    "owner": ("payable", lambda: {"owner": UserFactory.create()}),
+    "payable currency": ("payable", lambda: {"currency": "CHF"}),
+    "provider": ("clearing", lambda: {"provider": "another-bank"}),
+}
+
+
+@pytest.mark.parametrize("change", ACCOUNT_CHANGES.values(), ids=ACCOUNT_CHANGES.keys())
+def test_an_account_with_entries_keeps_its_kind_currency_floor_and_owner(accounts, change):
+    escrow, clearing, payable = accounts
+    post([Leg(clearing, Decimal("-10.00")), Leg(escrow, Decimal("10.00"))])
+    post([Leg(escrow, Decimal("-4.00")), Leg(payable, Decimal("4.00"))], key="k2", kind=TransactionKind.AWARD)
+    which, values = change
+    account = {"escrow": escrow, "clearing": clearing, "payable": payable}[which]
+    changes = values()
+
+    with (
+        pytest.raises(DatabaseError, match="has entries: its kind, currency, floor and owner are fixed"),
+        transaction.atomic(),
+    ):
+        Account.objects.filter(pk=account.pk).update(**changes)
+
+    fields = ("kind", "currency", "has_floor", "challenge_id", "owner_id", "provider")
+    unchanged = Account.objects.get(pk=account.pk)
+    assert [getattr(unchanged, f) for f in fields] == [getattr(account, f) for f in fields]
+
+
+def test_an_account_without_entries_may_still_be_corrected(winner):
+    account = payable_account(user=winner, currency="USD")
+
+    Account.objects.filter(pk=account.pk).update(currency="CHF")
+
+    account.refresh_from_db()
+    assert account.currency == "CHF"

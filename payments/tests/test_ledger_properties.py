@@ -1,5 +1,5 @@
 """A Hypothesis state machine drives random sequences of fund / award / payout / fail / retry /
-cancel through the services and checks the ledger's invariants after every step."""
+return by the bank / cancel through the services and checks the ledger's invariants after every step."""
 
 import os
 import uuid
@@ -19,7 +19,7 @@ from challenges.models import ChallengeStatus
 from challenges.services import challenge_cancel
 from core.exceptions import ApplicationError
 from payments.models import Account, AccountKind, Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
-from payments.services import InsufficientFunds, account_balance, payout_execute, payout_retry
+from payments.services import InsufficientFunds, account_balance, payout_execute, payout_retry, payout_return
 from payments.tests import fakebank
 from payments.tests.factories import UserFactory, bank_account, challenge_in_funding, prize, receive
 
@@ -43,6 +43,7 @@ class MoneyMachine(RuleBasedStateMachine):
         for member in self.members:
             bank_account(member)
         self.challenge = challenge_in_funding(self.owner, budget="10000.00", title=f"Machine {tag}")
+        self.returned_keys: set[str] = set()  # provider keys of payments the bank sent back
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -95,6 +96,15 @@ class MoneyMachine(RuleBasedStateMachine):
         if failed:
             payout_retry(payout=data.draw(st.sampled_from(failed)), by=self.staff)
 
+    @rule(data=st.data())
+    def bank_returns(self, data: st.DataObject) -> None:
+        paid = list(Payout.objects.filter(status=PayoutStatus.PAID))
+        if paid:
+            payout = data.draw(st.sampled_from(paid))
+            self.returned_keys.add(payout.idempotency_key)
+            payout_return(payout=payout, by=self.staff, reason="Account closed")
+            payout_return(payout=payout, by=self.staff, reason="Recorded twice")
+
     @rule()
     def make_waiting_payouts_due(self) -> None:
         Payout.objects.filter(status=PayoutStatus.PENDING).update(next_attempt_at="2000-01-01T00:00:00Z")
@@ -126,8 +136,11 @@ class MoneyMachine(RuleBasedStateMachine):
     @invariant()
     def no_payout_paid_twice(self) -> None:
         paid = set(Payout.objects.filter(status=PayoutStatus.PAID).values_list("idempotency_key", flat=True))
-        assert set(fakebank.payments_made()) == paid  # the bank paid exactly the paid payouts, once each
-        assert LedgerTransaction.objects.filter(kind=TransactionKind.PAYOUT).count() == len(paid)
+        # The bank paid exactly the paid payouts and the payments it returned, once each.
+        assert set(fakebank.payments_made()) == paid | self.returned_keys
+        payments = LedgerTransaction.objects.filter(kind=TransactionKind.PAYOUT).count()
+        returns = LedgerTransaction.objects.filter(kind=TransactionKind.RETURN).count()
+        assert (payments - returns, returns) == (len(paid), len(self.returned_keys))
 
     @invariant()
     def every_paid_award_is_fully_paid_and_the_rest_is_still_payable(self) -> None:

@@ -143,6 +143,26 @@ def test_the_statement_downloads_as_csv_and_pdf(client, winner, money):
     assert pdf.content.startswith(b"%PDF")
 
 
+def test_a_statement_cell_a_spreadsheet_would_run_as_a_formula_is_quoted(client, owner, staff, winner):
+    challenge = funded_challenge(owner, staff=staff, title='=HYPERLINK("https://evil.example","Claim")')
+    prize(challenge, winner, "10.00")
+    login(client, winner)
+
+    rows = list(csv.reader(io.StringIO(client.get(reverse("payments:statement_csv")).content.decode())))
+
+    assert rows[1][1] == '\'=HYPERLINK("https://evil.example","Claim")'
+    assert rows[1][2] == 'Prize: =HYPERLINK("https://evil.example","Claim")'  # not at the start: harmless
+    assert rows[1][4] == "10.00"
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_quoted_in_statements(start):
+    from payments.statements import _inert
+
+    assert _inert(f"{start}1+1") == f"'{start}1+1"
+    assert _inert("Desert ambulance") == "Desert ambulance"
+
+
 def test_a_member_adds_a_bank_account_with_the_password(client, winner, django_capture_on_commit_callbacks):
     login(client, winner)
 
@@ -157,6 +177,27 @@ def test_a_member_adds_a_bank_account_with_the_password(client, winner, django_c
     assert PayoutMethod.objects.get(owner=winner).iban == IBANS[3]
     assert "AT61 •••• 3201" in response.content.decode()
     assert IBANS[3] not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("iban", "bic", "error"),
+    [
+        ("BR1500000000000010932840814P2", "BRASBRRJ", "BR is not in the SEPA zone"),
+        (IBANS[1], "COBADEFFXXX", "The BIC is of a bank in DE, the IBAN of an account in NL"),
+    ],
+)
+def test_a_non_sepa_account_or_a_bic_of_another_country_is_a_form_and_api_error(client, winner, iban, bic, error):
+    login(client, winner)
+    data = {"holder_name": "Winner", "iban": iban, "bic": bic, "password": PASSWORD}
+
+    page = client.post(reverse("payments:payout_methods"), data)
+    api = client.post(reverse("api-payments-methods"), data, content_type="application/json")
+
+    assert page.status_code == 200
+    assert error in page.content.decode()
+    assert api.status_code == 400
+    assert error in api.json()["message"]
+    assert not PayoutMethod.objects.exists()
 
 
 def test_a_wrong_password_is_a_form_error_and_changes_nothing(client, winner):
@@ -303,6 +344,30 @@ def test_staff_record_a_receipt_through_the_api_and_the_challenge_opens(client, 
     challenge.refresh_from_db()
     assert challenge.status == "open"
     assert FundingReceipt.objects.count() == 1
+
+
+def test_a_payment_reference_with_non_ascii_characters_is_a_clear_400(client, owner, staff):
+    challenge = challenge_in_funding(owner)
+    from payments.services import funding_request_ensure
+
+    reference = funding_request_ensure(challenge=challenge).reference
+    body = {"reference": reference[:6] + "É" + reference[7:], "amount": "5.00", "currency": "EUR"}
+
+    response = login(client, staff).post(
+        reverse("api-payments-receipts"), body | {"bank_transaction_id": "ST-9"}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["message"] == "That is not a valid payment reference (check digits wrong)."
+    assert not FundingReceipt.objects.exists()
+
+
+@pytest.mark.parametrize("body", [["EUR"], '"EUR"', "42", "null"])
+def test_a_batch_request_that_is_not_a_json_object_is_a_clear_400(client, staff, body):
+    response = login(client, staff).post(reverse("api-payments-batches"), body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["message"] == 'Send a JSON object, such as {"currency": "EUR"}.'
 
 
 def test_staff_export_download_and_mark_a_batch_through_the_api(client, owner, staff, winner):

@@ -18,7 +18,9 @@ from payments.services import (
     payout_execute,
     payout_mark_failed,
     payout_retry,
+    payout_return,
     payouts_sweep,
+    reconcile,
 )
 from payments.tests import fakebank
 from payments.tests.factories import bank_account, claim, funded_challenge, prize
@@ -148,6 +150,68 @@ def test_a_claim_of_a_vanished_worker_is_taken_over_and_the_provider_pays_once(p
     assert LedgerTransaction.objects.filter(kind=TransactionKind.PAYOUT).count() == 1
 
 
+def test_a_stale_claim_on_the_last_attempt_fails_the_payout_instead_of_calling_the_provider_again(
+    payout, bank, settings
+):
+    """A provider call that hangs or kills its worker every time is not retried by the sweep forever."""
+    settings.PAYMENTS_PAYOUT_MAX_ATTEMPTS = 3
+    claim(payout)  # the worker died during the call
+    stale = timezone.now() - timedelta(seconds=settings.PAYMENTS_STALE_CLAIM_SECONDS + 1)
+    Payout.objects.filter(pk=payout.pk).update(attempts=3, claimed_at=stale)
+
+    assert payouts_sweep().stale == 1
+    result = payout_execute(payout_id=payout.pk)
+
+    payout.refresh_from_db()
+    assert result.outcome == Outcome.FAILED
+    assert fakebank.calls(bank) == []
+    assert (payout.status, payout.attempts, payout.claim_token) == (PayoutStatus.FAILED, 3, "")
+    assert "Abandoned after 3 attempts" in payout.last_error
+    assert payout.transitions.get(to_status="failed").from_status == "processing"
+    assert payouts_sweep().enqueued == 0
+
+
+def test_a_stale_claim_below_the_last_attempt_is_still_taken_over(payout, bank, settings):
+    settings.PAYMENTS_PAYOUT_MAX_ATTEMPTS = 3
+    claim(payout)
+    stale = timezone.now() - timedelta(seconds=settings.PAYMENTS_STALE_CLAIM_SECONDS + 1)
+    Payout.objects.filter(pk=payout.pk).update(attempts=2, claimed_at=stale)
+
+    assert payout_execute(payout_id=payout.pk).outcome == Outcome.PAID
+    assert Payout.objects.get(pk=payout.pk).attempts == 3
+
+
+def test_reconciliation_reports_a_failed_payout_its_provider_paid(payout, bank, settings):
+    fakebank.FakeBank().pay(claim(payout).request)  # paid, then the worker died on its last attempt
+    stale = timezone.now() - timedelta(seconds=settings.PAYMENTS_STALE_CLAIM_SECONDS + 1)
+    Payout.objects.filter(pk=payout.pk).update(attempts=settings.PAYMENTS_PAYOUT_MAX_ATTEMPTS, claimed_at=stale)
+    assert payout_execute(payout_id=payout.pk).outcome == Outcome.FAILED
+
+    run = reconcile(notify=False)
+
+    assert [m["kind"] for m in run.mismatches] == ["provider_paid_ledger_not"]
+
+
+def test_a_payout_the_bank_returned_after_payment_is_sent_again_under_a_new_key(payout, bank, staff):
+    payout_execute(payout_id=payout.pk)
+    payout.refresh_from_db()
+    first_key = payout.idempotency_key
+
+    payout_return(payout=payout, by=staff, reason="Beneficiary deceased (MD07)")
+    payout_retry(payout=payout, by=staff)
+
+    assert payout_execute(payout_id=payout.pk).outcome == Outcome.PAID
+    payout.refresh_from_db()
+    assert fakebank.payments_made(bank) == sorted([first_key, payout.idempotency_key])
+    assert list(
+        LedgerTransaction.objects.order_by("pk")
+        .filter(kind__in=[TransactionKind.PAYOUT, TransactionKind.RETURN])
+        .values_list("idempotency_key", flat=True)
+    ) == [f"payout:{payout.pk}", f"payout-return:{payout.pk}", f"payout:{payout.pk}:2"]
+    assert account_balance(payable_account(user=payout.recipient, currency="EUR")) == 0
+    assert reconcile(notify=False).mismatches == []
+
+
 def test_the_old_workers_late_result_is_ignored_after_a_takeover(payout, bank, settings):
     from payments.providers import ProviderResult, ProviderState
     from payments.services.payouts import _finish
@@ -179,13 +243,14 @@ def test_the_payout_state_machine_allows_exactly_its_table(from_status, to_statu
         ("processing", "failed"),
         ("submitted", "paid"),
         ("submitted", "failed"),
+        ("paid", "failed"),
         ("failed", "pending"),
     }
     assert payout_move_allowed(from_status, to_status) is expected
-    assert len(PAYOUT_MOVES) == 8
+    assert len(PAYOUT_MOVES) == 9
 
 
-def test_paid_is_final(payout, bank, staff):
+def test_paid_is_final_unless_the_bank_returns_it(payout, bank, staff):
     payout_execute(payout_id=payout.pk)
     payout.refresh_from_db()
 
