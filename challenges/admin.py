@@ -27,25 +27,8 @@ from challenges.models import (
     Prize,
 )
 from community.models import User
+from core.admin import ReadOnlyMixin, ReadOnlyTabularInline
 from core.exceptions import ApplicationError
-
-
-class ReadOnlyMixin:
-    """Staff read here; they change things through actions, which call the services."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyTabularInline(ReadOnlyMixin, admin.TabularInline):
-    extra = 0
-    show_change_link = False
 
 
 class PhaseInline(ReadOnlyTabularInline):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from challenges.models import Currency
 from community.models import User
+from core.admin import ReadOnlyMixin
 from core.exceptions import ApplicationError
 from payments import services
 from payments.forms import add_application_error
@@ -35,19 +36,6 @@ from payments.models import (
     PayoutTransition,
     ReconciliationRun,
 )
-
-
-class ReadOnlyMixin:
-    """Staff read here; they change things through actions and forms that call the services."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _staff(request: HttpRequest) -> User:

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from community.models import User
+from core.admin import ReadOnlyMixin, ReadOnlyTabularInline
 from core.exceptions import ApplicationError
 from submissions import services
 from submissions.models import (
@@ -37,21 +38,6 @@ def csv_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyTabularInline(ReadOnlyMixin, admin.TabularInline):
-    extra = 0
 
 
 class AuthorInline(ReadOnlyTabularInline):
