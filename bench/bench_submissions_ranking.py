@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from challenges.services import CriterionData
-from submissions.models import Entry, EntryAuthor, EntryStatus, Score, Vote
+from submissions.models import Acceptance, Entry, EntryAuthor, EntryStatus, Score, Vote
 from submissions.selectors import panel_progress, phase_gallery, phase_ranking
 from submissions.tests.factories import UserFactory, latest, open_phase, published_blueprint, to_judging
 
@@ -51,7 +51,10 @@ def test_ranking_a_big_phase(settings):
         )
         for n in range(ENTRIES)
     )
-    EntryAuthor.objects.bulk_create(EntryAuthor(entry=e, user=e.lead_author, share=100, is_lead=True) for e in entries)
+    EntryAuthor.objects.bulk_create(
+        EntryAuthor(entry=e, user=e.lead_author, share=100, is_lead=True, acceptance=Acceptance.ACCEPTED)
+        for e in entries
+    )
     to_judging(phase)
     rng = random.Random(5)
     criterion_ids = list(phase.criteria.values_list("pk", flat=True))

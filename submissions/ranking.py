@@ -58,7 +58,8 @@ def rank_entries(
         raise ValueError("The vote share is between 0 and 1/2.")
     entries = list(entries)
     known = {entry.entry_id for entry in entries}
-    per_judge: dict[tuple[int, int], list[Fraction]] = defaultdict(lambda: [Fraction(0), Fraction(0)])
+    # Whole numbers while summing (weights and scores are integers); one fraction per judge and entry.
+    per_judge: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for score in scores:
         if score.entry_id not in known:
             continue
@@ -70,7 +71,7 @@ def rank_entries(
     judge_scores: dict[int, dict[int, Fraction]] = defaultdict(dict)
     for (judge_id, entry_id), (points, weight_total) in per_judge.items():
         if weight_total:
-            judge_scores[judge_id][entry_id] = points / weight_total
+            judge_scores[judge_id][entry_id] = Fraction(points, weight_total)
     first_places: dict[int, int] = defaultdict(int)
     judges_of: dict[int, int] = defaultdict(int)
     judges_sum: dict[int, Fraction] = defaultdict(Fraction)
