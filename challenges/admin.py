@@ -2,10 +2,9 @@
 (actions below, or the challenge's own edit pages, open to staff), so the budget, status and brief
 version rules hold no matter who edits."""
 
-from collections.abc import Callable
 from typing import Any, cast
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -27,8 +26,7 @@ from challenges.models import (
     Prize,
 )
 from community.models import User
-from core.admin import ReadOnlyMixin, ReadOnlyTabularInline
-from core.exceptions import ApplicationError
+from core.admin import ReadOnlyMixin, ReadOnlyTabularInline, run_action
 
 
 class PhaseInline(ReadOnlyTabularInline):
@@ -85,22 +83,6 @@ def _staff(request: HttpRequest) -> User:
     return cast(User, request.user)  # the admin lets only signed-in staff in
 
 
-def _run(
-    admin_: admin.ModelAdmin, request: HttpRequest, objects: QuerySet[Any], action: Callable[[Any], object]
-) -> None:
-    """Apply `action` to each object, telling staff what worked and what was refused and why."""
-    done = 0
-    for obj in objects:
-        try:
-            action(obj)
-        except ApplicationError as error:
-            admin_.message_user(request, f"{obj}: {error.message}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        admin_.message_user(request, _("%(count)d done.") % {"count": done}, messages.SUCCESS)
-
-
 @admin.register(Challenge)
 class ChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["title", "owner", "status", "budget", "currency", "invite_only", "published_at", "created_at"]
@@ -138,7 +120,7 @@ class ChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Cancel (with every phase not yet awarded)"))
     def cancel_challenges(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
-        _run(
+        run_action(
             self,
             request,
             queryset.exclude(status=ChallengeStatus.CANCELLED),
@@ -170,7 +152,7 @@ class PhaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return admin.ModelAdmin.has_change_permission(self, request, obj)
 
     def _move(self, request: HttpRequest, queryset: QuerySet[Phase], to: str, reason: str) -> None:
-        _run(
+        run_action(
             self,
             request,
             queryset,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from challenges.models import Currency
 from community.models import User
-from core.admin import ReadOnlyMixin
+from core.admin import ReadOnlyMixin, run_action
 from core.exceptions import ApplicationError
 from payments import services
 from payments.forms import add_application_error
@@ -42,21 +42,6 @@ def _staff(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _run(
-    model_admin: admin.ModelAdmin, request: HttpRequest, objects: QuerySet[Any], action: Callable[[Any], object]
-) -> None:
-    done = 0
-    for obj in objects:
-        try:
-            action(obj)
-        except ApplicationError as error:
-            model_admin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        model_admin.message_user(request, _("%(count)d done.") % {"count": done}, messages.SUCCESS)
-
-
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
@@ -75,7 +60,7 @@ def _run_with_reason(
     form = ReasonForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
         reason = form.cleaned_data["reason"]
-        _run(model_admin, request, objects, lambda obj: action(obj, reason))
+        run_action(model_admin, request, objects, lambda obj: action(obj, reason))
         return None
     context = {
         **model_admin.admin_site.each_context(request),
@@ -244,11 +229,11 @@ class PayoutAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Retry (failed payouts)"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
-        _run(self, request, queryset, lambda p: services.payout_retry(payout=p, by=_staff(request)))
+        run_action(self, request, queryset, lambda p: services.payout_retry(payout=p, by=_staff(request)))
 
     @admin.action(description=gettext_lazy("Mark paid (sent by hand, outside a SEPA batch)"))
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
-        _run(self, request, queryset, lambda p: services.payout_mark_paid(payout=p, by=_staff(request)))
+        run_action(self, request, queryset, lambda p: services.payout_mark_paid(payout=p, by=_staff(request)))
 
     @admin.action(description=gettext_lazy("Mark failed (sent by hand, refused by the bank; not in a SEPA batch)"))
     def mark_failed(self, request: HttpRequest, queryset: QuerySet[Payout]) -> TemplateResponse | None:
@@ -344,7 +329,7 @@ class PayoutBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Mark paid (the bank executed the file)"))
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[PayoutBatch]) -> None:
-        _run(self, request, queryset, lambda b: services.payout_batch_mark_paid(batch=b, by=_staff(request)))
+        run_action(self, request, queryset, lambda b: services.payout_batch_mark_paid(batch=b, by=_staff(request)))
 
     @admin.action(description=gettext_lazy("Mark rejected (the bank refused the whole file; its payouts fail)"))
     def mark_rejected(self, request: HttpRequest, queryset: QuerySet[PayoutBatch]) -> TemplateResponse | None:

@@ -13,9 +13,10 @@ from challenges import signals
 from challenges.lifecycle import CHALLENGE_FINAL
 from challenges.models import BRIEF_FIELDS, BriefVersion, Challenge, ChallengeInvitation, ChallengeStatus
 from challenges.selectors import challenge_prize_sum
-from challenges.services.common import lock_challenge, money, require_editor, validate
+from challenges.services.common import lock_challenge, require_editor, validate
 from community.models import User
 from core.exceptions import ApplicationError
+from core.money import money
 
 # Paths under /challenges/ that a slug must not shadow.
 RESERVED_SLUGS = frozenset({"new", "dashboard", "invitations", "judging", "api"})

@@ -1,7 +1,5 @@
 """Helpers every service of the app shares: locks, actors and validation."""
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
@@ -11,9 +9,6 @@ from challenges.models import Challenge, Phase
 from challenges.selectors import challenge_roles
 from community.models import User
 from core.exceptions import ApplicationError
-
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("999999999999.99")  # max_digits=14, decimal_places=2
 
 
 def lock_challenge(pk: int) -> Challenge:
@@ -53,18 +48,3 @@ def validate(instance: models.Model, *, exclude: list[str] | None = None) -> Non
         fields = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
         first = next(iter(fields.values()))[0]
         raise ApplicationError(first, fields) from error
-
-
-def money(value: object, *, field: str) -> Decimal:
-    """An exact positive amount with at most two decimals (every supported currency has cents)."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except ArithmeticError as error:
-        raise ApplicationError(_("Not an amount."), {field: [_("Not an amount.")]}) from error
-    if not amount.is_finite() or amount <= 0:
-        raise ApplicationError(_("Amounts must be more than zero."), {field: [_("Must be more than zero.")]})
-    if amount != amount.quantize(CENT):
-        raise ApplicationError(_("Amounts have at most two decimals."), {field: [_("At most two decimals.")]})
-    if amount > MAX_AMOUNT:
-        raise ApplicationError(_("That amount is too large."), {field: [_("Too large.")]})
-    return amount.quantize(CENT)

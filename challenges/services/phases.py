@@ -27,10 +27,11 @@ from challenges.models import (
     Prize,
 )
 from challenges.selectors import challenge_prize_sum
-from challenges.services.common import lock_challenge, lock_phase, money, require_editor, validate
+from challenges.services.common import lock_challenge, lock_phase, require_editor, validate
 from challenges.services.transitions import _unmet_requirements, save_scheduled
 from community.models import User
 from core.exceptions import ApplicationError
+from core.money import money
 
 DATE_FIELDS = ("opens_at", "closes_at", "judging_ends_at")
 CONTENT_FIELDS = ("kind", "title", "brief", "entry_limit")

@@ -17,7 +17,6 @@ from payments.services.ledger import (
     clearing_account,
     escrow_account,
     ledger_post,
-    money,
     payable_account,
 )
 from payments.services.methods import payout_method_remove, payout_method_set
@@ -56,7 +55,6 @@ __all__ = [
     "funding_receipt_record",
     "funding_request_ensure",
     "ledger_post",
-    "money",
     "payable_account",
     "payable_create",
     "payout_batch_create",

@@ -9,6 +9,7 @@ from challenges.models import Challenge, ChallengeStatus
 from challenges.services import challenge_mark_funded
 from community.models import User
 from core.exceptions import ApplicationError
+from core.money import money
 from payments import signals
 from payments.models import FundingReceipt, FundingRequest, LedgerTransaction, TransactionKind
 from payments.providers import manual
@@ -20,7 +21,6 @@ from payments.services.ledger import (
     clearing_account,
     escrow_account,
     ledger_post,
-    money,
 )
 from payments.services.refunds import escrow_refund
 

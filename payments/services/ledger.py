@@ -17,29 +17,12 @@ from django.utils.translation import gettext as _
 from challenges.models import Challenge
 from community.models import User
 from core.exceptions import ApplicationError
+from core.money import CENT
 from payments.models import FLOORED_KINDS, ZERO, Account, AccountKind, Entry, LedgerTransaction
-
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("999999999999.99")
 
 
 class InsufficientFunds(ApplicationError):
     """A movement would take an account with a floor below zero."""
-
-
-def money(value: object, *, field: str = "amount") -> Decimal:
-    """An exact positive amount with at most two decimals."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except ArithmeticError as error:
-        raise ApplicationError(_("Not an amount."), {field: [_("Not an amount.")]}) from error
-    if not amount.is_finite() or amount <= 0:
-        raise ApplicationError(_("Amounts must be more than zero."), {field: [_("Must be more than zero.")]})
-    if amount != amount.quantize(CENT):
-        raise ApplicationError(_("Amounts have at most two decimals."), {field: [_("At most two decimals.")]})
-    if amount > MAX_AMOUNT:
-        raise ApplicationError(_("That amount is too large."), {field: [_("Too large.")]})
-    return amount.quantize(CENT)
 
 
 def _account(kind: AccountKind, currency: str, **owner: object) -> Account:
