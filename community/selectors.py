@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from community.models import Comment, Follow, Notification, ReputationEntry, ReputationReason, User
@@ -14,6 +15,46 @@ from community.targets import Target, target_of_model, visible_objects
 
 def member_list() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("display_name", "pk")
+
+
+# --- Confirmed addresses: the only way an e-mail address binds to an account -------------------
+
+
+def confirmed_emails_of(user: Any) -> QuerySet[str]:
+    """The lower-cased addresses `user` has confirmed (a subquery; usable in `__in` lookups)."""
+    from allauth.account.models import EmailAddress
+
+    return (
+        EmailAddress.objects.filter(user_id=getattr(user, "pk", None), verified=True)
+        .annotate(address=Lower("email"))
+        .values_list("address", flat=True)
+    )
+
+
+def user_by_confirmed_email(email: str) -> User | None:
+    """The active member who has confirmed `email`, or None: an unconfirmed address binds nobody."""
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(email__iexact=email.strip(), verified=True, user__is_active=True).first()
+    return User.objects.filter(pk=address.user_id).first() if address else None
+
+
+def has_confirmed_email(user: Any, email: str) -> bool:
+    """Whether `user` has confirmed `email` (case-insensitive)."""
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(
+        user_id=getattr(user, "pk", None), email__iexact=email.strip(), verified=True
+    ).exists()
+
+
+def may_authenticate(user: Any) -> bool:
+    """Only an active account with a confirmed primary address may sign in, by any path."""
+    from allauth.account.models import EmailAddress
+
+    if user is None or not getattr(user, "is_active", False) or not getattr(user, "pk", None):
+        return False
+    return EmailAddress.objects.filter(user_id=user.pk, primary=True, verified=True).exists()
 
 
 # --- Directory, profiles, leaderboard -----------------------------------------------------------

@@ -5,10 +5,25 @@ class ApplicationError(Exception):
     """A refusal the user can act on: bad input or a move the rules forbid.
 
     `message` is shown to the user; `extra` carries field messages (`{"field": ["why"]}`).
-    The API turns it into HTTP 400, pages into a form error or a message.
+    The API turns it into HTTP `status` (400 here; the subclasses below say 403 and 409), pages
+    into a form error or a message.
     """
+
+    status = 400
 
     def __init__(self, message: str, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
+
+
+class NotAllowed(ApplicationError):
+    """The actor may not do this to this object (HTTP 403): the rules allow it to someone else."""
+
+    status = 403
+
+
+class Conflict(ApplicationError):
+    """The object is in a state that forbids the move (HTTP 409): retrying later or elsewhere may work."""
+
+    status = 409
