@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint format bench install install-dev browser clean
+.PHONY: run test lint format bench install install-dev browser clean deploy-check fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## Django's deployment checks as errors under deploy/production.env.example (or ENV_FILE=your.env); no servers needed.
+deploy-check: install
+	$(BIN)/python scripts/deploy_check.py $(ENV_FILE)
+
+## The API fuzz of `make test` (every operation as every role), with many more examples per operation.
+fuzz: install-dev
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),200) $(BIN)/python scripts/test.py tests/test_api_fuzz.py -q $(ARGS)
 
 bench: install-dev
 	$(BIN)/python scripts/test.py -s -o python_files='bench_*.py' $(or $(ARGS),bench/)

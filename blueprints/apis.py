@@ -44,6 +44,7 @@ class FileSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name")
     rejection_reason = serializers.CharField()
     preview_url = serializers.SerializerMethodField()
+    no_preview_text = serializers.CharField(help_text="Why a file of a type with previews has none.")
     download_url = serializers.SerializerMethodField()
     facts = serializers.SerializerMethodField()
     viewable = serializers.BooleanField(source="is_viewable")
@@ -52,8 +53,8 @@ class FileSerializer(serializers.ModelSerializer):
         model = File
         fields = [
             "id", "name", "file_type", "kind", "content_type", "size", "sha256", "status", "rejection_code",
-            "rejection_reason", "preview_url", "download_url", "viewable", "facts", "upload_completed_at",
-            "processed_at",
+            "rejection_reason", "preview_url", "no_preview_reason", "no_preview_text", "download_url", "viewable",
+            "facts", "upload_completed_at", "processed_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -249,7 +250,6 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("has_model", bool),
     OpenApiParameter("tag", str),
     OpenApiParameter("sort", str, enum=[value for value, _label in Sort.CHOICES]),
-    OpenApiParameter("page", int),
 ]
 
 
@@ -260,11 +260,13 @@ class BlueprintListApi(APIView):
     """Search the library; create a blueprint (with an empty draft revision 1)."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
+    throttle_scope = "search"  # core.throttling.ScopedThrottle
+    pagination_class = PageNumberPagination
 
     @extend_schema(parameters=SEARCH_PARAMETERS, responses=BlueprintListSerializer(many=True))
     def get(self, request: Request) -> Response:
         blueprints = selectors.blueprint_search(filters=_search_filters(request.query_params))
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(blueprints, request, view=self)
         return paginator.get_paginated_response(BlueprintListSerializer(page, many=True).data)
 
@@ -474,6 +476,7 @@ class UploadStartApi(APIView):
     part to its URL, then call `complete`)."""
 
     permission_classes = [IsAuthenticated]
+    throttle_scope = "uploads"  # core.throttling.ScopedThrottle
 
     @extend_schema(request=UploadInputSerializer, responses={201: UPLOAD_RESPONSE})
     def post(self, request: Request, slug: str, number: int) -> Response:

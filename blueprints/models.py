@@ -172,6 +172,11 @@ class RejectionCode(models.TextChoices):
     PROCESSING_FAILED = "processing_failed", _("The file could not be processed. Staff can try again.")
 
 
+class NoPreviewReason(models.TextChoices):
+    TOO_LARGE = "too_large", _("The image has too many pixels for a preview. The file itself can be downloaded.")
+    FILE_TOO_LARGE = "file_too_large", _("The file is too large for a preview. It can be downloaded.")
+
+
 class File(TimeStampedModel):
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="files", verbose_name=_("revision"))
     original_name = models.CharField(_("name"), max_length=200)
@@ -192,6 +197,10 @@ class File(TimeStampedModel):
     upload_completed_at = models.DateTimeField(_("upload completed"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
     preview_key = models.CharField(max_length=300, blank=True)
+    # Why a file whose type has previews (an image, a model) has none, shown instead of it.
+    no_preview_reason = models.CharField(
+        _("no preview because"), max_length=20, choices=NoPreviewReason.choices, blank=True
+    )
     image_width = models.PositiveIntegerField(_("width (px)"), null=True, blank=True)
     image_height = models.PositiveIntegerField(_("height (px)"), null=True, blank=True)
     triangle_count = models.PositiveBigIntegerField(_("triangles"), null=True, blank=True)
@@ -245,6 +254,10 @@ class File(TimeStampedModel):
             return ""
         label = str(RejectionCode(self.rejection_code).label) if self.rejection_code else ""
         return f"{label} {self.rejection_detail}".strip()
+
+    @property
+    def no_preview_text(self) -> str:
+        return str(NoPreviewReason(self.no_preview_reason).label) if self.no_preview_reason else ""
 
     @property
     def dimensions(self) -> list[float] | None:

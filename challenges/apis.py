@@ -7,8 +7,8 @@ moves follow the transition tables. Serializers only read and check input: servi
 
 from typing import Any, cast
 
-from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.db.models import DecimalField, QuerySet
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
@@ -36,6 +36,7 @@ from challenges.models import (
 from challenges.services.phases import CriterionData
 from community.models import User
 from core.markdown import render_markdown
+from core.money import MoneySerializerField
 
 # --- Serializers ------------------------------------------------------------------------------
 
@@ -96,7 +97,7 @@ class PhaseWriteSerializer(serializers.Serializer):
     entry_limit = serializers.IntegerField(min_value=1, max_value=20, required=False)
     depends_on = serializers.ListField(child=serializers.IntegerField(), required=False)
     prizes = serializers.ListField(
-        child=serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0), required=False
+        child=MoneySerializerField(max_digits=14, decimal_places=2, min_value=0), required=False
     )
     criteria = CriterionSerializer(many=True, required=False)
 
@@ -141,6 +142,11 @@ class ChallengeDetailSerializer(ChallengeSerializer):
 
 
 class ChallengeWriteSerializer(serializers.ModelSerializer):
+    # The budget (and budget per unit) in ASCII digits only (`core.money`).
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        DecimalField: MoneySerializerField,
+    }
     change_note = serializers.CharField(max_length=500, required=False, allow_blank=True, write_only=True)
 
     class Meta:
@@ -207,7 +213,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 class PrizeTableSerializer(serializers.Serializer):
     amounts = serializers.ListField(
-        child=serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0), max_length=10
+        child=MoneySerializerField(max_digits=14, decimal_places=2, min_value=0), max_length=10
     )
 
 
@@ -246,8 +252,8 @@ def _phase_editable(request: Request, pk: int) -> Phase:
     return phase
 
 
-def _paginated(request: Request, view: APIView, queryset: QuerySet[Any], serializer: type) -> Response:
-    paginator = PageNumberPagination()
+def _paginated(request: Request, view: Any, queryset: QuerySet[Any], serializer: type) -> Response:
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
@@ -269,6 +275,7 @@ class ChallengeListApi(APIView):
     """Challenges one may read (published ones; `?mine=1`: one's own at every stage), filtered."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses=ChallengeSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -311,6 +318,7 @@ class ChallengeTransitionsApi(APIView):
     """The challenge's status history; POST makes a move the requester's role allows."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses=ChallengeTransitionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
@@ -466,7 +474,14 @@ class ChallengeJudgesApi(APIView):
 
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses=JudgeAssignmentSerializer(many=True))
+    @extend_schema(
+        responses=PolymorphicProxySerializer(
+            component_name="JudgeListItem",
+            serializers=[JudgeAssignmentSerializer, PublicJudgeSerializer],
+            resource_type_field_name=None,
+            many=True,
+        )
+    )
     def get(self, request: Request, pk: int) -> Response:
         challenge = selectors.challenge_visible(user=request.user, pk=pk)
         assignments = JudgeAssignment.objects.filter(challenge=challenge).select_related("judge").order_by("pk")
@@ -485,13 +500,21 @@ class ChallengeJudgesApi(APIView):
         return Response(JudgeAssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
 
-def _assignment_for(request: Request, pk: int) -> tuple[JudgeAssignment, bool]:
-    """The assignment if the requester is its judge or may edit its challenge; (assignment, is_editor)."""
+def _assignment_for(request: Request, pk: int, *, answering: bool = False) -> tuple[JudgeAssignment, bool]:
+    """The assignment if the requester is its judge or may edit its challenge; (assignment, is_editor).
+
+    Its judge is the member it is bound to, or who has confirmed the address it was sent to. To answer
+    it (`answering`), a member who merely claims that address also gets through, so the service tells
+    them (403) to confirm it first; everyone else gets a 404 and learns nothing.
+    """
     assignment = JudgeAssignment.objects.select_related("challenge", "judge").filter(pk=pk).first()
     if assignment is None or not request.user.is_authenticated:
         raise NotFound
     member = _member(request)
-    is_judge = assignment.judge_id == member.pk or assignment.email == member.email.lower()
+    if answering:
+        is_judge = selectors.judge_invitation_addressed_to(user=member, assignment=assignment)
+    else:
+        is_judge = selectors.judge_may_answer(user=member, assignment=assignment)
     is_editor = bool(selectors.challenge_roles(user=member, challenge=assignment.challenge) & {Role.OWNER, Role.STAFF})
     if not (is_judge or is_editor):
         raise NotFound
@@ -516,14 +539,14 @@ class JudgeAssignmentApi(APIView):
 
 
 class JudgeRespondApi(APIView):
+    """The invited judge accepts or declines: only through an address they have confirmed (403 otherwise)."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=RespondSerializer, responses=JudgeAssignmentSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        assignment, _is_editor = _assignment_for(request, pk)
+        assignment, _is_editor = _assignment_for(request, pk, answering=True)
         member = _member(request)
-        if assignment.email != member.email.lower():
-            raise PermissionDenied
         serializer = RespondSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         updated = services.judge_respond(assignment=assignment, user=member, accept=serializer.validated_data["accept"])
@@ -584,6 +607,7 @@ class TransitionListApi(APIView):
     """Every recorded phase move one may read, oldest first; `?challenge=<id>` or `?phase=<id>` narrows it."""
 
     permission_classes = [AllowAny]
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         responses=PhaseTransitionSerializer(many=True),

@@ -20,7 +20,7 @@ from challenges.models import Challenge, JudgeAssignment, Phase, PhaseStatus
 from challenges.selectors import challenges_visible_to
 from community import targets
 from community.models import NotificationKind, User
-from community.selectors import follower_ids
+from community.selectors import follower_ids, user_by_confirmed_email
 from community.services import notify
 
 
@@ -114,10 +114,14 @@ def on_phase_transitioned(sender: Any, *, phase_id: int, transition_id: int, to_
 
 @receiver(signals.judge_invited, dispatch_uid="community.judge_invited")
 def on_judge_invited(sender: Any, *, assignment_id: int, challenge_id: int, email: str, **kwargs: Any) -> None:
-    judge = User.objects.filter(email__iexact=email, is_active=True).first()
-    if judge is None:
-        return  # not a member yet: the invitation e-mail of the challenges app reaches them
-    assignment = JudgeAssignment.objects.select_related("challenge").get(pk=assignment_id)
+    """Tell the member who has confirmed the invited address (an unconfirmed one is told nothing: the
+    invitation e-mail reaches whoever reads that mailbox)."""
+    assignment = JudgeAssignment.objects.select_related("challenge", "judge").filter(pk=assignment_id).first()
+    if assignment is None:
+        return  # withdrawn before this ran
+    judge = assignment.judge or user_by_confirmed_email(email)
+    if judge is None or not judge.is_active:
+        return  # not a member yet, or not confirmed: the invitation e-mail of the challenges app reaches them
     notify(
         recipient_ids=[judge.pk],
         kind=NotificationKind.JUDGE_INVITED,

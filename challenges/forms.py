@@ -21,6 +21,7 @@ from challenges.models import (
 from challenges.selectors import ChallengeFilters
 from challenges.services.phases import MAX_CRITERIA, MAX_PRIZES, CriterionData
 from core.exceptions import ApplicationError
+from core.money import MoneyFormField
 
 DATETIME_WIDGET_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -60,8 +61,8 @@ class ChallengeFilterForm(forms.Form):
         label=_("Phase open now"), required=False, choices=[("", _("Any phase")), *PhaseKind.choices]
     )
     currency = forms.ChoiceField(label=_("Currency"), required=False, choices=[("", _("Any")), *Currency.choices])
-    budget_min = forms.DecimalField(label=_("Budget from"), required=False, min_value=0, max_digits=14)
-    budget_max = forms.DecimalField(label=_("Budget up to"), required=False, min_value=0, max_digits=14)
+    budget_min = MoneyFormField(label=_("Budget from"), required=False, min_value=0, max_digits=14)
+    budget_max = MoneyFormField(label=_("Budget up to"), required=False, min_value=0, max_digits=14)
     mine = forms.BooleanField(label=_("Only mine"), required=False)
 
     def filters(self) -> ChallengeFilters:
@@ -98,6 +99,7 @@ class BriefForm(forms.ModelForm):
     class Meta:
         model = Challenge
         fields = BRIEF_FORM_FIELDS
+        field_classes = {"budget": MoneyFormField, "budget_per_unit": MoneyFormField}  # ASCII digits only
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 2}),
             "duties": forms.Textarea(attrs={"rows": 3}),
@@ -179,7 +181,7 @@ class PhaseForm(forms.ModelForm):
 
 
 class PrizeForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = MoneyFormField(
         label=_("Prize"), required=False, min_value=Decimal("0.01"), max_digits=14, decimal_places=2
     )
 

@@ -32,6 +32,7 @@ from challenges.models import (
     Prize,
 )
 from community.models import User
+from community.selectors import claimed_emails_of, confirmed_emails_of, has_confirmed_email
 
 AnyUser = User | AnonymousUser
 
@@ -59,7 +60,8 @@ def challenges_visible_to(user: AnyUser | None) -> QuerySet[Challenge]:
     """Everyone reads published challenges, except invite-only ones; those only invited members.
 
     Owners read their own at every stage; judges read the challenges they are invited to (to
-    decide whether to accept); staff read everything.
+    decide whether to accept); staff read everything. An invitation counts only through an address
+    the member has confirmed (or, for a judge, once it is bound to them).
     """
     challenges = Challenge.objects.all()
     member = _member(user)
@@ -68,14 +70,22 @@ def challenges_visible_to(user: AnyUser | None) -> QuerySet[Challenge]:
         return challenges.filter(public)
     if member.is_staff:
         return challenges
-    email = member.email.lower()
-    invited = Exists(ChallengeInvitation.objects.filter(challenge=OuterRef("pk"), email=email))
+    invited = Exists(
+        ChallengeInvitation.objects.filter(challenge=OuterRef("pk"), email__in=confirmed_emails_of(member))
+    )
     judging = Exists(
         JudgeAssignment.objects.filter(challenge=OuterRef("pk"))
-        .filter(Q(judge=member) | Q(email=email))
+        .filter(sent_to_member(member))
         .exclude(status=JudgeStatus.DECLINED)
     )
     return challenges.filter(public | Q(owner=member) | (Q(published_at__isnull=False) & invited) | judging)
+
+
+def sent_to_member(member: User) -> Q:
+    """Judge assignments of `member`: bound to them, or still unbound and sent to an address they
+    have confirmed. An address someone merely typed in at sign-up binds nothing (the services store
+    invited addresses lower-cased, as `confirmed_emails_of` yields them)."""
+    return Q(judge=member) | Q(judge__isnull=True, email__in=confirmed_emails_of(member))
 
 
 def challenge_visible(*, user: AnyUser | None, pk: int | None = None, slug: str | None = None) -> Challenge:
@@ -209,19 +219,40 @@ def challenge_transitions_visible_to(user: AnyUser | None) -> QuerySet[Challenge
 # --- Judges -----------------------------------------------------------------------------------
 
 
-def judge_assignment_for_invitee(*, user: User, token: str) -> JudgeAssignment:
-    """The invitation behind `token`, if it was sent to `user`'s address (a forwarded link is not enough)."""
-    assignment = JudgeAssignment.objects.select_related("challenge", "challenge__owner").filter(token=token).first()
-    if assignment is None or assignment.email.lower() != user.email.lower():
+def judge_invitation_by_token(*, token: str) -> JudgeAssignment:
+    """The invitation behind the link in the invitation e-mail (whoever opens it: see `judge_may_answer`)."""
+    assignment = (
+        JudgeAssignment.objects.select_related("challenge", "challenge__owner", "invited_by", "judge")
+        .filter(token=token)
+        .first()
+    )
+    if assignment is None:
         raise Http404
     return assignment
 
 
+def judge_may_answer(*, user: User, assignment: JudgeAssignment) -> bool:
+    """Whether `user` answers this invitation: it is bound to them, or unbound and sent to an address
+    they have confirmed. Holding the link, or having typed the address in at sign-up, is not enough."""
+    if assignment.judge_id is not None:
+        return assignment.judge_id == user.pk
+    return has_confirmed_email(user, assignment.email)
+
+
+def judge_invitation_addressed_to(*, user: User, assignment: JudgeAssignment) -> bool:
+    """Whether the invitation names `user` by any address they claim, confirmed or not: such a member
+    is told to confirm the address (a 403), everyone else learns nothing (a 404)."""
+    if assignment.judge_id == user.pk:
+        return True
+    claimed = {user.email.lower(), *claimed_emails_of(user)}
+    return assignment.email.lower() in claimed
+
+
 def judge_assignment_of(*, user: User, pk: int) -> JudgeAssignment:
-    """An assignment of `user` as judge (by membership or invited address)."""
+    """An assignment of `user` as judge (bound to them, or sent to an address they confirmed)."""
     assignment = (
         JudgeAssignment.objects.select_related("challenge", "challenge__owner")
-        .filter(Q(judge=user) | Q(email=user.email.lower()), pk=pk)
+        .filter(sent_to_member(user), pk=pk)
         .first()
     )
     if assignment is None:
@@ -269,7 +300,7 @@ def dashboard_for(*, user: User, now: datetime | None = None) -> Dashboard:
         .order_by("-created_at")
     )
     assignments = list(
-        JudgeAssignment.objects.filter(Q(judge=user) | Q(email=user.email.lower()))
+        JudgeAssignment.objects.filter(sent_to_member(user))
         .exclude(status=JudgeStatus.DECLINED)
         .exclude(challenge__status__in=[ChallengeStatus.COMPLETED, ChallengeStatus.CANCELLED])
         .select_related("challenge")

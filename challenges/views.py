@@ -439,21 +439,27 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def judge_invitation(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
-    """Accept or decline an invitation to judge (only the invited address can)."""
-    assignment = selectors.judge_assignment_for_invitee(user=request.user, token=token)
+    """The page the invitation e-mail links to: which challenge, who invites, to which address. Only
+    a member who has confirmed that address (or whom it is bound to) may accept or decline; anyone
+    else holding the link is told so, and is sent to confirm the address if it is theirs."""
+    assignment = selectors.judge_invitation_by_token(token=token)
+    may_answer = selectors.judge_may_answer(user=request.user, assignment=assignment)
+    status = 200
     if request.method == "POST":
         accept = request.POST.get("answer") == "accept"
         try:
             services.judge_respond(assignment=assignment, user=request.user, accept=accept)
         except ApplicationError as error:
             messages.error(request, error.message)
+            status = error.status
         else:
             if accept:
                 messages.success(request, _("Thank you! Please declare any conflicts of interest."))
                 return redirect("challenges:conflicts", pk=assignment.pk)
             messages.success(request, _("You have declined the invitation."))
             return redirect("challenges:dashboard")
-    return render(request, "challenges/invitation.html", {"assignment": assignment, "challenge": assignment.challenge})
+    context = {"assignment": assignment, "challenge": assignment.challenge, "may_answer": may_answer}
+    return render(request, "challenges/invitation.html", context, status=status)
 
 
 @login_required

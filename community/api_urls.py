@@ -1,6 +1,6 @@
 from django.urls import path
 
-from community import apis
+from community import apis, schema  # noqa: F401  (`schema` describes the API's ways in to the OpenAPI schema)
 
 urlpatterns = [
     path("me/", apis.MeApi.as_view(), name="api-me"),
@@ -15,4 +15,6 @@ urlpatterns = [
     path("comments/<int:pk>/hide/", apis.CommentHideApi.as_view(), name="api-comment-hide"),
     path("notifications/", apis.NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/read/", apis.NotificationReadApi.as_view(), name="api-notifications-read"),
+    path("tokens/", apis.ApiTokenListApi.as_view(), name="api-tokens"),
+    path("tokens/<int:pk>/", apis.ApiTokenDetailApi.as_view(), name="api-token"),
 ]

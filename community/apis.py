@@ -3,9 +3,10 @@
 from typing import Any, cast
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField as CountrySerializerField
 from django_countries.serializers import CountryFieldMixin
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -16,9 +17,11 @@ from rest_framework.views import APIView
 from community import selectors, services
 from community.http import parse_id
 from community.messages import notification_text
-from community.models import Comment, Follow, Notification, User
+from community.models import ApiToken, ApiTokenScope, Comment, Follow, Notification, User
 from community.portfolio import portfolio_for
+from community.services.api_tokens import EXPIRY_DAYS_DEFAULT, EXPIRY_DAYS_MAX, EXPIRY_DAYS_MIN
 from community.targets import target_lookup, visible_objects
+from core.exceptions import NotAllowed
 
 
 class MeSerializer(CountryFieldMixin, serializers.ModelSerializer):
@@ -78,6 +81,7 @@ class MemberListApi(ListAPIView):
     """The member directory: `q`, `country`, `skill`, `experience`, `sort` (reputation, name, newest)."""
 
     permission_classes = [AllowAny]
+    throttle_scope = "search"  # core.throttling.ScopedThrottle
     serializer_class = PublicMemberSerializer
 
     def get_queryset(self) -> Any:
@@ -124,6 +128,7 @@ class MemberDetailApi(RetrieveAPIView):
 
 class LeaderboardApi(APIView):
     permission_classes = [AllowAny]
+    throttle_scope = "search"  # core.throttling.ScopedThrottle
 
     @extend_schema(
         parameters=[OpenApiParameter("country", str), OpenApiParameter("skill", str)],
@@ -249,6 +254,7 @@ class CommentListApi(APIView):
     with their `parent`; 404 for a target the caller may not see. POST comments (members only)."""
 
     permission_classes = [AllowAny]
+    throttle_scope = "comments"  # core.throttling.ScopedThrottle
 
     @extend_schema(
         parameters=[OpenApiParameter("target", str, required=True), OpenApiParameter("object_id", int, required=True)],
@@ -298,16 +304,20 @@ class CommentDetailApi(APIView):
         return Response(CommentSerializer(comment).data)
 
 
-class ReasonSerializer(serializers.Serializer):
+class CommentReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
 class CommentReportApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_scope = "comments"  # core.throttling.ScopedThrottle
 
-    @extend_schema(request=ReasonSerializer, responses={201: None})
+    @extend_schema(
+        request=CommentReasonSerializer,
+        responses={201: inline_serializer("CommentReported", {"message": serializers.CharField()})},
+    )
     def post(self, request: Request, pk: int) -> Response:
-        data = ReasonSerializer(data=request.data)
+        data = CommentReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.comment_report(comment_id=pk, user=cast(User, request.user), reason=data.validated_data["reason"])
         return Response({"message": "Reported."}, status=201)
@@ -318,11 +328,11 @@ class CommentHideApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonSerializer, responses=CommentSerializer)
+    @extend_schema(request=CommentReasonSerializer, responses=CommentSerializer)
     def post(self, request: Request, pk: int) -> Response:
         if not request.user.is_staff:
             self.permission_denied(request)
-        data = ReasonSerializer(data=request.data)
+        data = CommentReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.comment_hide(
             comment_id=pk, by=cast(User, request.user), reason=data.validated_data["reason"]
@@ -363,7 +373,10 @@ class MarkReadSerializer(serializers.Serializer):
 class NotificationReadApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=MarkReadSerializer, responses={200: None})
+    @extend_schema(
+        request=MarkReadSerializer,
+        responses={200: inline_serializer("NotificationsMarkedRead", {"marked_read": serializers.IntegerField()})},
+    )
     def post(self, request: Request) -> Response:
         data = MarkReadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -371,3 +384,83 @@ class NotificationReadApi(APIView):
             user=cast(User, request.user), notification_ids=data.validated_data.get("ids")
         )
         return Response({"marked_read": count})
+
+
+# --- Personal API tokens ----------------------------------------------------------------------
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as its member sees it in lists: never the secret, only its non-secret prefix."""
+
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scope",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="The secret. Shown in this response only: store it now.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    scope = serializers.ChoiceField(choices=ApiTokenScope.choices, default=ApiTokenScope.READ)
+    expires_in_days = serializers.IntegerField(
+        min_value=EXPIRY_DAYS_MIN, max_value=EXPIRY_DAYS_MAX, default=EXPIRY_DAYS_DEFAULT
+    )
+
+
+class ApiTokenListApi(ListAPIView):
+    """The signed-in member's own personal API tokens; POST creates one and returns its secret once.
+
+    Tokens are created with the browser session (or on the settings page), not with another token:
+    a leaked token cannot mint a successor that outlives its revocation.
+    """
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.api_tokens_of(user=self.request.user)
+
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiToken):
+            raise NotAllowed(_("Create tokens on your settings page or with your browser session, not with a token."))
+        data = ApiTokenCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, secret = services.api_token_create(user=cast(User, request.user), **data.validated_data)
+        token.token = secret  # type: ignore[attr-defined]
+        return Response(ApiTokenCreatedSerializer(token).data, status=201)
+
+
+class ApiTokenDetailApi(APIView):
+    """One of the member's own tokens (404 for anyone else's); DELETE revokes it."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ApiTokenSerializer
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ApiTokenSerializer(selectors.api_token_for_owner(user=request.user, pk=pk)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        token = selectors.api_token_for_owner(user=request.user, pk=pk)
+        services.api_token_revoke(user=cast(User, request.user), token=token)
+        return Response(status=204)

@@ -38,6 +38,26 @@ DEMO_ACCOUNTS = (
 )  # fmt: skip
 
 
+# The admin asks staff for a code from an authenticator app (`core.admin_site`). The demo staff account
+# gets this published key, like its published password: add it to any TOTP app (or run
+# `oathtool --totp -b <key>`). Never load the demo data into a real deployment.
+DEMO_STAFF_TOTP_SECRET = "COACHWORKSDEMOSTAFFTOTPKEY234567"
+
+
+def _demo_staff_totp(user: User) -> str:
+    """Give the demo staff account its authenticator (unless it has one of its own); say which it is."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from allauth.mfa.utils import decrypt
+
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is None:
+        TOTP.activate(user, DEMO_STAFF_TOTP_SECRET)
+    elif decrypt(existing.data["secret"]) != DEMO_STAFF_TOTP_SECRET:
+        return "the authenticator app you set up"
+    return f"a code from an authenticator app with the key {DEMO_STAFF_TOTP_SECRET}"
+
+
 def demo_user(role: str) -> User:
     """The first demo account of a role (other apps' demo data builds on these)."""
     account = next(account for account in DEMO_ACCOUNTS if account.role == role)
@@ -67,6 +87,8 @@ def load(out: TextIO) -> None:
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
         out.write(f"  {account.role:<7} {account.email:<32} {account.password}\n")
+        if account.is_staff:
+            out.write(f"          two-factor sign-in: {_demo_staff_totp(user)}\n")
 
 
 DEMO_COMMENTS = (

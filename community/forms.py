@@ -4,9 +4,10 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Experience, NotificationKind, User
+from community.models import ApiTokenScope, Experience, NotificationKind, User
 from community.selectors import DirectoryFilters, DirectorySort
 from community.services import user_update_profile
+from community.services.api_tokens import EXPIRY_DAYS_DEFAULT, EXPIRY_DAYS_MAX, EXPIRY_DAYS_MIN
 
 
 class SignupProfileForm(forms.Form):
@@ -83,3 +84,16 @@ class DirectoryForm(forms.Form):
             experience=data.get("experience") or "",
             sort=data.get("sort") or DirectorySort.REPUTATION,
         )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=80, help_text=_("What the token is for, e.g. “CAD export script”.")
+    )
+    scope = forms.ChoiceField(label=_("Access"), choices=ApiTokenScope.choices, initial=ApiTokenScope.READ)
+    expires_in_days = forms.IntegerField(
+        label=_("Expires after (days)"),
+        min_value=EXPIRY_DAYS_MIN,
+        max_value=EXPIRY_DAYS_MAX,
+        initial=EXPIRY_DAYS_DEFAULT,
+    )

@@ -324,3 +324,48 @@ class ReputationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.points:+d} ({self.reason})"
+
+
+# --- Personal API tokens ----------------------------------------------------------------------
+
+
+class ApiTokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    READ_WRITE = "read-write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A member's personal token for programs using the API; only the SHA-256 of its secret is kept.
+
+    `prefix` is the secret's first characters: not secret, it finds the row and names the token in
+    lists. A token works until `expires_at` unless `revoked_at` is set.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("member"))
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    secret_hash = models.CharField(_("secret hash"), max_length=64)
+    scope = models.CharField(_("scope"), max_length=10, choices=ApiTokenScope.choices, default=ApiTokenScope.READ)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="community_apitoken_user_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(scope__in=ApiTokenScope.values), name="community_apitoken_scope_valid"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="community_apitoken_expires"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

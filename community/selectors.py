@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 
-from community.models import Comment, Follow, Notification, ReputationEntry, ReputationReason, User
+from community.models import ApiToken, Comment, Follow, Notification, ReputationEntry, ReputationReason, User
 from community.targets import Target, target_of_model, visible_objects
 
 
@@ -46,6 +46,19 @@ def has_confirmed_email(user: Any, email: str) -> bool:
     return EmailAddress.objects.filter(
         user_id=getattr(user, "pk", None), email__iexact=email.strip(), verified=True
     ).exists()
+
+
+def claimed_emails_of(user: Any) -> QuerySet[str]:
+    """Every address `user` has added, confirmed or not, lower-cased (a subquery, like
+    `confirmed_emails_of`). Never grants anything: it tells a member that an invitation to one of
+    these waits for them to confirm it, and keeps a judge-to-be from entering."""
+    from allauth.account.models import EmailAddress
+
+    return (
+        EmailAddress.objects.filter(user_id=getattr(user, "pk", None))
+        .annotate(address=Lower("email"))
+        .values_list("address", flat=True)
+    )
 
 
 def may_authenticate(user: Any) -> bool:
@@ -292,3 +305,24 @@ def target_info(obj: Any) -> tuple[Target, ContentType]:
     if target is None:
         raise LookupError(f"{type(obj).__name__} is not registered with community.targets")
     return target, ContentType.objects.get_for_model(type(obj))
+
+
+# --- Personal API tokens ------------------------------------------------------------------------
+
+
+def api_tokens_of(*, user: Any) -> QuerySet[ApiToken]:
+    """The member's own tokens, newest first (active, expired and revoked alike)."""
+    return ApiToken.objects.filter(user_id=getattr(user, "pk", None)).order_by("-created_at", "-pk")
+
+
+def api_token_for_owner(*, user: Any, pk: int) -> ApiToken:
+    """One of the member's own tokens; 404 for anyone else's, so their existence does not leak."""
+    token = api_tokens_of(user=user).filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    return token
+
+
+def api_token_by_prefix(*, prefix: str) -> ApiToken | None:
+    """The token a presented secret names, with its member (for authentication only)."""
+    return ApiToken.objects.select_related("user").filter(prefix=prefix).first()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django_countries import countries
 
 from community import selectors, services
-from community.forms import DirectoryForm, ProfileForm
+from community.forms import ApiTokenForm, DirectoryForm, ProfileForm
 from community.http import AuthenticatedHttpRequest, parse_id
 from community.messages import notification_text
 from community.models import ReputationReason
@@ -40,6 +40,38 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Your profile has been saved."))
             return redirect("community:profile_edit")
     return render(request, "community/profile_edit.html", {"form": form})
+
+
+@login_required
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The member's personal API tokens: create one (its secret is shown on this response only) or revoke."""
+    form = ApiTokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, secret = services.api_token_create(user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            for field, reasons in error.extra.get("fields", {}).items():
+                for reason in reasons:
+                    form.add_error(field if field in form.fields else None, reason)
+            if not error.extra.get("fields"):
+                form.add_error(None, error.message)
+        else:
+            form = ApiTokenForm()
+    context = {"form": form, "tokens": selectors.api_tokens_of(user=request.user), "secret": secret}
+    response = render(request, "community/api_tokens.html", context, status=201 if secret else 200)
+    # The secret must not linger in any cache or in the browser's back/forward history.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    token = selectors.api_token_for_owner(user=request.user, pk=pk)
+    services.api_token_revoke(user=request.user, token=token)
+    messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
+    return redirect("community:api_tokens")
 
 
 # --- Directory, profiles, reputation ------------------------------------------------------------

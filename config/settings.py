@@ -10,8 +10,9 @@ from config.env import BASE_DIR, env
 # --- Core -------------------------------------------------------------------------------------
 
 DEBUG = env.bool("DEBUG", default=False)
-# The default key is only good for development; production must set SECRET_KEY.
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+# The default key is only good for development: with DEBUG off, `core.checks` refuses it (core.E001).
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
+SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL or non-UTF-8 bytes in the path, query or a header: a 400 before anything reads them.
+    "core.middleware.RejectInvalidTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -192,7 +195,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+# Not configurable: only accounts with a confirmed primary address may sign in, by any path
+# (`community.selectors.may_authenticate`); invitations and visibility bind through confirmed addresses.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "community.forms.SignupProfileForm"
@@ -226,17 +231,31 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 # --- REST API ---------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # One way in per kind of client: programs send a personal token (`Authorization: Bearer`), browsers
+    # use the session with CSRF. No Basic auth: a password sent per request skips e-mail confirmation,
+    # lock-out and two-factor sign-in. The token class comes first so a 401 names the `Bearer` scheme.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "community.authentication.ApiTokenAuthentication",
+        "community.authentication.ConfirmedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Adds the error contract (400/401/403/404/409/429) to every operation of the schema.
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
+    # DRF's JSON parser, refusing NUL and lone surrogates in strings with a 400 (`core.parsers`).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Throttle classes and rates: see "Sign-in protection" below.
 }
+# Personal API tokens: after API_TOKEN_FAILURE_LIMIT unknown, expired or revoked tokens from one client
+# address within API_TOKEN_FAILURE_WINDOW_SECONDS, that address gets 429 for the rest of the window.
+API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)
+API_TOKEN_FAILURE_WINDOW_SECONDS = env.int("API_TOKEN_FAILURE_WINDOW_SECONDS", default=300)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Coachworks API",
     "DESCRIPTION": "Commission vehicles from a worldwide community of designers.",
@@ -285,6 +304,9 @@ BLUEPRINT_DOWNLOAD_URL_EXPIRES = env.int("BLUEPRINT_DOWNLOAD_URL_EXPIRES", defau
 BLUEPRINT_STALE_UPLOAD_HOURS = env.int("BLUEPRINT_STALE_UPLOAD_HOURS", default=24)
 # Images with more pixels are refused as decompression bombs; larger files are kept without a preview.
 BLUEPRINT_IMAGE_MAX_PIXELS = env.int("BLUEPRINT_IMAGE_MAX_PIXELS", default=80_000_000)
+# A preview decodes the whole bitmap (up to 4 bytes a pixel; JPEGs decode at 1/8 scale or more): an
+# image that would decode to more pixels is accepted without a preview, bounding a worker's memory.
+BLUEPRINT_PREVIEW_MAX_PIXELS = env.int("BLUEPRINT_PREVIEW_MAX_PIXELS", default=24_000_000)
 # Rendering needs memory in proportion to the model (512 MiB of binary STL is ~10 million triangles).
 BLUEPRINT_PREVIEW_MAX_BYTES = env.int("BLUEPRINT_PREVIEW_MAX_BYTES", default=512 * 1024**2)
 # Origins allowed to upload to the bucket from browsers (`blueprints.storage.upload_cors_ensure`).
@@ -390,11 +412,126 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
 
 # --- Security ---------------------------------------------------------------------------------
 
+# Off by default so `make run` works over plain HTTP; production turns them on (README, "Production settings";
+# `make deploy-check` checks a production-like set). With DEBUG off, `core.checks` refuses the development
+# SECRET_KEY and the example bank account on every command, not only under `check --deploy`.
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Load balancers and orchestrators probe over plain HTTP; a redirect would read as "down".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, no eval. Page behaviour lives in
+# static files; the few unavoidable inline elements (the 3D viewer's import map, Redoc's generated styles)
+# carry the per-request nonce (`request.csp_nonce`). Browsers show previews and avatars from, and upload
+# straight to, the S3 endpoint they are given (S3_PUBLIC_ENDPOINT_URL).
+from urllib.parse import urlsplit  # noqa: E402 - only the security block needs it
+
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+_s3_public = urlsplit(S3_PUBLIC_ENDPOINT_URL)
+_S3_ORIGIN = f"{_s3_public.scheme}://{_s3_public.netloc}"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:", _S3_ORIGIN],
+        "connect-src": [SELF, _S3_ORIGIN],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+INSTALLED_APPS.append("csp")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+
+# --- Sign-in protection ----------------------------------------------------------------------
+
+# Lock-out (django-axes): after SIGN_IN_FAILURE_LIMIT wrong passwords for one address from one client
+# address, that pair gets a 429 page (with Retry-After) for SIGN_IN_LOCKOUT_MINUTES after the last failure.
+# Counted per pair, so a guesser cannot lock a member out from everywhere. Failures are rows in the
+# database (staff see and clear them in the admin, "Access attempts"; `manage.py axes_reset` clears all).
+INSTALLED_APPS += ["allauth.mfa", "axes"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_USERNAME_CALLABLE = "core.throttling.sign_in_username"
+AXES_CLIENT_IP_CALLABLE = "core.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.throttling.sign_in_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "email", "login"]
+# Client addresses: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT reverse proxies in front the address the
+# nearest one saw in X-Forwarded-For (any further left is the caller's to invent). Throttles and lock-out agree.
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+
+def _rate(name: str, default: str) -> str | None:
+    """A rate like "60/min" from the environment; "off" (or empty) means no limit (the test run)."""
+    value = env.str(name, default=default).strip()
+    return None if value.lower() in ("", "off", "none") else value
+
+
+# API throttles (`core.throttling`): anonymous callers per client address, members per account, and scoped
+# rates for searches (member and blueprint lists, leaderboards), upload slots, comments and votes.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "core.throttling.AnonThrottle",
+    "core.throttling.UserThrottle",
+    "core.throttling.ScopedThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": _rate("API_THROTTLE_ANON", "60/min"),
+    "user": _rate("API_THROTTLE_USER", "600/min"),
+    "search": _rate("API_THROTTLE_SEARCH", "30/min"),
+    "uploads": _rate("API_THROTTLE_UPLOADS", "120/hour"),
+    "comments": _rate("API_THROTTLE_COMMENTS", "10/min"),
+    "votes": _rate("API_THROTTLE_VOTES", "30/min"),
+}
+# allauth's own limits, spelled out (65.22's defaults except `login_failed` per address, raised above the
+# lock-out so one guessing client meets the lock-out first; across all client addresses it still pauses
+# an address for 15 minutes after 4 x SIGN_IN_FAILURE_LIMIT failures). Password-reset mails: 5 a minute per
+# address, 20 per client address; confirmation mails: one per 3 minutes per address. ALLAUTH_RATE_LIMITS=off
+# switches them off (the test run, whose requests all come from 127.0.0.1).
+SIGN_IN_RATE_LIMITS = {
+    "change_password": "5/m/user",
+    "change_phone": "1/m/user",
+    "manage_email": "10/m/user",
+    "reset_password": "20/m/ip,5/m/key",
+    "reauthenticate": "10/m/user",
+    "reset_password_from_key": "20/m/ip",
+    "signup": "20/m/ip",
+    "login": "30/m/ip",
+    "request_login_code": "20/m/ip,3/m/key",
+    "login_failed": f"10/m/ip,{4 * AXES_FAILURE_LIMIT}/15m/key",
+    "confirm_email": "1/3m/key",
+    "verify_phone": "1/30s/key,3/m/ip",
+}
+ACCOUNT_RATE_LIMITS = SIGN_IN_RATE_LIMITS if _rate("ALLAUTH_RATE_LIMITS", "on") else False
+
+# Two-factor sign-in (allauth.mfa): an authenticator app (TOTP) with recovery codes, for every member
+# (Profile -> Two-factor sign-in) and required for staff before the admin (`core.admin_site`).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Coachworks"
+# One period either side, for phones whose clock is a little off; every code still works only once.
+MFA_TOTP_TOLERANCE = 1
+MIDDLEWARE += [
+    "core.admin_site.StaffTwoFactorMiddleware",
+    "core.throttling.SignInLockoutMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks
+]
 
 # --- Logging ----------------------------------------------------------------------------------
 

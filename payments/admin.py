@@ -23,6 +23,7 @@ from challenges.models import Currency
 from community.models import User
 from core.admin import ReadOnlyMixin, run_action
 from core.exceptions import ApplicationError
+from core.money import MoneyFormField
 from payments import services
 from payments.forms import add_application_error
 from payments.models import (
@@ -139,7 +140,7 @@ class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 class ReceiptForm(forms.Form):
     reference = forms.CharField(label=gettext_lazy("Payment reference"), max_length=40)
-    amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=14, decimal_places=2)
+    amount = MoneyFormField(label=gettext_lazy("Amount"), max_digits=14, decimal_places=2)
     currency = forms.ChoiceField(label=gettext_lazy("Currency"), choices=Currency.choices)
     bank_transaction_id = forms.CharField(
         label=gettext_lazy("Bank transaction id"),

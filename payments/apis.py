@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from community.models import User
 from core.exceptions import ApplicationError
+from core.money import MoneySerializerField
 from payments import selectors, services
 from payments.models import FundingReceipt, Payout, PayoutBatch, PayoutMethod
 
@@ -102,7 +103,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
 class ReceiptInputSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=40)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    amount = MoneySerializerField(max_digits=14, decimal_places=2)
     currency = serializers.CharField(max_length=3)
     bank_transaction_id = serializers.CharField(max_length=80)
     received_on = serializers.DateField(default=timezone.localdate)
@@ -167,10 +168,11 @@ class EarningsApi(APIView):
 
 class PayoutListApi(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses=PayoutSerializer(many=True), summary="My payouts, newest first")
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.member_payouts(user=_member(request)), request, view=self)
         return paginator.get_paginated_response(PayoutSerializer(page, many=True).data)
 
@@ -212,10 +214,11 @@ class PayoutMethodApi(APIView):
 
 class ReceiptListApi(APIView):
     permission_classes = [IsAdminUser]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses=ReceiptSerializer(many=True), summary="Funding receipts (staff)")
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         receipts = FundingReceipt.objects.order_by("-created_at", "-pk")
         page = paginator.paginate_queryset(receipts, request, view=self)
         return paginator.get_paginated_response(ReceiptSerializer(page, many=True).data)
@@ -232,10 +235,11 @@ class ReceiptListApi(APIView):
 
 class BatchListApi(APIView):
     permission_classes = [IsAdminUser]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses=BatchSerializer(many=True), summary="SEPA payout batches (staff)")
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(PayoutBatch.objects.order_by("-created_at"), request, view=self)
         return paginator.get_paginated_response(BatchSerializer(page, many=True).data)
 

@@ -9,6 +9,7 @@ Extra arguments go to pytest (`make test ARGS="-k health"`).
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -75,7 +76,20 @@ def main(argv: list[str]) -> int:
             "COACHWORKS_TEST_WORKDIR": str(workdir),
             # Its own collected static files: two test runs at once do not collide.
             "STATIC_ROOT": str(workdir / "static"),
+            # Tests run like production (DEBUG off), so they need what `core.checks` demands there: a key of
+            # their own (a fresh one per run, never the development default) and a bank account that is not
+            # the example IBAN (a valid test account at Deutsche Bank Berlin).
             "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "PAYMENTS_BANK_IBAN": "DE65100700000123456789",
+            "PAYMENTS_BANK_BIC": "DEUTDEBBXXX",
+            # Every test request comes from 127.0.0.1 and shares the run's cache: production rates would
+            # turn unrelated tests into 429s. Tests about throttling set their own rates (`settings`).
+            **dict.fromkeys(
+                ("API_THROTTLE_ANON", "API_THROTTLE_USER", "API_THROTTLE_SEARCH", "API_THROTTLE_UPLOADS",
+                 "API_THROTTLE_COMMENTS", "API_THROTTLE_VOTES", "ALLAUTH_RATE_LIMITS"),
+                "off",
+            ),  # fmt: skip
         }
     )
     try:

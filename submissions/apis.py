@@ -2,7 +2,8 @@
 
 Reading entries follows `selectors.entries_visible_to` (an entry one may not see is a 404, never a
 403, so a sealed entry stays secret); every write goes through a service, which checks the
-per-object permission and the rules (refusals are 400 with `{"message", "extra"}`).
+per-object permission and the rules (refusals follow `core.api`: 400 invalid input, 403 not allowed,
+409 state conflict, each with `{"message", "extra"}`).
 """
 
 from typing import Any, cast
@@ -23,6 +24,7 @@ from blueprints.models import Revision
 from blueprints.selectors import revision_by_id_for_viewer
 from challenges.selectors import challenge_visible, phase_visible
 from community.models import User
+from community.selectors import user_by_confirmed_email
 from submissions import selectors, services
 from submissions.models import Award, AwardShare, Entry, EntryAuthor, JudgingRules, PhaseJudgingRules
 
@@ -80,7 +82,7 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class EntryReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
@@ -125,12 +127,36 @@ class JudgingRulesSerializer(serializers.ModelSerializer):
     class Meta:
         model = JudgingRules
         fields = ["lineage_share_percent", "lineage_generations", "awarded_by"]
+        # A PUT replaces the rules: every field is given (the model's defaults would hide a missing one).
+        extra_kwargs = {name: {"required": True} for name in fields}
+
+
+class RankingRowSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    entry = serializers.IntegerField()
+    title = serializers.CharField()
+    total = serializers.CharField(allow_null=True, help_text="A decimal number; null until judges scored.")
+    judges_score = serializers.CharField(allow_null=True, help_text="A decimal number; null until judges scored.")
+    vote_score = serializers.CharField(help_text="A decimal number.")
+    first_places = serializers.IntegerField()
+    judges = serializers.IntegerField()
+    shortlisted = serializers.BooleanField()
+
+
+class JudgeProgressSerializer(serializers.Serializer):
+    judge = serializers.IntegerField()
+    name = serializers.CharField()
+    scored = serializers.IntegerField()
+    recused = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    total = serializers.IntegerField()
 
 
 class PhaseRulesSerializer(serializers.ModelSerializer):
     class Meta:
         model = PhaseJudgingRules
         fields = ["vote_share_percent", "shortlist_size"]
+        extra_kwargs = {name: {"required": True} for name in fields}
 
 
 def _member(request: Request) -> User:
@@ -153,8 +179,8 @@ class IsCoAuthor(BasePermission):
         return EntryAuthor.objects.filter(entry=obj, user=request.user, is_lead=False).exists()
 
 
-def _paginated(request: Request, view: APIView, queryset: QuerySet[Any], serializer: type) -> Response:
-    paginator = PageNumberPagination()
+def _paginated(request: Request, view: Any, queryset: QuerySet[Any], serializer: type) -> Response:
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
@@ -169,9 +195,12 @@ def _entry_data(request: Request, pk: int) -> dict[str, Any]:
 def _co_authors(rows: list[dict[str, Any]]) -> list[services.CoAuthor]:
     result = []
     for row in rows:
-        user = User.objects.filter(email__iexact=row["email"]).first()
+        # Only a confirmed address names a member: one typed in at sign-up and never confirmed
+        # would make its holder a co-author who reads the sealed entry.
+        user = user_by_confirmed_email(row["email"])
         if user is None:
-            raise serializers.ValidationError({"co_authors": [f"No member with the address {row['email']}."]})
+            message = _("No member has confirmed the address %(email)s.") % {"email": row["email"]}
+            raise serializers.ValidationError({"co_authors": [message]})
         result.append(services.CoAuthor(user=user, share=row["share"]))
     return result
 
@@ -184,6 +213,7 @@ class EntryListApi(APIView):
     starts as a draft (`"submit": false`) and is submitted once every co-author has accepted."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses=EntrySerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -247,10 +277,10 @@ class EntryWithdrawApi(APIView):
 class EntryDisqualifyApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonSerializer, responses=EntrySerializer)
+    @extend_schema(request=EntryReasonSerializer, responses=EntrySerializer)
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
-        reason = _valid(ReasonSerializer, request)["reason"]
+        reason = _valid(EntryReasonSerializer, request)["reason"]
         services.entry_disqualify(entry=entry, by=_member(request), reason=reason)
         return Response(_entry_data(request, pk))
 
@@ -297,6 +327,7 @@ class EntryRevisionApi(APIView):
 
 class EntryVoteApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_scope = "votes"  # core.throttling.ScopedThrottle
 
     @extend_schema(request=None, responses=EntrySerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -304,7 +335,7 @@ class EntryVoteApi(APIView):
         services.vote_cast(voter=_member(request), entry=entry)
         return Response(_entry_data(request, pk))
 
-    @extend_schema(request=None, responses=EntrySerializer)
+    @extend_schema(request=None, responses={200: EntrySerializer})
     def delete(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
         services.vote_retract(voter=_member(request), entry=entry)
@@ -338,10 +369,10 @@ class EntryScoresApi(APIView):
 class EntryRecusalApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonSerializer, responses=None)
+    @extend_schema(request=EntryReasonSerializer, responses={204: None})
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
-        reason = _valid(ReasonSerializer, request)["reason"]
+        reason = _valid(EntryReasonSerializer, request)["reason"]
         services.entry_recuse(judge=_member(request), entry=entry, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -389,7 +420,7 @@ class PhaseRankingApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=RankingRowSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         phase = _phase_for_ranking(request, pk)
         return Response(
@@ -415,7 +446,7 @@ class PhaseProgressApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=None)
+    @extend_schema(responses=JudgeProgressSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         phase = _phase_for_ranking(request, pk)
         return Response(
@@ -468,6 +499,7 @@ class ChallengeJudgingRulesApi(APIView):
     @extend_schema(request=JudgingRulesSerializer, responses=JudgingRulesSerializer)
     def put(self, request: Request, pk: int) -> Response:
         challenge = challenge_visible(user=request.user, pk=pk)
+        services.rules_editor_require(by=_member(request), challenge=challenge)  # before the body: 403 whatever it is
         serializer = JudgingRulesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rules = services.judging_rules_set(challenge=challenge, by=_member(request), **serializer.validated_data)
@@ -485,6 +517,7 @@ class PhaseJudgingRulesApi(APIView):
     @extend_schema(request=PhaseRulesSerializer, responses=PhaseRulesSerializer)
     def put(self, request: Request, pk: int) -> Response:
         phase = phase_visible(user=request.user, pk=pk)
+        services.rules_editor_require(by=_member(request), challenge=phase.challenge)
         serializer = PhaseRulesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rules = services.phase_rules_set(phase=phase, by=_member(request), **serializer.validated_data)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blueprints.models import FileStatus, Revision
 from challenges.models import Criterion, Prize
-from community.models import User
+from community.selectors import user_by_confirmed_email
 from core.exceptions import ApplicationError
 from submissions.models import (
     MAX_LINEAGE_GENERATIONS,
@@ -77,9 +77,10 @@ def parse_co_authors(text: str) -> list[CoAuthor]:
             continue
         if len(parts) != 2:
             raise forms.ValidationError(_("Write each co-author as an e-mail address and a share."))
-        user = User.objects.filter(email__iexact=parts[0]).first()
+        # Only a confirmed address names a member (see `user_by_confirmed_email`).
+        user = user_by_confirmed_email(parts[0])
         if user is None:
-            raise forms.ValidationError(_("No member has the address %(email)s.") % {"email": parts[0]})
+            raise forms.ValidationError(_("No member has confirmed the address %(email)s.") % {"email": parts[0]})
         try:
             share = Decimal(parts[1])
         except InvalidOperation as error:

@@ -37,6 +37,7 @@ from challenges.models import (
 )
 from challenges.selectors import challenge_roles, challenges_visible_to, judge_may_score
 from community.models import User
+from community.selectors import claimed_emails_of
 from submissions.lineage import entry_ancestors
 from submissions.models import (
     Acceptance,
@@ -200,10 +201,13 @@ class Eligibility:
 
 
 def _is_judge_of(user: User, challenge_id: int) -> bool:
-    """Invited or accepted (a declined invitation is not a judge)."""
+    """Invited or accepted (a declined invitation is not a judge). This only refuses, so an invitation
+    to any address the member claims counts, confirmed or not (one they confirm later would make them
+    a judge of a phase they entered)."""
+    claimed = Q(email=user.email.lower()) | Q(email__in=claimed_emails_of(user))
     return (
         JudgeAssignment.objects.filter(challenge_id=challenge_id)
-        .filter(Q(judge=user) | Q(email=user.email.lower()))
+        .filter(Q(judge=user) | (Q(judge__isnull=True) & claimed))
         .exclude(status=JudgeStatus.DECLINED)
         .exists()
     )

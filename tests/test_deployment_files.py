@@ -1,5 +1,6 @@
-"""The deployment files stay valid."""
+"""The deployment files stay valid, and the container setup cannot start on development secrets."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -7,13 +8,53 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+needs_compose = pytest.mark.skipif(
+    shutil.which("docker-compose") is None, reason="Debian's docker-compose is not installed"
+)
+PRODUCTION_VALUES = {
+    "SECRET_KEY": "a-long-random-value-from-secrets-token-urlsafe-64-goes-here-0123456789",
+    "PAYMENTS_BANK_IBAN": "DE65100700000123456789",
+    "PAYMENTS_BANK_BIC": "DEUTDEBBXXX",
+}
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian's docker-compose is not installed")
-def test_docker_compose_file_is_valid():
-    result = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True, check=False)
+def compose_config(env: dict[str, str], empty_env_file: Path) -> subprocess.CompletedProcess[str]:
+    # Only PATH from the caller, and an empty env file instead of a developer's .env: a SECRET_KEY from
+    # elsewhere must not satisfy compose.
+    empty_env_file.write_text("")
+    return subprocess.run(
+        ["docker-compose", "--env-file", str(empty_env_file), "config", "-q"],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@needs_compose
+def test_docker_compose_file_is_valid(tmp_path):
+    result = compose_config(PRODUCTION_VALUES, tmp_path / ".env")
 
     assert result.returncode == 0, result.stderr
+
+
+@needs_compose
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_VALUES))
+def test_docker_compose_refuses_to_start_without_a_secret_key_and_a_bank_account(missing, tmp_path):
+    """Runs `docker-compose` as someone who never set the secrets: it stops instead of using a default key."""
+    given = {key: value for key, value in PRODUCTION_VALUES.items() if key != missing}
+
+    result = compose_config(given, tmp_path / ".env")
+
+    assert result.returncode != 0
+    assert f"set {missing}" in result.stderr
+
+
+def test_the_image_runs_the_system_checks_before_serving():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert "python manage.py check && exec gunicorn" in dockerfile
 
 
 def test_ci_runs_make_test():

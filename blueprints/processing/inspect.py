@@ -20,6 +20,7 @@ from blueprints.processing.errors import Rejected
 logger = logging.getLogger(__name__)
 
 MAX_ZIP_ENTRIES = 100_000
+NO_PREVIEW_FILE_TOO_LARGE = "file_too_large"  # a `NoPreviewReason` value
 
 
 @dataclass
@@ -29,11 +30,13 @@ class Inspection:
     preview: bytes | None = None
     preview_extension: str = ""
     preview_content_type: str = ""
+    # Set when a file that could have a preview has none (a `NoPreviewReason` value).
+    no_preview_reason: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
 
 
 def inspect_object(*, key: str, file_type: FileType, declared_size: int, preview_max_bytes: int,
-                   image_max_pixels: int) -> Inspection:  # fmt: skip
+                   image_max_pixels: int, preview_max_pixels: int) -> Inspection:  # fmt: skip
     keep_copy = file_type.preview != Preview.NONE and declared_size <= preview_max_bytes
     with tempfile.TemporaryDirectory(prefix="blueprint-") as workdir:
         local = Path(workdir) / f"upload.{file_type.code}"
@@ -43,6 +46,8 @@ def inspect_object(*, key: str, file_type: FileType, declared_size: int, preview
         if not file_type.matches(head, size):
             raise Rejected("content_mismatch", file_type.label)
         inspection = Inspection(sha256=sha256, size=size)
+        if file_type.preview != Preview.NONE and not keep_copy:
+            inspection.no_preview_reason = NO_PREVIEW_FILE_TOO_LARGE
         if file_type.is_zip:
             _check_zip(key, size=size, file_type=file_type)
         if file_type.code == "stl":
@@ -50,10 +55,13 @@ def inspect_object(*, key: str, file_type: FileType, declared_size: int, preview
             if count is not None:
                 inspection.facts["triangle_count"] = count
         if keep_copy and file_type.preview == Preview.IMAGE:
-            preview = images.image_preview(local, file_type=file_type.code, max_pixels=image_max_pixels)
+            preview = images.image_preview(
+                local, file_type=file_type.code, max_pixels=image_max_pixels, preview_max_pixels=preview_max_pixels
+            )
             inspection.preview = preview.data
             inspection.preview_extension = preview.extension
             inspection.preview_content_type = preview.content_type
+            inspection.no_preview_reason = preview.no_preview_reason
             inspection.facts.update(image_width=preview.width, image_height=preview.height)
         elif keep_copy and file_type.preview == Preview.MESH:
             triangles = meshes.load_triangles(local, file_type=file_type.code, size=size)

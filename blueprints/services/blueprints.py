@@ -16,7 +16,7 @@ from blueprints.licences import DEFAULT_LICENCE, Licence, fork_licences
 from blueprints.models import Blueprint, File, FileStatus, PartCategory, Revision
 from blueprints.services.common import require_member, require_owner, require_staff
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict
 
 MAX_TAGS = 20
 _TAG_JUNK = re.compile(r"[^\w\- ]+")
@@ -126,7 +126,7 @@ def blueprint_update(*, blueprint: Blueprint, user: User, **changes: Any) -> Blu
     )
     if licence != blueprint.licence:
         if blueprint.revisions.filter(is_published=True).exists():
-            raise ApplicationError(
+            raise Conflict(
                 _("The licence cannot change once a revision is published: those files were shared under it."),
                 {"fields": {"licence": [_("Published under %(licence)s.") % {"licence": blueprint.licence}]}},
             )
@@ -194,10 +194,10 @@ def blueprint_fork(
     parent = Blueprint.objects.select_related("latest_revision").get(pk=blueprint.pk)
     source = revision or parent.latest_revision
     if parent.is_hidden or source is None or source.blueprint_id != parent.pk:
-        raise ApplicationError(_("Only published blueprints can be forked."))
+        raise Conflict(_("Only published blueprints can be forked."))
     source = Revision.objects.select_related("blueprint").get(pk=source.pk)
     if not source.is_published or source.is_hidden:
-        raise ApplicationError(_("Only published revisions can be forked."))
+        raise Conflict(_("Only published revisions can be forked."))
     licence = licence or parent.licence
     _check_fork_licence(source, licence)
     fork = Blueprint(
@@ -268,7 +268,7 @@ def blueprint_discard(*, blueprint: Blueprint, user: User) -> None:
     require_owner(blueprint, user)
     blueprint = Blueprint.objects.select_for_update().get(pk=blueprint.pk)
     if blueprint.revisions.filter(is_published=True).exists():
-        raise ApplicationError(_("A published blueprint cannot be deleted; staff can hide it."))
+        raise Conflict(_("A published blueprint cannot be deleted; staff can hide it."))
     for file in File.objects.filter(revision__blueprint=blueprint).exclude(upload_key=""):
         discard_upload_on_commit(file)
     parent_id = blueprint.forked_from.blueprint_id if blueprint.forked_from else None

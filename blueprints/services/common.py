@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from blueprints.models import Blueprint, Revision
-from core.exceptions import ApplicationError
+from core.exceptions import Conflict
 
 
 def require_member(user: Any) -> None:
@@ -28,7 +28,7 @@ def require_staff(user: Any) -> None:
 
 def require_draft(revision: Revision) -> None:
     if revision.is_published:
-        raise ApplicationError(
+        raise Conflict(
             _("Revision %(number)s is published and cannot change; make a new revision instead.")
             % {"number": revision.number}
         )

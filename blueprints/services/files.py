@@ -17,7 +17,7 @@ from blueprints.processing.errors import Rejected
 from blueprints.processing.inspect import Inspection, inspect_object
 from blueprints.services.common import require_member, require_staff
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ FACT_FIELDS = ("image_width", "image_height", "triangle_count", "bbox_min", "bbo
 def file_transition(*, file: File, to: str, code: str = "", detail: str = "", actor: User | None = None) -> File:
     """Move a locked file to status `to` if the table allows it, and record the move."""
     if to not in FILE_MOVES[FileStatus(file.status)]:
-        raise ApplicationError(
+        raise Conflict(
             _("A file cannot go from %(from)s to %(to)s.")
             % {"from": FileStatus(file.status).label, "to": FileStatus(to).label}
         )
@@ -60,6 +60,7 @@ def _inspect(file: File, source: str) -> Inspection:
         declared_size=file.size,
         preview_max_bytes=settings.BLUEPRINT_PREVIEW_MAX_BYTES,
         image_max_pixels=settings.BLUEPRINT_IMAGE_MAX_PIXELS,
+        preview_max_pixels=settings.BLUEPRINT_PREVIEW_MAX_PIXELS,
     )
 
 
@@ -96,10 +97,13 @@ def file_process(*, file_id: int, refresh: bool = False) -> File | None:
         locked.sha256 = inspection.sha256
         locked.storage_key = blob
         locked.preview_key = preview
+        locked.no_preview_reason = inspection.no_preview_reason
         locked.processed_at = timezone.now()
         for name in FACT_FIELDS:
             setattr(locked, name, inspection.facts.get(name))
-        locked.save(update_fields=["sha256", "storage_key", "preview_key", "processed_at", *FACT_FIELDS])
+        locked.save(
+            update_fields=["sha256", "storage_key", "preview_key", "no_preview_reason", "processed_at", *FACT_FIELDS]
+        )
         file_transition(file=locked, to=FileStatus.READY)
         _discard_staging_on_commit(locked.upload_key)
     return locked
@@ -142,17 +146,18 @@ def _refresh_ready(file: File) -> File:
         inspection = _inspect(file, file.storage_key)
     except (Rejected, ClientError) as error:
         logger.error("Stored file %s (%s) no longer passes its checks: %s", file.pk, file.storage_key, error)
-        raise ApplicationError(_("The stored bytes of this file no longer pass their checks.")) from error
+        raise Conflict(_("The stored bytes of this file no longer pass their checks.")) from error
     if inspection.sha256 != file.sha256:
         logger.error("Stored file %s (%s) has changed: %s", file.pk, file.storage_key, inspection.sha256)
-        raise ApplicationError(_("The stored bytes of this file no longer match their checksum."))
+        raise Conflict(_("The stored bytes of this file no longer match their checksum."))
     preview = _store_preview(inspection)
     with transaction.atomic():
         locked = File.objects.select_for_update().get(pk=file.pk)
         locked.preview_key = preview
+        locked.no_preview_reason = inspection.no_preview_reason
         for name in FACT_FIELDS:
             setattr(locked, name, inspection.facts.get(name))
-        locked.save(update_fields=["preview_key", *FACT_FIELDS, "updated_at"])
+        locked.save(update_fields=["preview_key", "no_preview_reason", *FACT_FIELDS, "updated_at"])
     return locked
 
 
@@ -174,22 +179,22 @@ def file_reprocess(*, file: File, user: User) -> File:
             return locked
         if locked.status == FileStatus.PENDING:
             if locked.upload_completed_at is None:
-                raise ApplicationError(_("This file has not been uploaded completely yet."))
+                raise Conflict(_("This file has not been uploaded completely yet."))
             enqueue_processing_on_commit(locked.pk)
             return locked
         if locked.rejection_code != RejectionCode.PROCESSING_FAILED or not locked.upload_key:
-            raise ApplicationError(_("This file was refused for its content; its bytes are gone."))
+            raise Conflict(_("This file was refused for its content; its bytes are gone."))
         if locked.revision.is_published:
-            raise ApplicationError(_("Its revision is published and cannot change."))
+            raise Conflict(_("Its revision is published and cannot change."))
         if (
             locked.revision.files.filter(original_name=locked.original_name)
             .exclude(pk=locked.pk)
             .exclude(status=FileStatus.REJECTED)
             .exists()
         ):
-            raise ApplicationError(_("The revision has another file of this name now."))
+            raise Conflict(_("The revision has another file of this name now."))
         if storage.object_size(locked.upload_key) is None:
-            raise ApplicationError(_("The uploaded bytes are gone."))
+            raise Conflict(_("The uploaded bytes are gone."))
         file_transition(file=locked, to=FileStatus.PENDING, actor=user)
         enqueue_processing_on_commit(locked.pk)
     return locked
@@ -211,8 +216,10 @@ def _visible_to(file: File, user: Any) -> bool:
 
 def _signed_get(file: File, user: Any) -> str:
     require_member(user)
-    if file.status != FileStatus.READY or not _visible_to(file, user):
-        raise ApplicationError(_("This file cannot be downloaded."))
+    if not _visible_to(file, user):
+        raise NotAllowed(_("This file cannot be downloaded."))
+    if file.status != FileStatus.READY:
+        raise Conflict(_("This file cannot be downloaded."))
     # Always an attachment with our own type: nothing a member uploaded is ever shown inline.
     return storage.download_url(
         key=file.storage_key,

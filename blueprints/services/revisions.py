@@ -12,7 +12,7 @@ from blueprints.models import Blueprint, File, FileStatus, Revision
 from blueprints.services.blueprints import copy_files
 from blueprints.services.common import require_draft, require_owner, require_staff
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict
 
 
 def _locked(revision: Revision) -> tuple[Blueprint, Revision]:
@@ -30,7 +30,7 @@ def revision_create(*, blueprint: Blueprint, user: User) -> Revision:
     blueprint = Blueprint.objects.select_for_update().get(pk=blueprint.pk)
     draft = blueprint.revisions.filter(is_published=False).first()
     if draft is not None:
-        raise ApplicationError(
+        raise Conflict(
             _("Revision %(number)s is still a draft: publish or delete it first.") % {"number": draft.number}
         )
     latest = blueprint.revisions.filter(is_published=True, is_hidden=False).order_by("-number").first()
@@ -72,7 +72,7 @@ def revision_publish(*, revision: Revision, user: User, change_notes: str | None
     pending = [file.original_name for file in files if file.status == FileStatus.PENDING]
     rejected = [file.original_name for file in files if file.status == FileStatus.REJECTED]
     if pending:
-        raise ApplicationError(
+        raise Conflict(
             ngettext(
                 "Wait until this file has been checked: %(names)s.",
                 "Wait until these files have been checked: %(names)s.",
@@ -82,7 +82,7 @@ def revision_publish(*, revision: Revision, user: User, change_notes: str | None
             {"pending": pending},
         )
     if rejected:
-        raise ApplicationError(
+        raise Conflict(
             ngettext(
                 "Remove the rejected file first: %(names)s.",
                 "Remove the rejected files first: %(names)s.",
@@ -92,10 +92,10 @@ def revision_publish(*, revision: Revision, user: User, change_notes: str | None
             {"rejected": rejected},
         )
     if not files:
-        raise ApplicationError(_("Add at least one file before publishing."))
+        raise Conflict(_("Add at least one file before publishing."))
     based_on = revision.based_on
     if based_on is not None and based_on.blueprint_id == blueprint.pk and _same_files(revision, based_on):
-        raise ApplicationError(
+        raise Conflict(
             _("These are the same files as revision %(number)s: change something first.") % {"number": based_on.number}
         )
     if change_notes is not None:
@@ -139,7 +139,7 @@ def revision_delete(*, revision: Revision, user: User) -> None:
     blueprint, revision = _locked(revision)
     require_draft(revision)
     if not blueprint.revisions.filter(is_published=True).exists():
-        raise ApplicationError(_("This is the blueprint's only revision: delete the blueprint instead."))
+        raise Conflict(_("This is the blueprint's only revision: delete the blueprint instead."))
     for file in File.objects.filter(revision=revision).exclude(upload_key=""):
         discard_upload_on_commit(file)
     revision.delete()
@@ -151,7 +151,7 @@ def revision_hide(*, revision: Revision, user: User) -> Revision:
     require_staff(user)
     blueprint, revision = _locked(revision)
     if not revision.is_published:
-        raise ApplicationError(_("Drafts are deleted by their owner, not hidden."))
+        raise Conflict(_("Drafts are deleted by their owner, not hidden."))
     if not revision.is_hidden:
         revision.is_hidden = True
         revision.hidden_at = timezone.now()

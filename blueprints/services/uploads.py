@@ -24,7 +24,7 @@ from blueprints.names import clean_file_name
 from blueprints.services.common import require_draft, require_owner
 from blueprints.services.files import file_transition
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def upload_ticket(*, file: File, skip_parts: set[int] | None = None) -> UploadTi
 def _require_open_upload(file: File, user: User) -> None:
     require_owner(file.revision.blueprint, user)
     if file.status != FileStatus.PENDING or file.upload_completed_at is not None:
-        raise ApplicationError(_("This upload is finished: nothing more can be sent for it."))
+        raise Conflict(_("This upload is finished: nothing more can be sent for it."))
 
 
 def _good_parts(file: File) -> tuple[list[storage.UploadedPart], list[int], list[int]]:
@@ -178,7 +178,7 @@ def upload_status(*, file: File, user: User) -> dict[str, Any]:
         good, _missing, _wrong = _good_parts(file)
     except ClientError as error:
         if storage.is_missing(error):
-            raise ApplicationError(_("This upload has expired; start it again.")) from error
+            raise Conflict(_("This upload has expired; start it again.")) from error
         raise
     ticket = upload_ticket(file=file, skip_parts={part.number for part in good})
     return {"uploaded": [{"number": part.number, "size": part.size} for part in good], **ticket.as_dict()}
@@ -195,7 +195,7 @@ def upload_complete(*, file: File, user: User, enqueue: bool = True) -> File:
         _complete_multipart(file)
     size = storage.object_size(file.upload_key)
     if size is None:
-        raise ApplicationError(_("The file has not been uploaded yet."), {"status": "not_uploaded"})
+        raise Conflict(_("The file has not been uploaded yet."), {"status": "not_uploaded"})
     if size != file.size:
         # A store that ignored the size in the policy: never keep bytes of the wrong size.
         with transaction.atomic():
@@ -208,7 +208,7 @@ def upload_complete(*, file: File, user: User, enqueue: bool = True) -> File:
                     detail=f"{size} ≠ {file.size}",
                 )
                 discard_upload_on_commit(locked)
-        raise ApplicationError(
+        raise Conflict(
             _("The uploaded file has %(size)s bytes, not the %(declared)s declared.")
             % {"size": size, "declared": file.size}
         )
@@ -236,7 +236,7 @@ def _complete_multipart(file: File) -> None:
             messages.append(_("Parts not uploaded yet: %(parts)s.") % {"parts": _numbers(missing)})
         if wrong:
             messages.append(_("Parts of the wrong size (send them again): %(parts)s.") % {"parts": _numbers(wrong)})
-        raise ApplicationError(" ".join(messages), {"missing_parts": missing, "wrong_parts": wrong})
+        raise Conflict(" ".join(messages), {"missing_parts": missing, "wrong_parts": wrong})
     try:
         storage.multipart_complete(key=file.upload_key, upload_id=file.multipart_upload_id, parts=good)
     except ClientError as error:

@@ -10,6 +10,7 @@ from blueprints import services
 from blueprints.models import Blueprint, File, FileStatus, Revision
 from blueprints.tests import samples
 from community.services import user_create
+from tests.accounts import confirm_account
 
 PASSWORD = "a-Long-and-unusual-pw-2026"
 
@@ -24,7 +25,7 @@ def make_member(email: str, name: str, *, is_staff: bool = False) -> Any:
     if is_staff:  # like the demo staff account: every admin permission
         user.is_superuser = True
         user.save(update_fields=["is_superuser"])
-    return user
+    return confirm_account(user)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from blueprints import demo, services, storage
 from blueprints.models import Blueprint, File, FileStatus, RejectionCode
 from blueprints.tests import samples
 from blueprints.tests.conftest import draft_of, upload_file
+from tests.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_demo_blueprints_load_once_with_processed_files_and_a_fork():
 def test_staff_see_blueprints_revisions_and_files_with_rejection_reasons(client, published, staff, owner):
     draft = services.revision_create(blueprint=published, user=owner)
     rejected = upload_file(draft, owner, "plan.pdf", samples.png())
-    client.force_login(staff)
+    sign_in(client, staff)
 
     pages = [
         reverse("admin:blueprints_blueprint_changelist"),
@@ -56,7 +57,7 @@ def test_staff_see_blueprints_revisions_and_files_with_rejection_reasons(client,
 def test_the_rerun_action_refuses_refused_content_and_requeues_failed_processing(client, blueprint, owner, staff):
     draft = draft_of(blueprint)
     refused = upload_file(draft, owner, "x.png", samples.pdf())  # content refused: its bytes are deleted
-    client.force_login(staff)
+    sign_in(client, staff)
 
     with TestCase.captureOnCommitCallbacks(execute=False) as enqueued:
         response = client.post(
@@ -72,7 +73,7 @@ def test_the_rerun_action_refuses_refused_content_and_requeues_failed_processing
 
 
 def test_staff_hide_from_the_admin_and_nothing_is_deleted(client, published, staff):
-    client.force_login(staff)
+    sign_in(client, staff)
 
     client.post(
         reverse("admin:blueprints_blueprint_changelist"),

@@ -15,7 +15,7 @@ from challenges.models import BRIEF_FIELDS, BriefVersion, Challenge, ChallengeIn
 from challenges.selectors import challenge_prize_sum
 from challenges.services.common import lock_challenge, require_editor, validate
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict
 from core.money import money
 
 # Paths under /challenges/ that a slug must not shadow.
@@ -79,7 +79,7 @@ def challenge_update(*, challenge: Challenge, by: User, change_note: str = "", *
     locked = lock_challenge(challenge.pk)
     require_editor(by=by, challenge=locked)
     if locked.status in CHALLENGE_FINAL:
-        raise ApplicationError(_("A completed or cancelled challenge cannot be changed."))
+        raise Conflict(_("A completed or cancelled challenge cannot be changed."))
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ApplicationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
@@ -88,7 +88,7 @@ def challenge_update(*, challenge: Challenge, by: User, change_note: str = "", *
         return locked
     if {"budget", "currency"} & set(changes):
         if locked.status != ChallengeStatus.DRAFT:
-            raise ApplicationError(_("The budget is fixed once the challenge is submitted for funding."))
+            raise Conflict(_("The budget is fixed once the challenge is submitted for funding."))
         if "budget" in changes:
             changes["budget"] = money(changes["budget"], field="budget")
             promised = challenge_prize_sum(challenge_id=locked.pk)
@@ -99,7 +99,7 @@ def challenge_update(*, challenge: Challenge, by: User, change_note: str = "", *
                 }
                 raise ApplicationError(message, {"budget": [message]})
     if {"sealed_entries", "invite_only"} & set(changes) and locked.is_published:
-        raise ApplicationError(_("Sealing and invitation rules are fixed once the challenge is published."))
+        raise Conflict(_("Sealing and invitation rules are fixed once the challenge is published."))
     _check_cover(changes.get("cover_image"))
     before = locked.brief_snapshot()
     for field, value in changes.items():
@@ -133,7 +133,7 @@ def challenge_invite_member(*, challenge: Challenge, by: User, email: str) -> Ch
     locked = lock_challenge(challenge.pk)
     require_editor(by=by, challenge=locked)
     if locked.status in CHALLENGE_FINAL:
-        raise ApplicationError(_("A completed or cancelled challenge cannot be changed."))
+        raise Conflict(_("A completed or cancelled challenge cannot be changed."))
     email = User.objects.normalize_email(email.strip()).lower()
     invitation = ChallengeInvitation(challenge=locked, email=email, invited_by=by)
     validate(invitation, exclude=["challenge", "invited_by"])

@@ -8,7 +8,7 @@ from challenges.lifecycle import Role
 from challenges.models import Challenge, Phase
 from challenges.selectors import challenge_roles
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotAllowed
 
 
 def lock_challenge(pk: int) -> Challenge:
@@ -37,7 +37,7 @@ def actor_roles(*, by: User | None, task: str, challenge: Challenge) -> set[Role
 
 def require_editor(*, by: User, challenge: Challenge) -> None:
     if not challenge_roles(user=by, challenge=challenge) & {Role.OWNER, Role.STAFF}:
-        raise ApplicationError(_("Only the owner of the challenge or staff may change it."))
+        raise NotAllowed(_("Only the owner of the challenge or staff may change it."))
 
 
 def validate(instance: models.Model, *, exclude: list[str] | None = None) -> None:

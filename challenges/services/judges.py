@@ -1,4 +1,9 @@
-"""Judges: invited by e-mail, accept or decline, declare conflicts of interest before scoring."""
+"""Judges: invited by e-mail, accept or decline, declare conflicts of interest before scoring.
+
+An invitation binds to a member only through an address that member has confirmed: at once if a
+member has confirmed it when invited, otherwise when a member who has confirmed it (then or later,
+as primary or second address) answers. An address typed in at sign-up and never confirmed binds
+nothing, so signing up with a judge's address gets no one into a sealed challenge."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +15,8 @@ from challenges.models import Challenge, JudgeAssignment, JudgeStatus
 from challenges.services.common import lock_challenge, require_editor, validate
 from challenges.services.notify import judge_send_invitation
 from community.models import User
-from core.exceptions import ApplicationError
+from community.selectors import claimed_emails_of, has_confirmed_email, user_by_confirmed_email
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 
 
 @transaction.atomic
@@ -21,19 +27,17 @@ def judge_invite(*, challenge: Challenge, by: User, email: str) -> JudgeAssignme
     if locked.status in CHALLENGE_FINAL:
         raise ApplicationError(_("A completed or cancelled challenge cannot be changed."))
     email = User.objects.normalize_email(email.strip()).lower()
-    if email == locked.owner.email.lower():
+    if email == locked.owner.email.lower() or has_confirmed_email(locked.owner, email):
         message = _("The client cannot judge their own challenge.")
         raise ApplicationError(message, {"email": [message]})
     if JudgeAssignment.objects.filter(challenge=locked, email=email).exists():
         raise ApplicationError(
             _("%(email)s is already invited.") % {"email": email}, {"email": [_("Already invited.")]}
         )
-    assignment = JudgeAssignment(
-        challenge=locked,
-        email=email,
-        judge=User.objects.filter(email__iexact=email).first(),
-        invited_by=by,
-    )
+    judge = user_by_confirmed_email(email)
+    if judge is not None and JudgeAssignment.objects.filter(challenge=locked, judge=judge).exists():
+        judge = None  # already invited at another of their addresses; answering this one is refused
+    assignment = JudgeAssignment(challenge=locked, email=email, judge=judge, invited_by=by)
     validate(assignment, exclude=["challenge", "judge", "invited_by"])
     assignment.save()
     judge_send_invitation(assignment=assignment)
@@ -51,10 +55,22 @@ def judge_uninvite(*, assignment: JudgeAssignment, by: User) -> None:
 
 
 def _lock_assignment_of(assignment: JudgeAssignment, user: User) -> JudgeAssignment:
+    """The assignment, locked, if `user` answers for it: bound to them, or unbound and sent to an
+    address they have confirmed."""
     locked = JudgeAssignment.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=assignment.pk)
-    if locked.email.lower() != user.email.lower() and locked.judge_id != user.pk:
-        raise ApplicationError(_("This invitation was sent to someone else."))
-    return locked
+    if locked.judge_id == user.pk:
+        return locked
+    if locked.judge_id is None and has_confirmed_email(user, locked.email):
+        return locked
+    if locked.judge_id is None and locked.email in {user.email.lower(), *claimed_emails_of(user)}:
+        raise NotAllowed(
+            _(
+                "This invitation was sent to %(email)s, which you have not confirmed yet. Confirm it in your "
+                "e-mail settings, then answer the invitation."
+            )
+            % {"email": locked.email}
+        )
+    raise NotAllowed(_("This invitation was sent to someone else."))
 
 
 @transaction.atomic
@@ -63,9 +79,13 @@ def judge_respond(*, assignment: JudgeAssignment, user: User, accept: bool) -> J
     locked = _lock_assignment_of(assignment, user)
     if locked.challenge.status in CHALLENGE_FINAL:
         raise ApplicationError(_("This challenge is over."))
+    if locked.challenge.owner_id == user.pk:
+        raise NotAllowed(_("The client cannot judge their own challenge."))
     status = JudgeStatus.ACCEPTED if accept else JudgeStatus.DECLINED
     if locked.status == status:
         return locked
+    if JudgeAssignment.objects.filter(challenge_id=locked.challenge_id, judge=user).exclude(pk=locked.pk).exists():
+        raise Conflict(_("You are already a judge of this challenge (invited at another of your addresses)."))
     locked.judge = user
     locked.status = status
     locked.responded_at = timezone.now()

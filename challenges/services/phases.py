@@ -30,7 +30,7 @@ from challenges.selectors import challenge_prize_sum
 from challenges.services.common import lock_challenge, lock_phase, require_editor, validate
 from challenges.services.transitions import _unmet_requirements, save_scheduled
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict
 from core.money import money
 
 DATE_FIELDS = ("opens_at", "closes_at", "judging_ends_at")
@@ -48,9 +48,9 @@ class CriterionData:
 
 def _structure_editable(challenge: Challenge) -> None:
     if challenge.status in CHALLENGE_FINAL:
-        raise ApplicationError(_("A completed or cancelled challenge cannot be changed."))
+        raise Conflict(_("A completed or cancelled challenge cannot be changed."))
     if challenge.status == ChallengeStatus.FUNDING:
-        raise ApplicationError(_("Take the challenge back from funding to change its phases."))
+        raise Conflict(_("Take the challenge back from funding to change its phases."))
 
 
 def phase_editable_fields(phase: Phase, challenge: Challenge) -> set[str]:
@@ -211,7 +211,7 @@ def phase_update(
     refused = requested - phase_editable_fields(locked, locked_challenge)
     if refused:
         message = _("This can no longer be changed: %(fields)s.") % {"fields": ", ".join(sorted(refused))}
-        raise ApplicationError(message, {name: [_("No longer editable.")] for name in refused})
+        raise Conflict(message, {name: [_("No longer editable.")] for name in refused})
     for field, value in changes.items():
         setattr(locked, field, value)
     _check_dates(locked, changed=set(changes) & set(DATE_FIELDS), now=now)
@@ -238,10 +238,10 @@ def phase_delete(*, phase: Phase, by: User) -> None:
     locked_challenge = lock_challenge(phase.challenge_id)
     require_editor(by=by, challenge=locked_challenge)
     if locked_challenge.status != ChallengeStatus.DRAFT:
-        raise ApplicationError(_("Only phases of a draft can be removed; cancel it instead."))
+        raise Conflict(_("Only phases of a draft can be removed; cancel it instead."))
     locked = lock_phase(phase.pk)
     if PhaseDependency.objects.filter(required=locked).exists():
-        raise ApplicationError(_("Other phases depend on this one; remove those dependencies first."))
+        raise Conflict(_("Other phases depend on this one; remove those dependencies first."))
     locked.delete()
 
 
@@ -253,7 +253,7 @@ def phase_prizes_set(*, phase: Phase, by: User, amounts: Sequence[Decimal | str 
     locked = lock_phase(phase.pk)
     _structure_editable(locked_challenge)
     if "prizes" not in phase_editable_fields(locked, locked_challenge):
-        raise ApplicationError(_("Prizes are fixed once a phase opens."))
+        raise Conflict(_("Prizes are fixed once a phase opens."))
     return _set_prizes(locked, locked_challenge, list(amounts))
 
 
@@ -264,7 +264,7 @@ def phase_criteria_set(*, phase: Phase, by: User, criteria: Iterable[CriterionDa
     locked = lock_phase(phase.pk)
     _structure_editable(locked_challenge)
     if "criteria" not in phase_editable_fields(locked, locked_challenge):
-        raise ApplicationError(_("Criteria are fixed once a phase opens."))
+        raise Conflict(_("Criteria are fixed once a phase opens."))
     return _set_criteria(locked, criteria)
 
 
@@ -280,7 +280,7 @@ def phase_builds_on_set(*, phase: Phase, required: Phase, by: User, entry_ids: S
     if dependency is None:
         raise ApplicationError(_("This phase does not depend on that one."))
     if Phase.objects.get(pk=required.pk).status not in (PhaseStatus.AWARDED, PhaseStatus.CLOSED):
-        raise ApplicationError(_("Winning entries can be named once the phase is awarded."))
+        raise Conflict(_("Winning entries can be named once the phase is awarded."))
     dependency.builds_on_entries = sorted({int(pk) for pk in entry_ids})
     dependency.save(update_fields=["builds_on_entries"])
     return dependency

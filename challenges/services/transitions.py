@@ -53,7 +53,7 @@ from challenges.models import (
 from challenges.services.common import actor_roles, lock_challenge, lock_phase
 from challenges.services.notify import phase_owner_notify_held
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +112,8 @@ def _unmet_requirements(phase: Phase) -> list[Phase]:
 def _refuse_phase_move(from_status: str, to_status: str) -> ApplicationError:
     labels = {"from": PhaseStatus(from_status).label, "to": PhaseStatus(to_status).label}
     if (PhaseStatus(from_status), PhaseStatus(to_status)) not in PHASE_MOVES:
-        return ApplicationError(_("A phase cannot move from “%(from)s” to “%(to)s”.") % labels)
-    return ApplicationError(_("You may not move this phase from “%(from)s” to “%(to)s”.") % labels)
+        return Conflict(_("A phase cannot move from “%(from)s” to “%(to)s”.") % labels)
+    return NotAllowed(_("You may not move this phase from “%(from)s” to “%(to)s”.") % labels)
 
 
 def _phase_move(
@@ -136,14 +136,14 @@ def _phase_move(
     due_at = phase.next_transition_at if roles == {Role.SCHEDULE} else None
     if to == PhaseStatus.OPEN:
         if challenge.status != ChallengeStatus.OPEN:
-            raise ApplicationError(_("Phases open only once the challenge is funded and open."))
+            raise Conflict(_("Phases open only once the challenge is funded and open."))
         unmet = _unmet_requirements(phase)
         if unmet:
-            raise ApplicationError(
+            raise Conflict(
                 _("This phase waits until %(phases)s is awarded.") % {"phases": ", ".join(p.title for p in unmet)}
             )
         if phase.closes_at <= now:
-            raise ApplicationError(_("The entry period of this phase is over; give it new dates first."))
+            raise Conflict(_("The entry period of this phase is over; give it new dates first."))
         if phase.opens_at > now:  # opened early: the dates say what happened
             phase.opens_at = now
             fields.append("opens_at")
@@ -382,11 +382,11 @@ def _check_publishable(challenge: Challenge, *, now: datetime, check_dates: bool
     phases = list(Phase.objects.filter(challenge=challenge).exclude(status=PhaseStatus.CANCELLED))
     with_prizes = set(Prize.objects.filter(phase__in=phases).values_list("phase_id", flat=True))
     if not with_prizes:
-        raise ApplicationError(_("Add at least one phase with at least one prize first."))
+        raise Conflict(_("Add at least one phase with at least one prize first."))
     if check_dates:
         for phase in phases:
             if phase.closes_at <= now:
-                raise ApplicationError(
+                raise Conflict(
                     _("Phase “%(title)s” closes before now; give it new dates first.") % {"title": phase.title}
                 )
 
@@ -394,8 +394,8 @@ def _check_publishable(challenge: Challenge, *, now: datetime, check_dates: bool
 def _refuse_challenge_move(from_status: str, to_status: str) -> ApplicationError:
     labels = {"from": ChallengeStatus(from_status).label, "to": ChallengeStatus(to_status).label}
     if (ChallengeStatus(from_status), ChallengeStatus(to_status)) not in CHALLENGE_MOVES:
-        return ApplicationError(_("A challenge cannot move from “%(from)s” to “%(to)s”.") % labels)
-    return ApplicationError(_("You may not move this challenge from “%(from)s” to “%(to)s”.") % labels)
+        return Conflict(_("A challenge cannot move from “%(from)s” to “%(to)s”.") % labels)
+    return NotAllowed(_("You may not move this challenge from “%(from)s” to “%(to)s”.") % labels)
 
 
 def _challenge_move(
@@ -414,7 +414,7 @@ def _challenge_move(
         raise _refuse_challenge_move(from_status, to)
     refusal = challenge_move_refusal(challenge, from_status, to)
     if refusal:
-        raise ApplicationError(refusal)
+        raise Conflict(refusal)
     fields = ["status", "updated_at"]
     if to == ChallengeStatus.FUNDING:
         _check_publishable(challenge, now=now, check_dates=True)
@@ -432,7 +432,7 @@ def _challenge_move(
         to == ChallengeStatus.COMPLETED
         and Phase.objects.filter(challenge=challenge).exclude(status__in=PHASE_FINAL).exists()
     ):
-        raise ApplicationError(_("A challenge is completed once every phase is closed or cancelled."))
+        raise Conflict(_("A challenge is completed once every phase is closed or cancelled."))
     challenge.status = to
     challenge.save(update_fields=fields)
     record = ChallengeTransition.objects.create(

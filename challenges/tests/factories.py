@@ -13,6 +13,7 @@ from challenges.models import Challenge, Phase
 from challenges.services import CriterionData
 from community.models import User
 from community.services import user_create
+from tests.accounts import confirm_account
 
 PASSWORD = "a-Long-and-unusual-pw-2026"
 
@@ -35,7 +36,7 @@ class UserFactory(factory.Factory[User]):
         if is_staff:
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
-        return user
+        return confirm_account(user)
 
 
 def make_challenge(

@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from challenges.models import Challenge, ChallengeStatus, JudgeAssignment, Phase
 from challenges.services import challenge_mark_funded
 from challenges.tests.factories import FUNDED_TASK, PASSWORD, UserFactory
 from conftest import sign_in
+from tests.accounts import confirm_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def fill_phase(page, *, kind: str, title: str, start: int, prizes: list[str], cr
 def test_a_client_posts_a_two_phase_challenge_and_sees_it_listed(page, enqueued):
     client = UserFactory.create(email="client@example.com", display_name="Alpine Logistics")
     staff = UserFactory.create(email="staff@example.com", is_staff=True)
-    EmailAddress.objects.create(user=client, email=client.email, verified=True, primary=True)
+    confirm_account(client)
     sign_in(page, client.email, PASSWORD)
 
     page.goto("/challenges/")

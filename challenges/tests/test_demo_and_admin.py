@@ -9,6 +9,7 @@ from django.urls import reverse
 from challenges.models import Challenge, JudgeStatus, Phase, PhaseStatus, PhaseTransition
 from challenges.services import challenge_submit_for_funding
 from community.demo import demo_user
+from tests.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def test_the_demo_challenge_is_open_with_its_concept_phase_taking_entries_and_lo
 
 @pytest.fixture
 def staff_client(client, staff):
-    client.force_login(staff)
+    sign_in(client, staff)
     return client
 
 

@@ -1,5 +1,12 @@
 """Writes of the community app; views, APIs, admin, commands, tasks and the other apps call these."""
 
+from community.services.api_tokens import (
+    api_token_create,
+    api_token_failure_record,
+    api_token_lockout_seconds,
+    api_token_mark_used,
+    api_token_revoke,
+)
 from community.services.comments import (
     comment_create,
     comment_edit,
@@ -35,6 +42,11 @@ from community.services.reputation import (
 
 __all__ = [
     "PROFILE_FIELDS",
+    "api_token_create",
+    "api_token_failure_record",
+    "api_token_lockout_seconds",
+    "api_token_mark_used",
+    "api_token_revoke",
     "comment_create",
     "comment_edit",
     "comment_followers_notify",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from community.models import Comment, CommentReport, Follow, Notification, NotificationKind, ReportStatus, User
 from community.services.notifications import notify
 from community.targets import Target, target_lookup, target_of_model
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 from core.markdown import render_markdown
 
 BODY_MAX = 10000
@@ -246,10 +246,10 @@ def comment_edit(*, comment_id: int, user: User, body: str) -> Comment:
         raise ApplicationError(_("This comment does not exist."))
     target, obj = target_lookup(label=target.label, object_id=comment.object_id, user=user)
     if comment.author_id != user.pk:
-        raise ApplicationError(_("Only the author can edit a comment."))
+        raise NotAllowed(_("Only the author can edit a comment."))
     if not comment_is_editable(comment=comment, user=user):
         minutes = settings.COMMUNITY_COMMENT_EDIT_MINUTES
-        raise ApplicationError(_("Comments can be edited for %(minutes)d minutes only.") % {"minutes": minutes})
+        raise Conflict(_("Comments can be edited for %(minutes)d minutes only.") % {"minutes": minutes})
     body = _clean_body(body)
     mentioned = mentioned_members(body)
     comment.body = body
@@ -299,19 +299,19 @@ def comment_report(*, comment_id: int, user: User, reason: str) -> CommentReport
     if not reason:
         raise ApplicationError(_("Say why you report this comment."), {"reason": [_("This field is required.")]})
     if comment.author_id == user.pk:
-        raise ApplicationError(_("You cannot report your own comment."))
+        raise NotAllowed(_("You cannot report your own comment."))
     try:
         with transaction.atomic():
             return CommentReport.objects.create(comment=comment, reporter=user, reason=reason[:REASON_MAX])
     except IntegrityError as error:
-        raise ApplicationError(_("You have already reported this comment.")) from error
+        raise Conflict(_("You have already reported this comment.")) from error
 
 
 @transaction.atomic
 def comment_hide(*, comment_id: int, by: User, reason: str) -> Comment:
     """Staff hide a comment with a reason; it stays stored, and its open reports are resolved."""
     if not by.is_staff:
-        raise ApplicationError(_("Only staff can hide comments."))
+        raise NotAllowed(_("Only staff can hide comments."))
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Give a reason for hiding."), {"reason": [_("This field is required.")]})
@@ -334,7 +334,7 @@ def comment_hide(*, comment_id: int, by: User, reason: str) -> Comment:
 @transaction.atomic
 def comment_report_dismiss(*, report_id: int, by: User) -> CommentReport:
     if not by.is_staff:
-        raise ApplicationError(_("Only staff can resolve reports."))
+        raise NotAllowed(_("Only staff can resolve reports."))
     report = CommentReport.objects.select_for_update().get(pk=report_id)
     if report.status == ReportStatus.OPEN:
         report.status = ReportStatus.DISMISSED

@@ -6,6 +6,7 @@ import factory
 
 from community.models import User
 from community.services import user_create
+from tests.accounts import confirm_account
 
 PASSWORD = "a-Long-and-unusual-pw-2026"
 
@@ -26,4 +27,4 @@ class MemberFactory(factory.Factory[User]):
         if is_staff:
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
-        return user
+        return confirm_account(user)

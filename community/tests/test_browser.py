@@ -3,7 +3,6 @@ language and time zone, discuss an entry, get notified in the app and by e-mail,
 leaderboard (through the reputation their entries and a vote earn)."""
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core import mail
 
 from community.models import Notification, NotificationKind
@@ -11,13 +10,14 @@ from community.services import notification_email_send
 from community.tests.factories import PASSWORD
 from conftest import sign_in
 from submissions.tests.factories import enter, open_phase
+from tests.accounts import confirm_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def verified(*members):
     for member in members:
-        EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+        confirm_account(member)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from community.models import Comment, CommentReport, Follow, ReportStatus, ReputationEntry, User
 from community.services import comment_create, comment_report
+from tests.sign_in import sign_in
 
 
 def test_demo_data_loads_twice_without_doubling(db, monkeypatch):
@@ -28,7 +29,7 @@ def test_the_moderation_queue_lists_open_reports_and_hides_with_the_reports_reas
 ):
     comment = comment_create(author=ada, label="challenges.challenge", object_id=challenge.pk, body="spam spam")
     report = comment_report(comment_id=comment.pk, user=jonas, reason="Advertising")
-    client.force_login(staff)
+    sign_in(client, staff)
     queue = client.get("/admin/community/commentreport/")
     assert queue.status_code == 200
     assert "Advertising" in queue.content.decode()

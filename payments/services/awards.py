@@ -13,7 +13,7 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict
 from payments.models import LedgerTransaction, Payout, PayoutKind
 from payments.services.common import challenge_lock
 from payments.services.payouts import payable_create
@@ -38,9 +38,9 @@ def award_payables_create(*, award_id: int, task: str = AWARD_TASK) -> list[Payo
     challenge = challenge_lock(award.phase.challenge_id)
     shares = list(award.shares.select_related("recipient").order_by("pk"))
     if sum((share.amount for share in shares), start=award.amount * 0) != award.amount:
-        raise ApplicationError(_("The shares of award %(award)s do not add up to its amount.") % {"award": award.pk})
+        raise Conflict(_("The shares of award %(award)s do not add up to its amount.") % {"award": award.pk})
     if award.currency != challenge.currency or any(share.currency != challenge.currency for share in shares):
-        raise ApplicationError(_("Award %(award)s is not in the challenge's currency.") % {"award": award.pk})
+        raise Conflict(_("Award %(award)s is not in the challenge's currency.") % {"award": award.pk})
     payouts = []
     for share in shares:
         label = _("Prize") if share.kind == "author" else _("Prize share")

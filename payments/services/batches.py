@@ -16,7 +16,7 @@ from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaValidationError
 
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 from payments.models import BatchStatus, Payout, PayoutBatch, PayoutStatus
 from payments.providers import manual
 from payments.services.payouts import _move, _record_paid
@@ -38,7 +38,7 @@ def sepa_file(payouts: list[Payout], *, execution_date: date) -> tuple[str, str]
     for payout in payouts:
         method = payout.method
         if method is None:  # pragma: no cover - submitted payouts always have their method
-            raise ApplicationError(_("Payout %(id)s has no payout method.") % {"id": payout.pk})
+            raise Conflict(_("Payout %(id)s has no payout method.") % {"id": payout.pk})
         transfer.add_payment(
             {
                 "name": method.holder_name,
@@ -53,9 +53,7 @@ def sepa_file(payouts: list[Payout], *, execution_date: date) -> tuple[str, str]
     try:
         xml = transfer.export(validate=True)
     except SepaValidationError as error:
-        raise ApplicationError(
-            _("The SEPA file did not validate: %(why)s") % {"why": error.__cause__ or error}
-        ) from error
+        raise Conflict(_("The SEPA file did not validate: %(why)s") % {"why": error.__cause__ or error}) from error
     return transfer.msg_id, xml.decode()
 
 
@@ -63,7 +61,7 @@ def sepa_file(payouts: list[Payout], *, execution_date: date) -> tuple[str, str]
 def payout_batch_create(*, by: User, currency: str = SEPA_CURRENCY, now: datetime | None = None) -> PayoutBatch:
     """Collect every submitted, unbatched payout of the manual provider into one SEPA file."""
     if not by.is_staff:
-        raise ApplicationError(_("Only staff export payout batches."))
+        raise NotAllowed(_("Only staff export payout batches."))
     if currency != SEPA_CURRENCY:
         raise ApplicationError(
             _("SEPA files carry euros only; pay %(currency)s payouts by hand and mark them paid.")
@@ -77,7 +75,7 @@ def payout_batch_create(*, by: User, currency: str = SEPA_CURRENCY, now: datetim
         .order_by("pk")
     )
     if not payouts:
-        raise ApplicationError(_("No payouts are waiting for a batch."))
+        raise Conflict(_("No payouts are waiting for a batch."))
     message_id, xml = sepa_file(payouts, execution_date=timezone.localdate(now))
     batch = PayoutBatch.objects.create(
         currency=currency,
@@ -95,12 +93,12 @@ def payout_batch_create(*, by: User, currency: str = SEPA_CURRENCY, now: datetim
 def payout_batch_mark_paid(*, batch: PayoutBatch, by: User, now: datetime | None = None) -> PayoutBatch:
     """The bank executed the file: every payout still in it is paid (and written to the ledger)."""
     if not by.is_staff:
-        raise ApplicationError(_("Only staff mark batches paid."))
+        raise NotAllowed(_("Only staff mark batches paid."))
     locked = PayoutBatch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
     if locked.status == BatchStatus.PAID:
         return locked
     if locked.status == BatchStatus.REJECTED:
-        raise ApplicationError(
+        raise Conflict(
             _("Batch %(batch)s was rejected by the bank; nothing in it was paid.") % {"batch": locked.message_id}
         )
     now = now or timezone.now()
@@ -123,7 +121,7 @@ def payout_batch_reject(*, batch: PayoutBatch, by: User, reason: str, now: datet
     """The bank refused the whole file: nothing in it was paid. Every payout in it fails with the
     reason and stays payable; staff retry them into a new file. A second call changes nothing."""
     if not by.is_staff:
-        raise ApplicationError(_("Only staff mark batches rejected."))
+        raise NotAllowed(_("Only staff mark batches rejected."))
     reason = " ".join(reason.split())
     if not reason:
         raise ApplicationError(_("Say why the bank rejected the file."), {"reason": [_("Required.")]})
@@ -131,7 +129,7 @@ def payout_batch_reject(*, batch: PayoutBatch, by: User, reason: str, now: datet
     if locked.status == BatchStatus.REJECTED:
         return locked
     if locked.status != BatchStatus.EXPORTED:
-        raise ApplicationError(
+        raise Conflict(
             _("Batch %(batch)s is paid; record a transfer the bank returned on its payout instead.")
             % {"batch": locked.message_id}
         )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from challenges.models import Challenge, ChallengeStatus
 from challenges.services import challenge_mark_funded
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 from core.money import money
 from payments import signals
 from payments.models import FundingReceipt, FundingRequest, LedgerTransaction, TransactionKind
@@ -77,7 +77,7 @@ def funding_receipt_record(
     rest of the escrow when the challenge ends. A challenge already ended refunds at once.
     """
     if not by.is_staff:
-        raise ApplicationError(_("Only staff record payments."))
+        raise NotAllowed(_("Only staff record payments."))
     value = money(amount)
     cleaned = _normalised_reference(reference)
     if not manual.creditor_reference_valid(cleaned):
@@ -94,7 +94,7 @@ def funding_receipt_record(
         )
     challenge = challenge_lock(request.challenge_id)
     if challenge.status == ChallengeStatus.DRAFT:
-        raise ApplicationError(_("This challenge has not been submitted for funding; return the money to the payer."))
+        raise Conflict(_("This challenge has not been submitted for funding; return the money to the payer."))
     if currency != challenge.currency:
         raise ApplicationError(
             _("This challenge is funded in %(currency)s; return the money or convert it before recording it.")
@@ -102,7 +102,7 @@ def funding_receipt_record(
             {"currency": [_("Must be %(currency)s.") % {"currency": challenge.currency}]},
         )
     if FundingReceipt.objects.filter(bank_transaction_id=line).exists():
-        raise ApplicationError(
+        raise Conflict(
             _("This bank credit has already been recorded."), {"bank_transaction_id": [_("Already recorded.")]}
         )
     escrow = escrow_account(challenge=challenge)

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 
 from challenges.models import Challenge
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import Conflict
 from core.money import CENT
 from payments.models import FLOORED_KINDS, ZERO, Account, AccountKind, Entry, LedgerTransaction
 
 
-class InsufficientFunds(ApplicationError):
-    """A movement would take an account with a floor below zero."""
+class InsufficientFunds(Conflict):
+    """A movement would take an account with a floor below zero (409: the balance forbids it now)."""
 
 
 def _account(kind: AccountKind, currency: str, **owner: object) -> Account:

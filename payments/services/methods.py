@@ -15,7 +15,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotAllowed
 from payments.models import PayoutMethod, PayoutMethodKind
 from payments.services.payouts import payouts_reschedule_for
 
@@ -125,7 +125,7 @@ def payout_method_remove(
     _lock_member(user)
     locked = PayoutMethod.objects.select_for_update(of=("self",)).get(pk=method.pk)
     if locked.owner_id != user.pk:
-        raise ApplicationError(_("That is not your payout method."))
+        raise NotAllowed(_("That is not your payout method."))
     if not locked.is_active:
         return locked
     locked.is_active = False

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from challenges.models import Challenge, Phase, PhaseStatus
 from challenges.services import phase_transition
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 from payments import signals
 from payments.models import (
     BatchStatus,
@@ -77,7 +77,7 @@ def payout_move_allowed(from_status: str, to_status: str) -> bool:
 def _move(payout: Payout, to: PayoutStatus, *, by: User | None, task: str, reason: str, fields: list[str]) -> None:
     """The one writer of a payout's status; the caller holds the payout's lock."""
     if not payout_move_allowed(payout.status, to):
-        raise ApplicationError(
+        raise Conflict(
             _("A payout cannot move from “%(from)s” to “%(to)s”.")
             % {"from": PayoutStatus(payout.status).label, "to": to.label}
         )
@@ -410,7 +410,7 @@ def _refuse_exported_batch_member(payout: Payout) -> None:
     # in another file would pay it twice; the batch is settled as a whole (paid, or rejected).
     batch = payout.batch
     if batch is not None and batch.status == BatchStatus.EXPORTED:
-        raise ApplicationError(
+        raise Conflict(
             _(
                 "Payout %(payout)s is in the SEPA batch %(batch)s, which is at the bank: settle the whole batch "
                 "(mark it paid, or rejected if the bank refused the file), not this payout on its own."
@@ -426,7 +426,7 @@ def payout_mark_paid(*, payout: Payout, by: User, reference: str = "", now: date
     if locked.status == PayoutStatus.PAID:
         return locked
     if locked.status != PayoutStatus.SUBMITTED:
-        raise ApplicationError(_("Only payouts sent to the bank can be marked paid."))
+        raise Conflict(_("Only payouts sent to the bank can be marked paid."))
     _refuse_exported_batch_member(locked)
     _record_paid(locked, reference=reference, by=by, task="", now=now or timezone.now())
     return locked
@@ -439,7 +439,7 @@ def payout_mark_failed(*, payout: Payout, by: User, reason: str) -> Payout:
     if locked.status == PayoutStatus.FAILED:
         return locked
     if locked.status != PayoutStatus.SUBMITTED:
-        raise ApplicationError(_("Only payouts sent to the bank can be marked failed."))
+        raise Conflict(_("Only payouts sent to the bank can be marked failed."))
     _refuse_exported_batch_member(locked)
     locked.last_error = reason[:500]
     _move(locked, PayoutStatus.FAILED, by=by, task="", reason=reason, fields=["last_error"])
@@ -456,7 +456,7 @@ def payout_return(*, payout: Payout, by: User, reason: str) -> Payout:
     payout already returned (failed, or retried since) is left as it is.
     """
     if not by.is_staff:
-        raise ApplicationError(_("Only staff record payouts returned by the bank."))
+        raise NotAllowed(_("Only staff record payouts returned by the bank."))
     reason = " ".join(reason.split())
     if not reason:
         raise ApplicationError(_("Say why the bank returned it."), {"reason": [_("Required.")]})
@@ -464,7 +464,7 @@ def payout_return(*, payout: Payout, by: User, reason: str) -> Payout:
     if locked.status in (PayoutStatus.FAILED, PayoutStatus.PENDING) and locked.returns:
         return locked
     if locked.status != PayoutStatus.PAID:
-        raise ApplicationError(_("Only paid payouts can be returned by the bank."))
+        raise Conflict(_("Only paid payouts can be returned by the bank."))
     payable = locked.account
     clearing = clearing_account(provider=locked.provider, currency=locked.currency)
     accounts_lock([payable, clearing])
@@ -501,7 +501,7 @@ def payout_retry(*, payout: Payout, by: User | None = None, task: str = "", now:
     if locked.status == PayoutStatus.PENDING:
         return locked
     if locked.status != PayoutStatus.FAILED:
-        raise ApplicationError(_("Only failed payouts can be retried."))
+        raise Conflict(_("Only failed payouts can be retried."))
     now = now or timezone.now()
     locked.attempts = 0
     locked.next_attempt_at = _first_attempt_at(locked.recipient, now)

@@ -27,13 +27,14 @@ from payments.services import (
     payout_execute,
 )
 from payments.tests.factories import bank_account, challenge_in_funding, funded_challenge, prize
+from tests.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff_client(client, staff):
-    client.force_login(staff)
+    sign_in(client, staff)
     return client
 
 

@@ -6,7 +6,6 @@ budget page adds up to the cent."""
 from decimal import Decimal
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from challenges.models import PhaseStatus
 from challenges.services import challenge_submit_for_funding, phase_transition
@@ -16,13 +15,13 @@ from payments.models import BatchStatus, Payout, PayoutBatch, PayoutStatus
 from payments.services import payout_execute
 from payments.tests.factories import PASSWORD, UserFactory, bank_account
 from submissions.tests.factories import accept_judge, award, enter, to_judging
+from tests.accounts import confirm_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def verified(user):
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
+    return confirm_account(user)
 
 
 @pytest.fixture

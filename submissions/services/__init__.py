@@ -19,7 +19,7 @@ from submissions.services.entries import (
     entry_withdraw,
 )
 from submissions.services.judging import ScoreInput, entry_recuse, entry_score, vote_cast, vote_retract
-from submissions.services.rules import judging_rules_set, phase_rules_set
+from submissions.services.rules import judging_rules_set, phase_rules_set, rules_editor_require
 
 __all__ = [
     "AwardChoice",
@@ -38,6 +38,7 @@ __all__ = [
     "judging_rules_set",
     "phase_award",
     "phase_rules_set",
+    "rules_editor_require",
     "vote_cast",
     "vote_retract",
 ]

@@ -17,7 +17,7 @@ from challenges.models import Challenge, Phase, PhaseStatus, Prize
 from challenges.selectors import challenge_roles
 from challenges.services import phase_transition
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 from submissions import signals
 from submissions.lineage import entry_ancestors
 from submissions.models import Award, AwardShare, Entry, EntryStatus, JudgingRules, Recusal
@@ -94,11 +94,11 @@ def phase_award(*, phase_id: int, by: User, choices: Sequence[AwardChoice], now:
     rules = judging_rules_for(challenge)
     refusal = award_refusal(user=by, challenge=challenge, rules=rules)
     if refusal is not None:
-        raise ApplicationError(refusal)
+        raise NotAllowed(refusal)
     if phase.status in (PhaseStatus.AWARDED, PhaseStatus.CLOSED) or Award.objects.filter(phase=phase).exists():
-        raise ApplicationError(_("This phase has already been awarded."))
+        raise Conflict(_("This phase has already been awarded."))
     if phase.status != PhaseStatus.JUDGING:
-        raise ApplicationError(_("Prizes are awarded while the phase is being judged."))
+        raise Conflict(_("Prizes are awarded while the phase is being judged."))
     prizes = {prize.rank: prize for prize in Prize.objects.filter(phase=phase)}
     _check_choices(choices, prizes)
     entries = {
@@ -116,7 +116,7 @@ def phase_award(*, phase_id: int, by: User, choices: Sequence[AwardChoice], now:
         message = _("You are recused from “%(titles)s” and cannot award it a prize.") % {
             "titles": "”, “".join(entries[pk].title for pk in recused)
         }
-        raise ApplicationError(message, {"awards": [message], "entries": recused})
+        raise NotAllowed(message, {"awards": [message], "entries": recused})
     awards = []
     for choice in sorted(choices, key=lambda c: c.rank):
         award = Award.objects.create(

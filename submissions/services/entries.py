@@ -20,7 +20,7 @@ from challenges.lifecycle import Role
 from challenges.models import Phase, PhaseStatus
 from challenges.selectors import challenge_roles
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 from submissions import signals
 from submissions.models import Acceptance, Entry, EntryAuthor, EntryRevision, EntryStatus, EntryStatusChange
 from submissions.selectors import co_author_problems, entry_author_ids, entry_eligibility, revision_problems
@@ -51,9 +51,19 @@ class CoAuthor:
     share: Decimal  # percent of any prize
 
 
+# Eligibility codes by kind of refusal; the first reason (the message shown) decides the kind, and
+# the other codes not named here are about the input (co-authors, builds-on, the revision chosen).
+_NOT_ALLOWED_CODES = frozenset({"sign_in", "not_visible", "owner", "judge"})
+_CONFLICT_CODES = frozenset(
+    {"phase_not_open", "limit", "co_authors_pending", "co_author_declined", "files_not_ready", "revision_not_published"}
+)
+
+
 def _refuse(eligibility_reasons: dict[str, str]) -> ApplicationError:
     messages = list(eligibility_reasons.values())
-    return ApplicationError(messages[0], {"eligibility": messages, "codes": list(eligibility_reasons)})
+    first = next(iter(eligibility_reasons))
+    kind = NotAllowed if first in _NOT_ALLOWED_CODES else Conflict if first in _CONFLICT_CODES else ApplicationError
+    return kind(messages[0], {"eligibility": messages, "codes": list(eligibility_reasons)})
 
 
 def _share(value: object) -> Decimal:
@@ -90,7 +100,7 @@ def _lead_share(user: User, co_authors: Sequence[CoAuthor]) -> Decimal:
 def _record(entry: Entry, *, to: str, by: User | None, reason: str = "") -> None:
     from_status = entry.status
     if to not in ENTRY_MOVES[from_status]:
-        raise ApplicationError(
+        raise Conflict(
             _("An entry cannot move from “%(from)s” to “%(to)s”.")
             % {"from": EntryStatus(from_status).label, "to": EntryStatus(to).label}
         )
@@ -197,7 +207,7 @@ def entry_create(
 
 def _require_lead(entry: Entry, user: User) -> None:
     if entry.lead_author_id != user.pk:
-        raise ApplicationError(_("Only the lead author can change this entry."))
+        raise NotAllowed(_("Only the lead author can change this entry."))
 
 
 @transaction.atomic
@@ -237,9 +247,9 @@ def entry_replace_revision(*, entry: Entry, user: User, revision: Revision, now:
     locked = lock_entry(entry.pk)
     _require_lead(locked, user)
     if locked.status not in (EntryStatus.DRAFT, EntryStatus.SUBMITTED):
-        raise ApplicationError(_("A withdrawn or disqualified entry cannot be changed."))
+        raise Conflict(_("A withdrawn or disqualified entry cannot be changed."))
     if phase.status != PhaseStatus.OPEN or phase.closes_at <= now:
-        raise ApplicationError(_("The revision can only be replaced until the phase closes."))
+        raise Conflict(_("The revision can only be replaced until the phase closes."))
     revision = Revision.objects.select_related("blueprint").get(pk=revision.pk)
     if revision.pk == locked.revision_id:
         return locked
@@ -263,9 +273,9 @@ def entry_co_authors_set(
     locked = lock_entry(entry.pk)
     _require_lead(locked, user)
     if locked.status != EntryStatus.DRAFT:
-        raise ApplicationError(_("The co-authors of an entry are changed while it is a draft."))
+        raise Conflict(_("The co-authors of an entry are changed while it is a draft."))
     if phase.status != PhaseStatus.OPEN or phase.closes_at <= now:
-        raise ApplicationError(_("The co-authors can only be changed until the phase closes."))
+        raise Conflict(_("The co-authors can only be changed until the phase closes."))
     lead_share = _lead_share(user, co_authors)
     current = {(a.user_id, a.share) for a in locked.authors.filter(is_lead=False)}
     if current == {(c.user.pk, _share(c.share)) for c in co_authors}:
@@ -292,14 +302,14 @@ def entry_co_author_respond(*, entry: Entry, user: User, accept: bool, now: date
     locked = lock_entry(entry.pk)
     authorship = EntryAuthor.objects.select_for_update().filter(entry=locked, user=user, is_lead=False).first()
     if authorship is None:
-        raise ApplicationError(_("Only a co-author named on this entry can answer for themselves."))
+        raise NotAllowed(_("Only a co-author named on this entry can answer for themselves."))
     answer = Acceptance.ACCEPTED if accept else Acceptance.DECLINED
     if authorship.acceptance == answer:
         return authorship
     if locked.status != EntryStatus.DRAFT:
-        raise ApplicationError(_("This entry is no longer waiting for its co-authors."))
+        raise Conflict(_("This entry is no longer waiting for its co-authors."))
     if answer not in ACCEPTANCE_MOVES[authorship.acceptance]:
-        raise ApplicationError(
+        raise Conflict(
             _("You have already answered (“%(answer)s”). The lead author can ask you again by changing the co-authors.")
             % {"answer": Acceptance(authorship.acceptance).label}
         )
@@ -318,7 +328,7 @@ def entry_withdraw(*, entry: Entry, user: User, reason: str = "") -> Entry:
     if locked.status == EntryStatus.WITHDRAWN:
         return locked
     if phase.status not in (PhaseStatus.OPEN, PhaseStatus.JUDGING):
-        raise ApplicationError(_("An entry can be withdrawn only while its phase is open or being judged."))
+        raise Conflict(_("An entry can be withdrawn only while its phase is open or being judged."))
     _record(locked, to=EntryStatus.WITHDRAWN, by=user, reason=reason)
     locked.status_reason = reason.strip()[:500]
     locked.save(update_fields=["status", "status_reason", "updated_at"])
@@ -334,7 +344,7 @@ def entry_disqualify(*, entry: Entry, by: User, reason: str) -> Entry:
     phase = lock_phase(entry.phase_id)
     locked = lock_entry(entry.pk)
     if not challenge_roles(user=by, challenge=phase.challenge) & {Role.OWNER, Role.STAFF}:
-        raise ApplicationError(_("Only the challenge's owner or staff may disqualify an entry."))
+        raise NotAllowed(_("Only the challenge's owner or staff may disqualify an entry."))
     reason = reason.strip()
     if not reason:
         message = _("Give the reason for the disqualification.")
@@ -342,7 +352,7 @@ def entry_disqualify(*, entry: Entry, by: User, reason: str) -> Entry:
     if locked.status == EntryStatus.DISQUALIFIED:
         return locked
     if phase.status not in (PhaseStatus.OPEN, PhaseStatus.JUDGING):
-        raise ApplicationError(_("Entries can be disqualified only before the phase is awarded."))
+        raise Conflict(_("Entries can be disqualified only before the phase is awarded."))
     _record(locked, to=EntryStatus.DISQUALIFIED, by=by, reason=reason)
     locked.status_reason = reason[:500]
     locked.save(update_fields=["status", "status_reason", "updated_at"])

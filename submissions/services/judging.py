@@ -10,7 +10,7 @@ from challenges.lifecycle import Role
 from challenges.models import Criterion, JudgeAssignment, JudgeStatus, PhaseStatus
 from challenges.selectors import challenge_roles, judge_may_score
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 from submissions import signals
 from submissions.models import Entry, EntryStatus, Recusal, Score, Vote
 from submissions.selectors import entry_author_ids, entry_can_view
@@ -43,15 +43,15 @@ def entry_score(*, judge: User, entry: Entry, scores: Sequence[ScoreInput]) -> l
     phase = lock_phase(entry.phase_id)
     locked = lock_entry(entry.pk)
     if not judge_may_score(user=judge, challenge_id=phase.challenge_id):
-        raise ApplicationError(_("Only the challenge's judges who declared no conflict of interest may score."))
+        raise NotAllowed(_("Only the challenge's judges who declared no conflict of interest may score."))
     if phase.status != PhaseStatus.JUDGING:
-        raise ApplicationError(_("Entries are scored while the phase is being judged."))
+        raise Conflict(_("Entries are scored while the phase is being judged."))
     if locked.status != EntryStatus.SUBMITTED:
-        raise ApplicationError(_("Only submitted entries are scored."))
+        raise Conflict(_("Only submitted entries are scored."))
     if is_author(locked, judge.pk):
-        raise ApplicationError(_("A judge never scores their own entry."))
+        raise NotAllowed(_("A judge never scores their own entry."))
     if Recusal.objects.filter(judge=judge, entry=locked).exists():
-        raise ApplicationError(_("You are recused from this entry."))
+        raise NotAllowed(_("You are recused from this entry."))
     if not scores:
         raise ApplicationError(_("Score at least one criterion."))
     criteria = {criterion.pk: criterion for criterion in Criterion.objects.filter(phase=phase)}
@@ -94,9 +94,9 @@ def entry_recuse(*, judge: User, entry: Entry, reason: str) -> Recusal:
     if not JudgeAssignment.objects.filter(
         challenge_id=phase.challenge_id, judge=judge, status=JudgeStatus.ACCEPTED
     ).exists():
-        raise ApplicationError(_("Only the challenge's judges declare conflicts with entries."))
+        raise NotAllowed(_("Only the challenge's judges declare conflicts with entries."))
     if phase.status not in (PhaseStatus.OPEN, PhaseStatus.JUDGING):
-        raise ApplicationError(_("Conflicts are declared before the phase is awarded."))
+        raise Conflict(_("Conflicts are declared before the phase is awarded."))
     reason = reason.strip()
     if not reason:
         message = _("Describe the conflict of interest.")
@@ -108,12 +108,12 @@ def entry_recuse(*, judge: User, entry: Entry, reason: str) -> Recusal:
 
 def _votable(voter: User, entry: Entry) -> Entry:
     if not entry_can_view(voter, entry):
-        raise ApplicationError(_("This entry cannot be voted on."))
+        raise NotAllowed(_("This entry cannot be voted on."))
     locked = lock_entry(entry.pk)
     if locked.status != EntryStatus.SUBMITTED or locked.phase.status not in (PhaseStatus.OPEN, PhaseStatus.JUDGING):
-        raise ApplicationError(_("Votes are cast on submitted entries until the phase is awarded."))
+        raise Conflict(_("Votes are cast on submitted entries until the phase is awarded."))
     if is_author(locked, voter.pk):
-        raise ApplicationError(_("You cannot vote on your own entry."))
+        raise NotAllowed(_("You cannot vote on your own entry."))
     return locked
 
 
@@ -122,7 +122,7 @@ def vote_cast(*, voter: User, entry: Entry) -> Vote:
     """One vote per member and entry; voting twice changes nothing."""
     locked = _votable(voter, entry)
     if challenge_roles(user=voter, challenge=locked.phase.challenge) - {Role.STAFF}:
-        raise ApplicationError(_("The challenge's owner and judges do not vote."))
+        raise NotAllowed(_("The challenge's owner and judges do not vote."))
     existing = Vote.objects.filter(voter=voter, entry=locked).first()
     if existing is not None:
         return existing

@@ -8,7 +8,7 @@ from challenges.lifecycle import Role
 from challenges.models import Challenge, ChallengeStatus, Phase, PhaseStatus
 from challenges.selectors import challenge_roles
 from community.models import User
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 from submissions.models import (
     MAX_LINEAGE_GENERATIONS,
     MAX_LINEAGE_PERCENT,
@@ -22,7 +22,13 @@ from submissions.services.common import lock_challenge, lock_phase
 
 def _require_owner(by: User, challenge: Challenge) -> None:
     if not challenge_roles(user=by, challenge=challenge) & {Role.OWNER, Role.STAFF}:
-        raise ApplicationError(_("Only the owner of the challenge or staff may change its judging rules."))
+        raise NotAllowed(_("Only the owner of the challenge or staff may change its judging rules."))
+
+
+def rules_editor_require(*, by: User, challenge: Challenge) -> None:
+    """Refuse (403) anyone who may not change the challenge's or its phases' judging rules. The APIs ask
+    before they read the body, so a non-owner gets the same answer whatever it sends."""
+    _require_owner(by, challenge)
 
 
 def _in_range(value: int, low: int, high: int, field: str) -> int:
@@ -39,7 +45,7 @@ def judging_rules_set(
     locked = lock_challenge(challenge.pk)
     _require_owner(by, locked)
     if locked.status != ChallengeStatus.DRAFT:
-        raise ApplicationError(_("The judging rules are declared while the challenge is a draft."))
+        raise Conflict(_("The judging rules are declared while the challenge is a draft."))
     _in_range(lineage_share_percent, 0, MAX_LINEAGE_PERCENT, "lineage_share_percent")
     _in_range(lineage_generations, 1, MAX_LINEAGE_GENERATIONS, "lineage_generations")
     if awarded_by not in AwardedBy.values:
@@ -62,7 +68,7 @@ def phase_rules_set(*, phase: Phase, by: User, vote_share_percent: int, shortlis
     locked = lock_phase(phase.pk)
     _require_owner(by, locked_challenge)
     if locked.status != PhaseStatus.SCHEDULED:
-        raise ApplicationError(_("A phase's judging rules are declared before it opens."))
+        raise Conflict(_("A phase's judging rules are declared before it opens."))
     _in_range(vote_share_percent, 0, MAX_VOTE_PERCENT, "vote_share_percent")
     _in_range(shortlist_size, 1, 100, "shortlist_size")
     rules, _created = PhaseJudgingRules.objects.update_or_create(

@@ -5,7 +5,6 @@ and second prize; the winners and the lineage split appear on the phase page."""
 from typing import Any
 
 import pytest
-from allauth.account.models import EmailAddress
 from playwright.sync_api import expect
 
 from blueprints import services as blueprint_services
@@ -14,14 +13,14 @@ from blueprints.tests import samples
 from conftest import sign_in
 from submissions.models import Award, Entry, EntryStatus
 from submissions.tests.factories import PASSWORD, UserFactory, enter, fork_of, open_phase, published_blueprint
+from tests.accounts import confirm_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def verified(**fields: Any) -> Any:
     user = UserFactory.create(**fields)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
+    return confirm_account(user)
 
 
 def as_user(page: Any, user: Any) -> None:

@@ -20,6 +20,7 @@ from submissions.tests.factories import (
     score_all,
     to_judging,
 )
+from tests.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -409,7 +410,7 @@ def test_staff_disqualify_with_a_reason_and_export_scores_from_the_admin(client,
     entry = enter(phase, ada)
     to_judging(phase)
     score_all(judge, entry, [6, 4])
-    client.force_login(staff)
+    sign_in(client, staff)
     changelist = reverse("admin:submissions_entry_changelist")
 
     asked = client.post(changelist, {"action": "disqualify_entries", "_selected_action": [entry.pk]})
@@ -451,7 +452,7 @@ def test_the_score_export_defuses_cells_a_spreadsheet_would_run_as_formulas(
     criterion = phase.criteria.order_by("pk")[0]
     services.entry_score(judge=judge, entry=entry, scores=[services.ScoreInput(criterion.pk, 7, comment)])
     Score.objects.filter(entry=entry).update(comment=comment)  # the service strips; the export must not rely on it
-    client.force_login(staff)
+    sign_in(client, staff)
 
     exported = client.post(
         reverse("admin:submissions_score_changelist"),

@@ -1,0 +1,105 @@
+"""The OpenAPI schema at /api/v1/schema/ is valid, warning-free and documents what the API answers."""
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    return SchemaGenerator(api_version="v1").get_schema(request=None, public=True)
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def test_the_schema_validates_without_a_single_warning(tmp_path: Any) -> None:
+    """`manage.py spectacular --validate --fail-on-warn` passes: no name clash (two `Reason`
+    components were one), no unresolvable field, and the result is valid OpenAPI 3."""
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+@pytest.mark.django_db
+def test_the_schema_is_served_to_everyone() -> None:
+    response = Client().get("/api/v1/schema/")
+    assert response.status_code == 200
+    assert b"openapi: 3" in response.content
+
+
+def test_the_two_reason_bodies_are_distinct_components(schema: dict[str, Any]) -> None:
+    """Comments (report, hide) and entries (disqualify, recusal) each have their own reason body."""
+    components = schema["components"]["schemas"]
+    assert "CommentReason" in components
+    assert "EntryReason" in components
+    assert "Reason" not in components
+
+
+@pytest.mark.parametrize(
+    ("path", "component"),
+    [
+        ("/api/v1/blueprints/", "PaginatedBlueprintListList"),
+        ("/api/v1/challenges/", "PaginatedChallengeList"),
+        ("/api/v1/challenges/{id}/transitions/", "PaginatedChallengeTransitionList"),
+        ("/api/v1/entries/", "PaginatedEntryList"),
+        ("/api/v1/members/", "PaginatedPublicMemberList"),
+        ("/api/v1/notifications/", "PaginatedNotificationList"),
+        ("/api/v1/payments/batches/", "PaginatedBatchList"),
+        ("/api/v1/payments/payouts/", "PaginatedPayoutList"),
+        ("/api/v1/payments/receipts/", "PaginatedReceiptList"),
+        ("/api/v1/transitions/", "PaginatedPhaseTransitionList"),
+    ],
+)
+def test_paginated_lists_are_documented_with_their_envelope(schema: dict[str, Any], path: str, component: str) -> None:
+    """A paginated list answers `{count, next, previous, results}`, not a bare array, and takes `?page=`."""
+    operation = schema["paths"][path]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": f"#/components/schemas/{component}"
+    }
+    envelope = schema["components"]["schemas"][component]
+    assert set(envelope["properties"]) == {"count", "next", "previous", "results"}
+    assert "page" in {parameter["name"] for parameter in operation.get("parameters", [])}
+
+
+def test_every_operation_documents_the_error_contract(schema: dict[str, Any]) -> None:
+    """400 (field errors), 401 and 429 (with Retry-After) everywhere; 404 wherever objects are named;
+    403 and 409 on every write."""
+    missing = []
+    for method, path, operation in _operations(schema):
+        responses = operation["responses"]
+        expected = {"400": "ValidationError", "401": "Error", "429": "ThrottledError"}
+        if "{" in path or method != "GET":
+            expected["404"] = "Error"
+        if method != "GET":
+            expected |= {"403": "Error", "409": "Error"}
+        for code, component in expected.items():
+            content = responses.get(code, {}).get("content", {}).get("application/json", {})
+            if content.get("schema") != {"$ref": f"#/components/schemas/{component}"}:
+                missing.append(f"{method} {path}: {code}")
+        if "Retry-After" not in responses.get("429", {}).get("headers", {}):
+            missing.append(f"{method} {path}: Retry-After")
+    assert not missing
+
+
+def test_reads_of_public_objects_do_not_promise_a_403(schema: dict[str, Any]) -> None:
+    """What one may not see is a 404 (its existence stays private), never a 403."""
+    assert "403" not in schema["paths"]["/api/v1/challenges/{id}/"]["get"]["responses"]
+    assert "403" not in schema["paths"]["/api/v1/entries/{id}/"]["get"]["responses"]
+    assert "403" in schema["paths"]["/api/v1/phases/{id}/ranking/"]["get"]["responses"]
+
+
+def test_error_bodies_are_the_contracts_components(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    assert set(components["Error"]["required"]) == {"message", "extra"}
+    assert components["ValidationError"]["properties"]["extra"] == {"$ref": "#/components/schemas/ValidationErrorExtra"}
+    assert "fields" in components["ValidationErrorExtra"]["properties"]
