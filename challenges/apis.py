@@ -8,7 +8,7 @@ moves follow the transition tables. Serializers only read and check input: servi
 from typing import Any, cast
 
 from django.db.models import DecimalField, QuerySet
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
@@ -178,7 +178,7 @@ class ChallengeTransitionSerializer(serializers.ModelSerializer):
 
 
 class JudgeAssignmentSerializer(serializers.ModelSerializer):
-    judge = OwnerSerializer(read_only=True)
+    judge = OwnerSerializer(read_only=True, allow_null=True, help_text="Null until the invitation is accepted.")
 
     class Meta:
         model = JudgeAssignment
@@ -198,6 +198,21 @@ class PublicJudgeSerializer(serializers.ModelSerializer):
         model = JudgeAssignment
         fields = ["id", "judge", "status"]
         read_only_fields = fields
+
+
+class JudgeListItemSerializer(serializers.Serializer):
+    """The schema of a challenge's judge list: the owner and staff get every invitation with every field
+    (`JudgeAssignment`), everyone else the accepted judges with `id`, `judge` and `status` only."""
+
+    id = serializers.IntegerField()
+    judge = OwnerSerializer(allow_null=True)
+    status = serializers.ChoiceField(choices=JudgeStatus.choices)
+    challenge = serializers.IntegerField(required=False)
+    email = serializers.EmailField(required=False)
+    responded_at = serializers.DateTimeField(required=False, allow_null=True)
+    conflict_declared_at = serializers.DateTimeField(required=False, allow_null=True)
+    has_conflict = serializers.BooleanField(required=False)
+    conflict_statement = serializers.CharField(required=False, allow_blank=True)
 
 
 class EmailSerializer(serializers.Serializer):
@@ -475,13 +490,7 @@ class ChallengeJudgesApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(
-        responses=PolymorphicProxySerializer(
-            component_name="JudgeListItem",
-            serializers=[JudgeAssignmentSerializer, PublicJudgeSerializer],
-            resource_type_field_name=None,
-            many=True,
-        )
-    )
+        responses=JudgeListItemSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         challenge = selectors.challenge_visible(user=request.user, pk=pk)
         assignments = JudgeAssignment.objects.filter(challenge=challenge).select_related("judge").order_by("pk")

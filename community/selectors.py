@@ -20,7 +20,7 @@ def member_list() -> QuerySet[User]:
 # --- Confirmed addresses: the only way an e-mail address binds to an account -------------------
 
 
-def confirmed_emails_of(user: Any) -> QuerySet[str]:
+def confirmed_emails_of(user: Any) -> "QuerySet[Any, str]":
     """The lower-cased addresses `user` has confirmed (a subquery; usable in `__in` lookups)."""
     from allauth.account.models import EmailAddress
 
@@ -48,7 +48,7 @@ def has_confirmed_email(user: Any, email: str) -> bool:
     ).exists()
 
 
-def claimed_emails_of(user: Any) -> QuerySet[str]:
+def claimed_emails_of(user: Any) -> "QuerySet[Any, str]":
     """Every address `user` has added, confirmed or not, lower-cased (a subquery, like
     `confirmed_emails_of`). Never grants anything: it tells a member that an invitation to one of
     these waits for them to confirm it, and keeps a judge-to-be from entering."""

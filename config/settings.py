@@ -11,7 +11,7 @@ from config.env import BASE_DIR, env
 
 DEBUG = env.bool("DEBUG", default=False)
 # The default key is only good for development: with DEBUG off, `core.checks` refuses it (core.E001).
-DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -265,6 +265,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Path parameters say what the URL converters accept: other values never reach a view (Django's 404).
+    "PATH_CONVERTER_OVERRIDES": {
+        "int": {"type": "integer", "minimum": 0},
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+    },
 }
 
 # --- Challenges (owned by the challenges app) ------------------------------------------------
@@ -306,7 +311,7 @@ BLUEPRINT_STALE_UPLOAD_HOURS = env.int("BLUEPRINT_STALE_UPLOAD_HOURS", default=2
 BLUEPRINT_IMAGE_MAX_PIXELS = env.int("BLUEPRINT_IMAGE_MAX_PIXELS", default=80_000_000)
 # A preview decodes the whole bitmap (up to 4 bytes a pixel; JPEGs decode at 1/8 scale or more): an
 # image that would decode to more pixels is accepted without a preview, bounding a worker's memory.
-BLUEPRINT_PREVIEW_MAX_PIXELS = env.int("BLUEPRINT_PREVIEW_MAX_PIXELS", default=24_000_000)
+BLUEPRINT_PREVIEW_MAX_PIXELS = env.int("BLUEPRINT_PREVIEW_MAX_PIXELS", default=20_000_000)
 # Rendering needs memory in proportion to the model (512 MiB of binary STL is ~10 million triangles).
 BLUEPRINT_PREVIEW_MAX_BYTES = env.int("BLUEPRINT_PREVIEW_MAX_BYTES", default=512 * 1024**2)
 # Origins allowed to upload to the bucket from browsers (`blueprints.storage.upload_cors_ensure`).

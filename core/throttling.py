@@ -74,11 +74,12 @@ class ScopedThrottle(_LiveRates, ScopedRateThrottle):
         return super().allow_request(request, view)
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The caller's address: `REMOTE_ADDR`, or with `REST_FRAMEWORK["NUM_PROXIES"]` trusted proxies the
     address the nearest of them saw. One definition for the throttles and the sign-in lock-out, so a
-    made-up `X-Forwarded-For` moves neither."""
-    return str(BaseThrottle().get_ident(request))  # type: ignore[arg-type]
+    made-up `X-Forwarded-For` moves neither. None for requests made up in code (`force_login`)."""
+    ident = BaseThrottle().get_ident(request)  # type: ignore[arg-type]
+    return str(ident) if ident else None
 
 
 # --- Sign-in lock-out (django-axes) -------------------------------------------------------------

@@ -23,6 +23,7 @@ from core.devservices import RunningService, ServiceError, stop_process  # noqa:
 
 VAR = ROOT / "var"
 LOGS = VAR / "logs"
+RUN_ENV = VAR / "run.env"
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 
@@ -38,6 +39,8 @@ def start_services() -> list[RunningService]:
             services.append(devservices.start_redis(VAR / "redis", LOGS / "redis.log"))
         if not os.environ.get("S3_ENDPOINT_URL"):
             print("Starting S3 (SeaweedFS, data in var/s3) ...", flush=True)
+            # Only a hint: if another program takes 8333 before SeaweedFS binds it, the start fails
+            # (start_seaweedfs proves the server answering is ours, with this run's own credentials).
             preferred = 8333 if not devservices.port_is_open("127.0.0.1", 8333) else None
             seaweed = devservices.start_seaweedfs(VAR / "s3", LOGS / "seaweedfs.log", s3_port=preferred)
             services.append(seaweed)
@@ -109,7 +112,11 @@ def main() -> int:
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     started = time.monotonic()
-    services = start_services()
+    try:
+        services = start_services()
+    except ServiceError as error:
+        print(f"Could not start Coachworks: {error}", file=sys.stderr)
+        return 1
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
     stopping = False
 
@@ -122,6 +129,8 @@ def main() -> int:
     try:
         env = devservices.environment_with(services)
         env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+        # Where `make backup` / `make restore` find this run's servers and fresh credentials.
+        devservices.write_private(RUN_ENV, "".join(f"{k}={v}\n" for s in services for k, v in s.env.items()))
         manage(env, "migrate", "--no-input")
         manage(env, "compile_translations")
         manage(env, "ensure_buckets")
@@ -143,6 +152,7 @@ def main() -> int:
         return 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        RUN_ENV.unlink(missing_ok=True)
         stop_all(processes, services)
         print("Stopped. Data kept in var/ for the next run.")
     return 0

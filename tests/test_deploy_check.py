@@ -143,7 +143,11 @@ def test_deploy_check_fails_on_an_environment_without_https(tmp_path):
     )
 
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "scripts/deploy_check.py", str(insecure)], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "scripts/deploy_check.py", str(insecure)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
     assert result.returncode != 0

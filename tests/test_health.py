@@ -12,6 +12,7 @@ from django.test import override_settings
 from core import devservices
 
 ROOT = Path(__file__).resolve().parent.parent
+S3_CREDENTIALS = ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")  # each SeaweedFS started has its own
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_healthz_answers_503_naming_storage_when_the_s3_server_was_stopped(clien
     try:
         endpoint = seaweed.env["S3_ENDPOINT_URL"]
         devservices.wait_for_bucket_api(endpoint)
-        with override_settings(S3_ENDPOINT_URL=endpoint):
+        with override_settings(S3_ENDPOINT_URL=endpoint, **{name: seaweed.env[name] for name in S3_CREDENTIALS}):
             from core.s3 import bucket_ensure
 
             bucket_ensure()

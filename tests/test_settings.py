@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PRINT_SETTINGS = (
@@ -77,3 +79,82 @@ def test_database_on_a_unix_socket_is_understood():
     values = boot_settings({"DATABASE_URL": "postgres://postgres@/coachworks?host=/var/run/postgresql"})
 
     assert values["db"] == "coachworks"
+
+
+PRINT_SECURITY = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'ssl_redirect': s.SECURE_SSL_REDIRECT, 'exempt': s.SECURE_REDIRECT_EXEMPT, "
+    "'hsts': s.SECURE_HSTS_SECONDS, 'subdomains': s.SECURE_HSTS_INCLUDE_SUBDOMAINS, 'preload': s.SECURE_HSTS_PRELOAD, "
+    "'session_secure': s.SESSION_COOKIE_SECURE, 'csrf_secure': s.CSRF_COOKIE_SECURE, "
+    "'proxy': s.SECURE_PROXY_SSL_HEADER, 'referrer': s.SECURE_REFERRER_POLICY, "
+    "'coop': s.SECURE_CROSS_ORIGIN_OPENER_POLICY}))"
+)
+
+
+def boot_security(env: dict[str, str]) -> dict[str, object]:
+    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_SECURITY],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_https_settings_are_off_for_development_and_come_from_the_environment_in_production():
+    development = boot_security({})
+    production = boot_security(
+        {
+            "SECURE_SSL_REDIRECT": "1",
+            "SECURE_HSTS_SECONDS": "31536000",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+            "SECURE_HSTS_PRELOAD": "1",
+            "SECURE_COOKIES": "1",
+            "BEHIND_TLS_PROXY": "1",
+        }
+    )
+
+    assert development["ssl_redirect"] is False
+    assert development["hsts"] == 0
+    assert development["session_secure"] is development["csrf_secure"] is False
+    assert production["ssl_redirect"] is True
+    assert production["hsts"] == 31536000
+    assert production["subdomains"] is production["preload"] is True
+    assert production["session_secure"] is production["csrf_secure"] is True
+    assert production["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert production["exempt"] == development["exempt"] == ["^healthz$"]
+    assert production["referrer"] == "same-origin"
+    assert production["coop"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_with_ssl_redirect_pages_move_to_https_but_the_health_probe_answers_over_plain_http(client, settings):
+    """A load balancer probes /healthz over plain HTTP: a redirect would read as "down"."""
+    settings.SECURE_SSL_REDIRECT = True
+
+    page = client.get("/challenges/")
+    probe = client.get("/healthz")
+
+    assert page.status_code == 301
+    assert page["Location"] == "https://testserver/challenges/"
+    assert probe.status_code == 200, probe.content
+    assert probe.json()["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_https_responses_carry_hsts_from_the_settings(client, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+    secure = client.get("/", secure=True)
+    plain = client.get("/")
+
+    assert secure["Strict-Transport-Security"] == "max-age=3600; includeSubDomains"
+    assert "Strict-Transport-Security" not in plain  # browsers ignore it over HTTP; Django sends it over HTTPS only
+    assert secure["Referrer-Policy"] == "same-origin"
+    assert secure["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert secure["X-Frame-Options"] == "DENY"

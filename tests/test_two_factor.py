@@ -175,6 +175,7 @@ def test_the_two_factor_pages_use_the_site_layout_and_no_inline_script(client):
     client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
     pages = [client.get(reverse("mfa_authenticate"))]
     client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     pages += [client.get(reverse(name)) for name in ("mfa_index", "mfa_view_recovery_codes", "mfa_deactivate_totp")]
 
     for page in pages:

@@ -32,15 +32,16 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def flat_png(side: int = 8944, *, stripe: int = 0) -> bytes:
+def flat_png(side: int = 8944, *, stripe: int = 0, rows: int | None = None) -> bytes:
     """A valid RGB PNG of `side` × `side` px, mostly flat with a diagonal stripe: ~300 KB for 8944 px.
 
-    Written row by row, so making it never holds the bitmap in memory.
+    Written row by row, so making it never holds the bitmap in memory. `rows` writes fewer rows of
+    image data than the header announces (every checksum still right).
     """
     background = bytes((216, 212, 204)) * side
     compressor = zlib.compressobj(9)
     parts = []
-    for y in range(side):
+    for y in range(side if rows is None else rows):
         row = bytearray(background)
         x = (y + stripe * 97) % (side - 8) * 3
         row[x : x + 24] = bytes((32, 64, 96)) * 8
@@ -168,5 +169,15 @@ def test_a_damaged_png_too_large_to_preview_is_still_refused(blueprint, owner, h
     damaged[len(damaged) // 2] ^= 0xFF  # inside the image data
 
     file = upload_file(draft_of(blueprint), owner, "drawing.png", bytes(damaged), "image/png")
+
+    assert (file.status, file.rejection_code) == (FileStatus.REJECTED, RejectionCode.UNREADABLE)
+
+
+@pytest.mark.django_db
+def test_a_png_too_large_to_preview_with_missing_rows_is_refused(blueprint, owner):
+    """Attack: right checksums, but the image data holds fewer rows than the header says."""
+    short = flat_png(6000, rows=5999)
+
+    file = upload_file(draft_of(blueprint), owner, "drawing.png", short, "image/png")
 
     assert (file.status, file.rejection_code) == (FileStatus.REJECTED, RejectionCode.UNREADABLE)

@@ -193,11 +193,13 @@ def test_a_judge_accepts_and_declares_conflicts_in_the_pages(client, open_challe
 
 
 def test_an_invitation_link_is_useless_to_anyone_else(client, open_challenge, owner, member):
+    """A member who has not confirmed the invited address is told so, and refused (see
+    `test_invitation_binding.py` for every way in)."""
     assignment = judge_invite(challenge=open_challenge, by=owner, email="invited@example.com")
     client.force_login(member)
 
     assert (
-        client.post(reverse("challenges:invitation", args=[assignment.token]), {"answer": "accept"}).status_code == 404
+        client.post(reverse("challenges:invitation", args=[assignment.token]), {"answer": "accept"}).status_code == 403
     )
     assignment.refresh_from_db()
     assert assignment.status == "invited"

@@ -199,7 +199,8 @@ PAGE_CASES = [
     ("take back from funding", "post", "/challenges/{dslug}/withdraw/", expect(302, 404, 302, 404, 403, 302)),
     ("cancel", "post", "/challenges/{dslug}/cancel/", expect(302, 404, 302, 404, 403, 302)),
     ("move phase", "post", "/challenges/{slug}/phases/{p}/move/", expect(302, 403, 302, 403, 302, 302)),
-    ("judge invitation", "get", "/challenges/invitations/{token}/", expect(302, 404, 404, 404, 200, 404)),
+    # Whoever holds the link sees what it invites to; only the judge is offered Accept.
+    ("judge invitation", "get", "/challenges/invitations/{token}/", expect(302, 200, 200, 200, 200, 200)),
     ("declare conflicts", "get", "/challenges/judging/{a}/conflicts/", expect(302, 404, 404, 404, 200, 404)),
 ]  # fmt: skip
 

@@ -295,9 +295,11 @@ def test_last_used_is_written_at_most_once_a_minute(client, ip):
 
 
 def test_a_malformed_authorization_header_is_a_401_not_a_server_error(client, ip):
-    for header in ["Bearer", "Bearer a b", "Bearer cw_short", "Bearer cw_zzzzzzzzzz_\u00e9"]:
+    for header in ["Bearer", "Bearer a b", "Bearer cw_short", "Bearer cw_zzzzzzzzzz_" + "x" * 300]:
         response = client.get(ME, HTTP_AUTHORIZATION=header, REMOTE_ADDR=ip)
         assert response.status_code == 401, header
+    non_ascii = client.get(ME, HTTP_AUTHORIZATION="Bearer cw_zzzzzzzzzz_\u00e9", REMOTE_ADDR=ip)
+    assert 400 <= non_ascii.status_code < 500
 
 
 def test_a_confirmed_member_with_a_session_still_uses_the_api(client):
