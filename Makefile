@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint format bench install install-dev browser clean deploy-check fuzz
+.PHONY: run test lint format bench install install-dev browser clean deploy-check fuzz backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,15 @@ fuzz: install-dev
 
 bench: install-dev
 	$(BIN)/python scripts/test.py -s -o python_files='bench_*.py' $(or $(ARGS),bench/)
+
+## The database (pg_dump) and every object of the bucket, into var/backups/<UTC timestamp>/ (README "Backups").
+backup: install
+	$(BIN)/python scripts/backup.py backup $(ARGS)
+
+## Into an empty database and bucket, then verified against the backup's manifest: make restore BACKUP=<dir>
+restore: install
+	@test -n "$(BACKUP)" || (echo "Usage: make restore BACKUP=var/backups/<timestamp> [ARGS=--force]" >&2; exit 2)
+	$(BIN)/python scripts/backup.py restore "$(BACKUP)" $(ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

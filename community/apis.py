@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField as CountrySerializerField
 from django_countries.serializers import CountryFieldMixin
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -66,11 +66,31 @@ class MeApi(APIView):
 # --- Members ----------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+        "required": ["code", "name"],
+    }
+)
+class PublicCountryField(CountrySerializerField):
+    """The member's country as `{"code": "DE", "name": "Germany"}`, or null when they have not said."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # django-countries annotates each instance (without null); the class's annotation above is the one.
+        self.__dict__.pop("_spectacular_annotation", None)
+
+    def to_representation(self, obj: Any) -> Any:
+        return super().to_representation(obj) or None
+
+
 class PublicMemberSerializer(serializers.ModelSerializer):
     """What everyone may see of a member: never the e-mail address."""
 
     name = serializers.CharField(source="public_name")
-    country = CountrySerializerField(country_dict=True)
+    country = PublicCountryField(country_dict=True)
 
     class Meta:
         model = User

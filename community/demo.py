@@ -41,7 +41,7 @@ DEMO_ACCOUNTS = (
 # The admin asks staff for a code from an authenticator app (`core.admin_site`). The demo staff account
 # gets this published key, like its published password: add it to any TOTP app (or run
 # `oathtool --totp -b <key>`). Never load the demo data into a real deployment.
-DEMO_STAFF_TOTP_SECRET = "COACHWORKSDEMOSTAFFTOTPKEY234567"
+DEMO_STAFF_TOTP_SECRET = "COACHWORKSDEMOSTAFFTOTPKEY234567"  # noqa: S105 - published, like the demo passwords
 
 
 def _demo_staff_totp(user: User) -> str:

@@ -9,20 +9,29 @@ operation, by rule rather than by hand per view:
   is refused by any operation, public ones included;
 - 403 `Error` on every write and on reads that need a role (reads of public objects answer 404
   for what one may not see, never 403);
-- 404 `Error` on operations that name objects: path parameters, required query parameters, and
-  writes (ids in the body);
+- 404 `Error` on operations that name objects (path parameters, required query parameters, ids in
+  the body of writes) and on paginated lists (a page past the end);
 - 409 `Error` on every write: the object's state may forbid the move;
 - 429 `ThrottledError` with a `Retry-After` header everywhere.
 
 A view that documents one of these codes itself (`@extend_schema(responses={...})`) keeps its own.
 
+Fields of a `ModelSerializer` are documented as their model field allows, also when they are read-only
+(DRF drops `allow_blank`, and `allow_null` of non-editable fields, from read-only fields): a nullable
+model field is nullable, and a blank-able choice lists `""` among its values.
+
 Lists that a view paginates by hand are documented with the paginator's envelope when the view
 names its `pagination_class` (`GenericAPIView`s have it from the settings already).
 """
 
+from __future__ import annotations
+
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from drf_spectacular import openapi
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 
 from core.api import ERROR_RESPONSES
@@ -62,7 +71,7 @@ class AutoSchema(openapi.AutoSchema):
         codes = [400, 401]
         if self.method in WRITE_METHODS or not self._reads_are_public():
             codes.append(403)
-        if self.method in WRITE_METHODS or self._names_objects(operation):
+        if self.method in WRITE_METHODS or self._names_objects(operation) or self._get_paginator():
             codes.append(404)
         if self.method in WRITE_METHODS:
             codes.append(409)
@@ -86,3 +95,28 @@ class AutoSchema(openapi.AutoSchema):
         # `APIView`s that paginate by hand name their `pagination_class`; the others have none.
         pagination_class = getattr(self.view, "pagination_class", None)
         return pagination_class() if pagination_class else None
+
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> Any:
+        model_field = _model_field_of(field)
+        if model_field is not None:
+            if model_field.null:
+                field.allow_null = True
+            is_text = isinstance(model_field, models.CharField | models.TextField)
+            if isinstance(field, serializers.ChoiceField) and model_field.blank and is_text:
+                field.allow_blank = True
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
+
+def _model_field_of(field: Any) -> models.Field[Any, Any] | None:
+    """The model field a `ModelSerializer` field reads directly (not through a relation or a method)."""
+    parent = getattr(field, "parent", None)
+    source = getattr(field, "source", None)
+    if not isinstance(parent, serializers.ModelSerializer) or not source or "." in source or source == "*":
+        return None
+    if isinstance(field, serializers.SerializerMethodField | serializers.ReadOnlyField):
+        return None
+    try:
+        model_field = getattr(parent.Meta, "model")._meta.get_field(source)  # noqa: B009 - untyped Meta
+    except FieldDoesNotExist:
+        return None
+    return model_field if isinstance(model_field, models.Field) else None

@@ -17,6 +17,7 @@ costs no password hash; `sign_in_locked_out` is the 429 page with `Retry-After`.
 """
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -52,7 +53,8 @@ class _LiveRates:
         rates = api_settings.DEFAULT_THROTTLE_RATES
         if self.scope not in rates:
             raise ImproperlyConfigured(f"No throttle rate for scope {self.scope!r} in DEFAULT_THROTTLE_RATES.")
-        return rates[self.scope]  # type: ignore[no-any-return]
+        rate = rates[self.scope]
+        return None if rate is None else str(rate)
 
 
 class AnonThrottle(_LiveRates, AnonRateThrottle):
@@ -135,7 +137,7 @@ class SignInLockoutMiddleware:
     before the form runs: no password is checked, not even the right one. (Axes itself only sees
     attempts that reach `authenticate`, which allauth's own limits may stop earlier with a form error.)"""
 
-    def __init__(self, get_response: Any) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -145,4 +147,4 @@ class SignInLockoutMiddleware:
             credentials = {"email": sign_in_username(request, None)}
             if credentials["email"] and not AxesProxyHandler.is_allowed(request, credentials):
                 return sign_in_locked_out(request, None, credentials)
-        return self.get_response(request)  # type: ignore[no-any-return]
+        return self.get_response(request)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.checks import Error
+from django.core.checks import CheckMessage
 
 from core.checks import platform_bank_account_is_real, secret_key_is_not_for_development
 
@@ -28,7 +28,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def ids(messages: list[Error]) -> list[str]:
+def ids(messages: list[CheckMessage]) -> list[str]:
     return [message.id or "" for message in messages]
 
 

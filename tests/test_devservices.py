@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import boto3
 import psutil
@@ -61,7 +62,7 @@ def our_weed_processes() -> list[psutil.Process]:
     return [child for child in psutil.Process().children(recursive=True) if child.name() == "weed"]
 
 
-def client(endpoint: str, access_key: str, secret_key: str) -> object:
+def client(endpoint: str, access_key: str, secret_key: str) -> Any:
     return boto3.client(
         "s3",
         endpoint_url=endpoint,
@@ -97,6 +98,7 @@ def test_each_start_has_its_own_s3_credentials_and_old_ones_stop_working(tmp_pat
     second = devservices.start_seaweedfs(data, tmp_path / "s3.log")
     try:
         endpoint = second.env["S3_ENDPOINT_URL"]
+        assert second.process is not None
         assert devservices.port_holder(int(endpoint.rsplit(":", 1)[1]), second.process.pid) == "ours"
         assert second.env["S3_ACCESS_KEY_ID"] != first.env["S3_ACCESS_KEY_ID"]
         assert "coachworks" not in {second.env["S3_ACCESS_KEY_ID"], second.env["S3_SECRET_ACCESS_KEY"]}

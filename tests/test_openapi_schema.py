@@ -103,3 +103,47 @@ def test_error_bodies_are_the_contracts_components(schema: dict[str, Any]) -> No
     assert set(components["Error"]["required"]) == {"message", "extra"}
     assert components["ValidationError"]["properties"]["extra"] == {"$ref": "#/components/schemas/ValidationErrorExtra"}
     assert "fields" in components["ValidationErrorExtra"]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "component"),
+    [
+        ("delete", "/api/v1/entries/{id}/vote/", "200", "Entry"),
+        ("post", "/api/v1/entries/{id}/recusal/", "204", None),
+        ("get", "/api/v1/phases/{id}/ranking/", "200", "RankingRow"),
+        ("get", "/api/v1/phases/{id}/judging-progress/", "200", "JudgeProgress"),
+        ("post", "/api/v1/notifications/read/", "200", "NotificationsMarkedRead"),
+        ("post", "/api/v1/comments/{id}/report/", "201", "CommentReported"),
+        ("get", "/api/v1/challenges/{id}/judges/", "200", "JudgeListItem"),
+    ],
+)
+def test_success_responses_are_the_ones_the_views_send(
+    schema: dict[str, Any], method: str, path: str, status: str, component: str | None
+) -> None:
+    """Each of these answered with a status or body its schema did not have (found by the fuzz)."""
+    response = schema["paths"][path][method]["responses"][status]
+    if component is None:
+        assert "content" not in response
+        return
+    documented = response["content"]["application/json"]["schema"]
+    assert f"#/components/schemas/{component}" in (documented.get("$ref"), documented.get("items", {}).get("$ref"))
+
+
+def test_read_only_fields_keep_what_their_model_field_allows(schema: dict[str, Any]) -> None:
+    """A read-only choice of a blank-able model field lists "" (DRF drops `allow_blank` from read-only
+    fields), a nullable relation is nullable, a member without a country has `country: null`."""
+    components = schema["components"]["schemas"]
+    climate = components["Challenge"]["properties"]["climate"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in climate["oneOf"]
+    assert components["JudgeAssignment"]["properties"]["judge"].get("nullable") is True
+    assert components["PublicMember"]["properties"]["country"]["nullable"] is True
+
+
+@pytest.mark.django_db
+def test_a_member_without_a_country_is_listed_with_country_null() -> None:
+    """The directory sent `"country": ""` where its schema promised an object (found by the fuzz)."""
+    from community.services import user_create
+
+    user_create(email="nowhere@example.com", password="a-Long-and-unusual-pw-2026", display_name="Nowhere")
+    rows = Client().get("/api/v1/members/").json()["results"]
+    assert [row["country"] for row in rows if row["name"] == "Nowhere"] == [None]

@@ -11,6 +11,7 @@ A route or an operation with no entry in the table fails `test_every_route_has_a
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Iterator
@@ -122,6 +123,7 @@ def build_world() -> World:
     w.objects.update(
         challenge=challenge,
         phase=phase,
+        criterion=phase.criteria.order_by("pk").first(),
         assignment=challenge.judge_assignments.get(judge=users["judge"]),
         pending=challenge_services.judge_invite(challenge=challenge, by=client, email=users["invitee"].email),
         private=private_phase.challenge,
@@ -238,13 +240,30 @@ def outcome(response: Any) -> str:
     return str(response.status_code)
 
 
-def perform(client: Client, method: str, url: str, *, api: bool) -> Any:
+def resolve(body: Any, world: World) -> Any:
+    """The case's body with every `"@path"` string read from the world."""
+    if isinstance(body, str) and body.startswith("@"):
+        return attrgetter(body[1:])(world)
+    if isinstance(body, dict):
+        return {key: resolve(value, world) for key, value in body.items()}
+    if isinstance(body, list):
+        return [resolve(value, world) for value in body]
+    return body
+
+
+def perform(client: Client, method: str, url: str, *, api: bool, body: Any = None) -> Any:
+    """One request, undone afterwards: its writes roll back, and the client keeps its session cookie
+    (signing out, for one, would otherwise sign the role out of every later request)."""
+    cookies = copy.deepcopy(client.cookies)
     with transaction.atomic():
-        if api and method != "get":
-            response = getattr(client, method)(url, data={}, content_type="application/json")
+        if method == "get":
+            response = client.get(url)
+        elif api:
+            response = getattr(client, method)(url, data=body or {}, content_type="application/json")
         else:
-            response = getattr(client, method)(url)
+            response = getattr(client, method)(url, data=body or {})
         transaction.set_rollback(True)
+    client.cookies = cookies
     return response
 
 
@@ -265,7 +284,8 @@ def test_route_outcomes_per_role(world: World, clients: dict[str, Client], route
     wrong = []
     for method, expected in case.methods.items():
         for role in ROLES:
-            got = outcome(perform(clients[who(role, case)], method, url, api=api))
+            response = perform(clients[who(role, case)], method, url, api=api, body=resolve(case.body, world))
+            got = outcome(response)
             if got != expected[role]:
                 wrong.append(f"  {method.upper()} as {role}: expected {expected[role]}, got {got}")
     assert not wrong, f"{url} ({route}{' - ' + case.note if case.note else ''}):\n" + "\n".join(wrong)
@@ -317,16 +337,18 @@ def test_dump_observed(world: World, clients: dict[str, Client]) -> None:
         url = fill(route, case, world)
         for method in case.methods or {"get": {}}:
             got = {
-                role: outcome(perform(clients[who(role, case)], method, url, api=route.startswith("/api/")))
+                role: outcome(
+                    perform(
+                        clients[who(role, case)],
+                        method,
+                        url,
+                        api=route.startswith("/api/"),
+                        body=resolve(case.body, world),
+                    )
+                )
                 for role in ROLES
             }
             lines.append(f"{route} #{number} {method}: {table.compact(got)}")
     with open(os.environ["MATRIX_DUMP"], "w") as out:
         out.write("\n".join(lines) + "\n")
 
-
-def test_debug_sessions(world: World, clients: dict[str, Client]) -> None:
-    for name in ("member", "author", "client", "staff"):
-        r = clients[name].get("/members/me/")
-        print(name, r.status_code, r.headers.get("Location"), dict(clients[name].session))
-    assert False

@@ -78,16 +78,16 @@ def test_bad_input_gets_a_400_with_field_messages_and_changes_nothing(client, ow
     missing = client.post("/api/v1/challenges/", {"title": "No budget"}, content_type="application/json")
 
     assert over_budget.status_code == 400
-    assert "more than the budget" in over_budget.json()["extra"]["prizes"][0]
+    assert "more than the budget" in over_budget.json()["extra"]["fields"]["prizes"][0]
     assert backwards.status_code == 400
-    assert "closes_at" in backwards.json()["extra"]
+    assert "closes_at" in backwards.json()["extra"]["fields"]
     assert missing.status_code == 400
     assert set(missing.json()["extra"]["fields"]) >= {"summary", "vehicle_type", "budget"}
     phase.refresh_from_db()
     assert [p.amount for p in phase.prizes.all()] == [Decimal("1000.00")]
 
 
-def test_a_forbidden_move_is_a_400_with_the_reason(client, owner, open_challenge):
+def test_a_move_the_state_table_forbids_is_a_409_with_the_reason(client, owner, open_challenge):
     client.force_login(owner)
     phase = open_challenge.phases.get()
 
@@ -95,7 +95,7 @@ def test_a_forbidden_move_is_a_400_with_the_reason(client, owner, open_challenge
         f"/api/v1/phases/{phase.pk}/transitions/", {"to": "awarded"}, content_type="application/json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "cannot move" in response.json()["message"]
     phase.refresh_from_db()
     assert phase.status == PhaseStatus.SCHEDULED
