@@ -30,6 +30,7 @@ from blueprints.licences import Licence, licence_url
 from blueprints.models import Blueprint, File, PartCategory, Revision
 from blueprints.selectors import SearchFilters, Sort
 from community.models import User
+from core.api import ERROR_RESPONSES
 from core.markdown import render_markdown
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -390,8 +391,7 @@ class RevisionDetailApi(APIView):
 
     @extend_schema(request=ChangeNotesSerializer, responses=RevisionSerializer)
     def patch(self, request: Request, slug: str, number: int) -> Response:
-        blueprint = selectors.blueprint_for_owner(slug=slug, user=request.user)
-        revision = selectors.revision_for_viewer(blueprint=blueprint, number=number, user=request.user)
+        blueprint, revision = selectors.revision_for_owner(slug=slug, number=number, user=request.user)
         data = ChangeNotesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.revision_update(
@@ -418,8 +418,7 @@ class RevisionPublishApi(APIView):
 
     @extend_schema(request=ChangeNotesSerializer, responses=RevisionSerializer)
     def post(self, request: Request, slug: str, number: int) -> Response:
-        blueprint = selectors.blueprint_for_owner(slug=slug, user=request.user)
-        revision = selectors.revision_for_viewer(blueprint=blueprint, number=number, user=request.user)
+        blueprint, revision = selectors.revision_for_owner(slug=slug, number=number, user=request.user)
         data = ChangeNotesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.revision_publish(
@@ -480,8 +479,7 @@ class UploadStartApi(APIView):
 
     @extend_schema(request=UploadInputSerializer, responses={201: UPLOAD_RESPONSE})
     def post(self, request: Request, slug: str, number: int) -> Response:
-        blueprint = selectors.blueprint_for_owner(slug=slug, user=request.user)
-        revision = selectors.revision_for_viewer(blueprint=blueprint, number=number, user=request.user)
+        blueprint, revision = selectors.revision_for_owner(slug=slug, number=number, user=request.user)
         data = UploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         file, ticket = services.upload_start(revision=revision, user=_user(request), **data.validated_data)
@@ -506,9 +504,9 @@ class FileDetailApi(APIView):
 class FileUploadStatusApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=UPLOAD_RESPONSE)
+    @extend_schema(responses={200: UPLOAD_RESPONSE, 409: ERROR_RESPONSES[409]})
     def get(self, request: Request, pk: int) -> Response:
-        """Owner only, to resume: the parts already in S3 and fresh URLs for the rest."""
+        """Owner only, to resume: the parts already in S3 and fresh URLs for the rest (409 once it is complete)."""
         file = selectors.file_for_owner(pk=pk, user=request.user)
         return Response(
             {"file": FileSerializer(file).data, "upload": services.upload_status(file=file, user=_user(request))}

@@ -136,6 +136,17 @@ def revision_for_viewer(*, blueprint: Blueprint, number: int, user: Any) -> Revi
     return revision
 
 
+def revision_for_owner(*, slug: str, number: int, user: Any) -> tuple[Blueprint, Revision]:
+    """Revision `number` of the blueprint, for its owner to change: 404 to whoever may not see it
+    (a draft is its owner's and staff's: its existence stays private), 403 to whoever sees it but
+    does not own the blueprint."""
+    blueprint = blueprint_for_viewer(slug=slug, user=user)
+    revision = revision_for_viewer(blueprint=blueprint, number=number, user=user)
+    if blueprint.owner_id != getattr(user, "pk", None):
+        raise PermissionDenied
+    return blueprint, revision
+
+
 def revision_by_id_for_viewer(*, pk: int, user: Any) -> Revision:
     revision = Revision.objects.select_related("blueprint__owner").filter(pk=pk).first()
     if revision is None:

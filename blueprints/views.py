@@ -160,8 +160,7 @@ def _upload_messages() -> dict[str, str]:
 
 @login_required
 def upload(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
-    blueprint = selectors.blueprint_for_owner(slug=slug, user=request.user)
-    revision = selectors.revision_for_viewer(blueprint=blueprint, number=number, user=request.user)
+    blueprint, revision = selectors.revision_for_owner(slug=slug, number=number, user=request.user)
     if revision.is_published:
         messages.info(request, _("This revision is published and cannot change; make a new revision instead."))
         return redirect("blueprints:revision", slug=slug, number=number)
@@ -203,8 +202,7 @@ def _refusal(request: HttpRequest, error: ApplicationError) -> None:
 @login_required
 @require_POST
 def publish(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
-    blueprint = selectors.blueprint_for_owner(slug=slug, user=request.user)
-    revision = selectors.revision_for_viewer(blueprint=blueprint, number=number, user=request.user)
+    blueprint, revision = selectors.revision_for_owner(slug=slug, number=number, user=request.user)
     form = PublishForm(request.POST)
     notes = form.cleaned_data["change_notes"] if form.is_valid() else None
     try:

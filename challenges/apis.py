@@ -489,8 +489,7 @@ class ChallengeJudgesApi(APIView):
 
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(
-        responses=JudgeListItemSerializer(many=True))
+    @extend_schema(responses=JudgeListItemSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         challenge = selectors.challenge_visible(user=request.user, pk=pk)
         assignments = JudgeAssignment.objects.filter(challenge=challenge).select_related("judge").order_by("pk")

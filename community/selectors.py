@@ -312,7 +312,9 @@ def target_info(obj: Any) -> tuple[Target, ContentType]:
 
 def api_tokens_of(*, user: Any) -> QuerySet[ApiToken]:
     """The member's own tokens, newest first (active, expired and revoked alike)."""
-    return ApiToken.objects.filter(user_id=getattr(user, "pk", None)).order_by("-created_at", "-pk")
+    if not getattr(user, "pk", None):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user_id=user.pk).order_by("-created_at", "-pk")
 
 
 def api_token_for_owner(*, user: Any, pk: int) -> ApiToken:

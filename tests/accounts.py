@@ -30,7 +30,7 @@ def confirm_account(user: U) -> U:
         from allauth.mfa.totp.internal.auth import TOTP
 
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-            TOTP.activate(user, TOTP_TEST_SECRET)  # type: ignore[arg-type]
+            TOTP.activate(user, TOTP_TEST_SECRET)
     return user
 
 

@@ -77,6 +77,7 @@ def R(route: str, *, owner: str = "client", note: str = "", body: object = None,
 
 # Route groups covered as a whole (see ADMIN and test_every_admin_model_is_covered_by_the_admin_group).
 GROUPS = ("/admin/",)
+# Staff reach the admin after a two-factor sign-in (password and code); everyone else meets its sign-in page.
 ADMIN = outcomes("anonymous:admin-login staff:200 *:admin-login")
 
 # Shorthands for the commonest rows.
@@ -168,8 +169,8 @@ R(
     "/challenges/judging/<int:pk>/conflicts/",
     owner="judge",
     pk="assignment.pk",
-    get="anonymous:login judge:200 *:404",
-    post="anonymous:login judge:200 *:404",
+    get="anonymous:login owner,judge:200 *:404",
+    post="anonymous:login owner,judge:200 *:404",
 )
 R("/challenges/<slug:slug>/", slug="challenge.slug", note="open", get=EVERYONE)
 R("/challenges/<slug:slug>/", slug="private.slug", note="invite-only", get=f"{EDITORS}:200 *:404")
@@ -342,19 +343,20 @@ R(
     get="anonymous:login owner:redirect *:403",
     post="anonymous:login owner:redirect *:403",
 )
+# A draft is its author's and staff's to see: to everyone else it does not exist (404).
 R(
     "/blueprints/<slug:slug>/r/<int:number>/upload/",
     **_r3,
-    get="anonymous:login owner:200 *:403",
-    post="anonymous:login owner:200 *:403",
+    get="anonymous:login owner:200 staff:403 *:404",
+    post="anonymous:login owner:200 staff:403 *:404",
 )
-for _r in (_r2, _r3):
-    R(
-        "/blueprints/<slug:slug>/r/<int:number>/publish/",
-        **_r,
-        get=GET_ONLY,
-        post="anonymous:login owner:redirect *:403",
-    )
+R("/blueprints/<slug:slug>/r/<int:number>/publish/", **_r2, get=GET_ONLY, post="anonymous:login owner:redirect *:403")
+R(
+    "/blueprints/<slug:slug>/r/<int:number>/publish/",
+    **_r3,
+    get=GET_ONLY,
+    post="anonymous:login owner:redirect staff:403 *:404",
+)
 # A published revision is removed only by staff (moderation); a draft only by its author.
 R(
     "/blueprints/<slug:slug>/r/<int:number>/delete/",
@@ -455,7 +457,7 @@ R(
     body={"body": "Edited"},
     patch="anonymous:401 owner:200 *:403",
 )
-R(f"{A}comments/<int:pk>/report/", owner="author", pk="comment.pk", body={"reason": "Rude"}, post="anonymous:401 *:201")
+R(f"{A}comments/<int:pk>/report/", owner="author", pk="comment.pk", body={"reason": "Rude"}, post="anonymous:401 owner:403 *:201")
 R(
     f"{A}comments/<int:pk>/hide/",
     owner="author",
@@ -484,7 +486,7 @@ R(
     pk="challenge.pk",
     note="cancel the open challenge: staff only",
     body={"to": "cancelled"},
-    post="anonymous:401 owner:409 staff:200 *:403",
+    post="anonymous:401 staff:200 *:403",
 )
 for _name in ("phases/", "judges/"):
     R(f"{A}challenges/<int:pk>/{_name}", pk="challenge.pk", note="open", get=EVERYONE, post=f"anonymous:401 {EDITORS}:400 *:403")
@@ -548,8 +550,8 @@ R(
     owner="judge",
     pk="assignment.pk",
     note="the judge's own assignment",
-    get="anonymous:401 judge,staff:200 *:404",
-    delete="anonymous:401 judge:403 staff:204 *:404",
+    get="anonymous:401 owner,judge,staff:200 *:404",
+    delete="anonymous:401 owner,judge:403 staff:204 *:404",
 )
 R(
     f"{A}judge-assignments/<int:pk>/",
@@ -571,7 +573,7 @@ R(
     owner="judge",
     pk="assignment.pk",
     body={"has_conflict": False},
-    post="anonymous:401 judge:200 staff:403 *:404",
+    post="anonymous:401 owner,judge:200 staff:403 *:404",
 )
 R(f"{A}transitions/", get=EVERYONE)
 
@@ -660,7 +662,7 @@ R(f"{A}entries/<int:pk>/withdraw/", **_entry, post="anonymous:401 owner:200 judg
 # Disqualifying is for the client and staff; while the phase is open and sealed only staff see it.
 R(f"{A}entries/<int:pk>/disqualify/", **_entry, body={"reason": "Copied"}, post="anonymous:401 staff:200 owner,judge:403 *:404")
 R(f"{A}entries/<int:pk>/revision/", **_entry, body={"revision": "@r1.pk"}, post="anonymous:401 owner:200 judge,staff:403 *:404")
-R(f"{A}entries/<int:pk>/co-authors/", **_entry, body={"co_authors": []}, put="anonymous:401 owner:200 judge,staff:403 *:404")
+R(f"{A}entries/<int:pk>/co-authors/", **_entry, body={"co_authors": []}, put="anonymous:401 owner:409 judge,staff:403 *:404")
 R(f"{A}entries/<int:pk>/co-author-answer/", **_entry, body={"accept": True}, post=f"anonymous:401 {SEALED}:403 *:404")
 R(f"{A}entries/<int:pk>/recusal/", **_entry, body={"reason": "My student"}, post="anonymous:401 judge:204 owner,staff:403 *:404")
 # Votes: not on one's own entry, not by the phase's judges.
@@ -670,7 +672,7 @@ R(
     **_entry,
     body=[{"criterion": "@criterion.pk", "value": 5}],
     get=f"anonymous:401 {SEALED}:200 *:404",
-    put="anonymous:401 judge:200 owner,staff:403 *:404",
+    put="anonymous:401 judge:409 owner,staff:403 *:404",
 )
 R(f"{A}phases/<int:pk>/eligibility/", pk="phase.pk", get=EVERYONE)
 R(f"{A}phases/<int:pk>/eligibility/", pk="private_phase.pk", note="invite-only", get=f"{EDITORS}:200 *:404")
@@ -730,4 +732,3 @@ R(f"{A}payments/batches/<int:pk>/mark-paid/", pk="batch.pk", post=STAFF_ONLY.for
 
 R(f"{A}schema/", get=EVERYONE)
 R(f"{A}docs/", get=EVERYONE)
-R(f"{A}redoc/", get=EVERYONE)

@@ -18,6 +18,7 @@ shrinking); `make fuzz` runs the same with FUZZ_EXAMPLES=200.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ from schemathesis.specs.openapi.checks import (
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 ROLES = ["anonymous", "member", "owner", "judge", "staff"]
+ABSENT_ID = 999_999
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -62,6 +64,7 @@ def _build_world() -> World:
     from challenges.models import JudgeAssignment
     from challenges.tests.factories import UserFactory
     from community import services as community_services
+    from community.services import api_token_create
     from payments.tests.factories import bank_account
     from submissions.tests.factories import enter, latest, open_phase, published_blueprint
 
@@ -80,6 +83,7 @@ def _build_world() -> World:
     )
     follow = community_services.follow_create(user=member, label="challenges.challenge", object_id=challenge.pk)
     method = bank_account(member)
+    token, _secret = api_token_create(user=member, name="listed", scope="read", expires_in_days=30)
     assignment = JudgeAssignment.objects.get(challenge=challenge, judge=judge)
     return World(
         users={"staff": staff, "owner": owner, "judge": judge, "member": member},
@@ -96,12 +100,16 @@ def _build_world() -> World:
             "method": method.pk,
             "assignment": assignment.pk,
             "member": member.pk,
+            "token": token.pk,
         },
     )
 
 
 def _path_parameters(path: str, world: World) -> dict[str, Any]:
-    """The world's object for every path parameter of `path` (spectacular names `pk` as `id`)."""
+    """The world's object for every path parameter of `path` (spectacular names `pk` as `id`).
+
+    Every parameter gets a value that matches its URL converter: negative examples then change the
+    body and the query, not the path (an id of "-1" never reaches a view: Django's resolver answers)."""
     ids = world.ids
     by_prefix = {
         "/api/v1/blueprints/files/": ids["file"],
@@ -114,6 +122,7 @@ def _path_parameters(path: str, world: World) -> dict[str, Any]:
         "/api/v1/members/": ids["member"],
         "/api/v1/payments/payout-methods/": ids["method"],
         "/api/v1/phases/": ids["phase"],
+        "/api/v1/tokens/": ids["token"],
     }
     params: dict[str, Any] = {}
     if "{slug}" in path:
@@ -127,6 +136,9 @@ def _path_parameters(path: str, world: World) -> dict[str, Any]:
             if path.startswith(prefix):
                 params["id"] = value
                 break
+    # Objects the world does not hold (payouts, batches, invitations): an id that is valid but absent.
+    for name in re.findall(r"{(\w+)}", path):
+        params.setdefault(name, ABSENT_ID)
     return params
 
 

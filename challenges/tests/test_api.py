@@ -176,11 +176,13 @@ def test_the_detail_api_costs_a_fixed_number_of_queries(
     publish(big, staff=staff)
     client.force_login(owner)
 
-    # session, member, challenge, phases, prizes, criteria, dependencies, judges, versions, invitations
+    # session, member, confirmed address, challenge, phases, prizes, criteria, dependencies, judges, versions,
+    # invitations
     for challenge in (small, big):
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(11):
             client.get(f"/api/v1/challenges/{challenge.pk}/")
-        with django_assert_num_queries(7):  # session, member, challenge, phases, prizes, criteria, dependencies
+        # session, member, confirmed address, challenge, phases, prizes, criteria, dependencies
+        with django_assert_num_queries(8):
             client.get(f"/api/v1/challenges/{challenge.pk}/phases/")
 
 
@@ -215,7 +217,7 @@ def test_nobody_opens_a_challenge_whose_budget_is_not_in_escrow(client, owner, s
         f"/api/v1/challenges/{draft.pk}/transitions/", {"to": "open"}, content_type="application/json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "may not move" in response.json()["message"]
     draft.refresh_from_db()
     assert draft.status == "funding"
