@@ -87,10 +87,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def application_error_extra(exc: ApplicationError) -> dict[str, Any]:
-    """A service's `extra` in the contract's shape: for a 400, field messages under `fields`."""
+    """A service's `extra` in the contract's shape: field messages under `fields` (for a 400 always,
+    with the message as the non-field error when no field is named; for 403 and 409 when there are any)."""
     extra = dict(exc.extra) if isinstance(exc.extra, dict) else {}
-    if exc.status != 400:
-        return extra
     if isinstance(extra.get("fields"), dict):
         fields = field_errors(extra.pop("fields"))
     else:
@@ -101,7 +100,9 @@ def application_error_extra(exc: ApplicationError) -> dict[str, Any]:
                 if key not in DETAIL_KEYS and isinstance(extra[key], list | tuple | str | dict)
             }
         )
-    return {"fields": fields or {NON_FIELD_ERRORS: [exc.message]}, **extra}
+    if exc.status == 400 and not fields:
+        fields = {NON_FIELD_ERRORS: [exc.message]}
+    return {"fields": fields, **extra} if fields else extra
 
 
 def field_errors(data: object, prefix: str = "") -> dict[str, list[str]]:

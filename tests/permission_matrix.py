@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ROLES = ("anonymous", "member", "other_member", "owner", "other_client", "judge", "other_judge", "staff")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -117,9 +117,17 @@ R("/accounts/password/reset/done/", get=EVERYONE, post="*:405")
 # Two-factor pages; only staff have an authenticator in this world.
 R("/accounts/2fa/", get=SIGNED_IN, post="anonymous:login *:405")
 R("/accounts/2fa/authenticate/", get="anonymous:login *:redirect", post="anonymous:login *:redirect")
-R("/accounts/2fa/reauthenticate/", get="anonymous:login staff:200 *:redirect", post="anonymous:login staff:200 *:redirect")
+R(
+    "/accounts/2fa/reauthenticate/",
+    get="anonymous:login staff:200 *:redirect",
+    post="anonymous:login staff:200 *:redirect",
+)
 R("/accounts/2fa/totp/activate/", get="anonymous:login *:redirect", post="anonymous:login *:redirect")
-R("/accounts/2fa/totp/deactivate/", get="anonymous:login staff:redirect *:404", post="anonymous:login staff:redirect *:404")
+R(
+    "/accounts/2fa/totp/deactivate/",
+    get="anonymous:login staff:redirect *:404",
+    post="anonymous:login staff:redirect *:404",
+)
 R("/accounts/2fa/recovery-codes/", get="anonymous:login *:404", post="anonymous:login *:405")
 R("/accounts/2fa/recovery-codes/generate/", get="anonymous:login *:redirect", post="anonymous:login *:redirect")
 R("/accounts/2fa/recovery-codes/download/", get="anonymous:login *:404", post="anonymous:login *:404")
@@ -149,7 +157,13 @@ R("/members/comments/", body=_on_draft, get=GET_ONLY, post="anonymous:login owne
 R("/members/follow/", body=_on_draft, get=GET_ONLY, post="anonymous:login owner,staff:redirect *:404")
 # Edits of someone else's comment are refused with a message on the page they came from.
 R("/members/comments/<int:pk>/edit/", owner="author", pk="comment.pk", get=GET_ONLY, post="anonymous:login *:redirect")
-R("/members/comments/<int:pk>/report/", owner="author", pk="comment.pk", get=GET_ONLY, post="anonymous:login *:redirect")
+R(
+    "/members/comments/<int:pk>/report/",
+    owner="author",
+    pk="comment.pk",
+    get=GET_ONLY,
+    post="anonymous:login *:redirect",
+)
 R("/members/<int:pk>/", owner="author", pk="author.pk", get=EVERYONE)
 
 # --- challenge pages ---------------------------------------------------------------------------
@@ -243,7 +257,12 @@ R(
     get=f"anonymous:login {EDITORS}:200 *:404",
     post=f"anonymous:login {EDITORS}:redirect *:404",
 )
-R("/challenges/<slug:slug>/withdraw/", slug="draft.slug", get=GET_ONLY, post=f"anonymous:login {EDITORS}:redirect *:404")
+R(
+    "/challenges/<slug:slug>/withdraw/",
+    slug="draft.slug",
+    get=GET_ONLY,
+    post=f"anonymous:login {EDITORS}:redirect *:404",
+)
 R(
     "/challenges/<slug:slug>/cancel/",
     slug="challenge.slug",
@@ -276,7 +295,13 @@ R("/blueprints/new/", get=SIGNED_IN, post=SIGNED_IN)
 # Published files: every signed-in member downloads and views them (open source); drafts: author and staff.
 R("/blueprints/files/<int:pk>/download/", owner="author", pk="file.pk", get="anonymous:login *:redirect")
 R("/blueprints/files/<int:pk>/view/", owner="author", pk="file.pk", get=SIGNED_IN)
-R("/blueprints/files/<int:pk>/remove/", owner="author", pk="file.pk", get=GET_ONLY, post="anonymous:login owner:redirect *:403")
+R(
+    "/blueprints/files/<int:pk>/remove/",
+    owner="author",
+    pk="file.pk",
+    get=GET_ONLY,
+    post="anonymous:login owner:redirect *:403",
+)
 R(
     "/blueprints/files/<int:pk>/download/",
     owner="author",
@@ -316,7 +341,13 @@ R(
     get="anonymous:login owner:200 *:403",
     post="anonymous:login owner:200 *:403",
 )
-R("/blueprints/<slug:slug>/fork/", owner="author", slug="blueprint.slug", get=GET_ONLY, post="anonymous:login *:redirect")
+R(
+    "/blueprints/<slug:slug>/fork/",
+    owner="author",
+    slug="blueprint.slug",
+    get=GET_ONLY,
+    post="anonymous:login *:redirect",
+)
 # Hiding is moderation (staff); deleting and new revisions are the author's.
 R(
     "/blueprints/<slug:slug>/hide/",
@@ -401,7 +432,13 @@ R(
 )
 # Actions on the entry: who cannot see it gets 404; who sees it is refused with a message (or allowed).
 for _name in ("vote/", "submit/", "withdraw/", "disqualify/", "co-author-answer/"):
-    R(f"/entries/<int:pk>/{_name}", owner="author", pk="entry.pk", get=GET_ONLY, post=f"anonymous:login {SEALED}:redirect *:404")
+    R(
+        f"/entries/<int:pk>/{_name}",
+        owner="author",
+        pk="entry.pk",
+        get=GET_ONLY,
+        post=f"anonymous:login {SEALED}:redirect *:404",
+    )
 for _name in ("revision/", "co-authors/"):
     R(
         f"/entries/<int:pk>/{_name}",
@@ -457,7 +494,13 @@ R(
     body={"body": "Edited"},
     patch="anonymous:401 owner:200 *:403",
 )
-R(f"{A}comments/<int:pk>/report/", owner="author", pk="comment.pk", body={"reason": "Rude"}, post="anonymous:401 owner:403 *:201")
+R(
+    f"{A}comments/<int:pk>/report/",
+    owner="author",
+    pk="comment.pk",
+    body={"reason": "Rude"},
+    post="anonymous:401 owner:403 *:201",
+)
 R(
     f"{A}comments/<int:pk>/hide/",
     owner="author",
@@ -489,7 +532,13 @@ R(
     post="anonymous:401 staff:200 *:403",
 )
 for _name in ("phases/", "judges/"):
-    R(f"{A}challenges/<int:pk>/{_name}", pk="challenge.pk", note="open", get=EVERYONE, post=f"anonymous:401 {EDITORS}:400 *:403")
+    R(
+        f"{A}challenges/<int:pk>/{_name}",
+        pk="challenge.pk",
+        note="open",
+        get=EVERYONE,
+        post=f"anonymous:401 {EDITORS}:400 *:403",
+    )
 R(
     f"{A}challenges/<int:pk>/invitations/",
     pk="challenge.pk",
@@ -500,7 +549,13 @@ R(
 # Hidden challenges (invite-only, draft): every route answers 404 to whoever may not see them.
 HIDDEN_READ = f"anonymous:401 {EDITORS}:200 *:404"
 for _c in ("private", "draft"):
-    R(f"{A}challenges/<int:pk>/", pk=f"{_c}.pk", note=_c, get=f"{EDITORS}:200 *:404", patch=f"anonymous:401 {EDITORS}:200 *:404")
+    R(
+        f"{A}challenges/<int:pk>/",
+        pk=f"{_c}.pk",
+        note=_c,
+        get=f"{EDITORS}:200 *:404",
+        patch=f"anonymous:401 {EDITORS}:200 *:404",
+    )
     for _name in ("transitions/", "phases/", "judges/", "invitations/"):
         R(
             f"{A}challenges/<int:pk>/{_name}",
@@ -542,9 +597,21 @@ for _p, _delete in (("private_phase", "409"), ("draft_phase", "204")):
         patch=f"anonymous:401 {EDITORS}:200 *:404",
         delete=f"anonymous:401 {EDITORS}:{_delete} *:404",
     )
-    R(f"{A}phases/<int:pk>/transitions/", pk=f"{_p}.pk", note=_p, get=f"{EDITORS}:200 *:404", post=f"anonymous:401 {EDITORS}:400 *:404")
+    R(
+        f"{A}phases/<int:pk>/transitions/",
+        pk=f"{_p}.pk",
+        note=_p,
+        get=f"{EDITORS}:200 *:404",
+        post=f"anonymous:401 {EDITORS}:400 *:404",
+    )
     for _name in ("prizes/", "criteria/"):
-        R(f"{A}phases/<int:pk>/{_name}", pk=f"{_p}.pk", note=_p, get=f"{EDITORS}:200 *:404", put=f"anonymous:401 {EDITORS}:400 *:404")
+        R(
+            f"{A}phases/<int:pk>/{_name}",
+            pk=f"{_p}.pk",
+            note=_p,
+            get=f"{EDITORS}:200 *:404",
+            put=f"anonymous:401 {EDITORS}:400 *:404",
+        )
 R(
     f"{A}judge-assignments/<int:pk>/",
     owner="judge",
@@ -596,7 +663,13 @@ R(
     get="owner,staff:200 *:404",
     delete="anonymous:401 owner:204 staff:403 *:404",
 )
-R(f"{A}blueprints/files/<int:pk>/upload/", owner="author", pk="file.pk", note="published", get="anonymous:401 owner:409 *:403")
+R(
+    f"{A}blueprints/files/<int:pk>/upload/",
+    owner="author",
+    pk="file.pk",
+    note="published",
+    get="anonymous:401 owner:409 *:403",
+)
 R(
     f"{A}blueprints/files/<int:pk>/upload/",
     owner="author",
@@ -604,7 +677,13 @@ R(
     note="draft",
     get="anonymous:401 owner:409 staff:403 *:404",
 )
-R(f"{A}blueprints/files/<int:pk>/complete/", owner="author", pk="file.pk", note="published", post="anonymous:401 owner:200 *:403")
+R(
+    f"{A}blueprints/files/<int:pk>/complete/",
+    owner="author",
+    pk="file.pk",
+    note="published",
+    post="anonymous:401 owner:200 *:403",
+)
 R(
     f"{A}blueprints/files/<int:pk>/complete/",
     owner="author",
@@ -612,7 +691,13 @@ R(
     note="draft",
     post="anonymous:401 owner:200 staff:403 *:404",
 )
-R(f"{A}blueprints/files/<int:pk>/download/", owner="author", pk="file.pk", note="published", get="anonymous:401 *:redirect")
+R(
+    f"{A}blueprints/files/<int:pk>/download/",
+    owner="author",
+    pk="file.pk",
+    note="published",
+    get="anonymous:401 *:redirect",
+)
 R(
     f"{A}blueprints/files/<int:pk>/download/",
     owner="author",
@@ -639,7 +724,13 @@ R(
 )
 R(f"{A}blueprints/<slug:slug>/fork/", owner="author", slug="blueprint.slug", post="anonymous:401 *:201")
 R(f"{A}blueprints/<slug:slug>/lineage/", owner="author", slug="blueprint.slug", get=EVERYONE)
-R(f"{A}blueprints/<slug:slug>/revisions/", owner="author", slug="blueprint.slug", get=EVERYONE, post="anonymous:401 owner:409 *:403")
+R(
+    f"{A}blueprints/<slug:slug>/revisions/",
+    owner="author",
+    slug="blueprint.slug",
+    get=EVERYONE,
+    post="anonymous:401 owner:409 *:403",
+)
 _r2 = {"owner": "author", "slug": "blueprint.slug", "number": "r2.number", "note": "published"}
 _r3 = {"owner": "author", "slug": "blueprint.slug", "number": "r3.number", "note": "draft"}
 _rev = f"{A}blueprints/<slug:slug>/revisions/<int:number>/"
@@ -647,7 +738,13 @@ R(_rev, **_r2, get=EVERYONE, patch="anonymous:401 owner:409 *:403", delete="anon
 R(f"{_rev}publish/", **_r2, post="anonymous:401 owner:409 *:403")
 R(f"{_rev}uploads/", **_r2, post="anonymous:401 owner:400 *:403")
 # A draft revision is seen by its author and staff only: to everyone else it does not exist (404).
-R(_rev, **_r3, get="owner,staff:200 *:404", patch="anonymous:401 owner:200 staff:403 *:404", delete="anonymous:401 owner:204 staff:403 *:404")
+R(
+    _rev,
+    **_r3,
+    get="owner,staff:200 *:404",
+    patch="anonymous:401 owner:200 staff:403 *:404",
+    delete="anonymous:401 owner:204 staff:403 *:404",
+)
 R(f"{_rev}publish/", **_r3, post="anonymous:401 owner:200 staff:403 *:404")
 R(f"{_rev}uploads/", **_r3, post="anonymous:401 owner:400 staff:403 *:404")
 
@@ -660,13 +757,38 @@ _entry = {"owner": "author", "pk": "entry.pk"}
 R(f"{A}entries/<int:pk>/submit/", **_entry, post="anonymous:401 owner:200 judge,staff:403 *:404")
 R(f"{A}entries/<int:pk>/withdraw/", **_entry, post="anonymous:401 owner:200 judge,staff:403 *:404")
 # Disqualifying is for the client and staff; while the phase is open and sealed only staff see it.
-R(f"{A}entries/<int:pk>/disqualify/", **_entry, body={"reason": "Copied"}, post="anonymous:401 staff:200 owner,judge:403 *:404")
-R(f"{A}entries/<int:pk>/revision/", **_entry, body={"revision": "@r1.pk"}, post="anonymous:401 owner:200 judge,staff:403 *:404")
-R(f"{A}entries/<int:pk>/co-authors/", **_entry, body={"co_authors": []}, put="anonymous:401 owner:409 judge,staff:403 *:404")
+R(
+    f"{A}entries/<int:pk>/disqualify/",
+    **_entry,
+    body={"reason": "Copied"},
+    post="anonymous:401 staff:200 owner,judge:403 *:404",
+)
+R(
+    f"{A}entries/<int:pk>/revision/",
+    **_entry,
+    body={"revision": "@r1.pk"},
+    post="anonymous:401 owner:200 judge,staff:403 *:404",
+)
+R(
+    f"{A}entries/<int:pk>/co-authors/",
+    **_entry,
+    body={"co_authors": []},
+    put="anonymous:401 owner:409 judge,staff:403 *:404",
+)
 R(f"{A}entries/<int:pk>/co-author-answer/", **_entry, body={"accept": True}, post=f"anonymous:401 {SEALED}:403 *:404")
-R(f"{A}entries/<int:pk>/recusal/", **_entry, body={"reason": "My student"}, post="anonymous:401 judge:204 owner,staff:403 *:404")
+R(
+    f"{A}entries/<int:pk>/recusal/",
+    **_entry,
+    body={"reason": "My student"},
+    post="anonymous:401 judge:204 owner,staff:403 *:404",
+)
 # Votes: not on one's own entry, not by the phase's judges.
-R(f"{A}entries/<int:pk>/vote/", **_entry, post="anonymous:401 owner,judge:403 staff:200 *:404", delete="anonymous:401 owner:403 judge,staff:200 *:404")
+R(
+    f"{A}entries/<int:pk>/vote/",
+    **_entry,
+    post="anonymous:401 owner,judge:403 staff:200 *:404",
+    delete="anonymous:401 owner:403 judge,staff:200 *:404",
+)
 R(
     f"{A}entries/<int:pk>/scores/",
     **_entry,
@@ -678,7 +800,12 @@ R(f"{A}phases/<int:pk>/eligibility/", pk="phase.pk", get=EVERYONE)
 R(f"{A}phases/<int:pk>/eligibility/", pk="private_phase.pk", note="invite-only", get=f"{EDITORS}:200 *:404")
 for _name in ("ranking/", "judging-progress/"):
     R(f"{A}phases/<int:pk>/{_name}", pk="phase.pk", get="anonymous:401 owner,judge,staff:200 *:403")
-    R(f"{A}phases/<int:pk>/{_name}", pk="private_phase.pk", note="invite-only", get=f"anonymous:401 {EDITORS}:200 *:404")
+    R(
+        f"{A}phases/<int:pk>/{_name}",
+        pk="private_phase.pk",
+        note="invite-only",
+        get=f"anonymous:401 {EDITORS}:200 *:404",
+    )
 # Awarding an open phase: the owner and judges may, but not yet (409); nobody else may at all (403).
 R(
     f"{A}phases/<int:pk>/awards/",
@@ -687,7 +814,13 @@ R(
     get=EVERYONE,
     post="anonymous:401 owner,judge,staff:409 *:403",
 )
-R(f"{A}phases/<int:pk>/awards/", pk="private_phase.pk", note="invite-only", get=f"{EDITORS}:200 *:404", post=f"anonymous:401 {EDITORS}:400 *:404")
+R(
+    f"{A}phases/<int:pk>/awards/",
+    pk="private_phase.pk",
+    note="invite-only",
+    get=f"{EDITORS}:200 *:404",
+    post=f"anonymous:401 {EDITORS}:400 *:404",
+)
 R(f"{A}phases/<int:pk>/judging-rules/", pk="phase.pk", get=EVERYONE, put=f"anonymous:401 {EDITORS}:400 *:403")
 R(
     f"{A}phases/<int:pk>/judging-rules/",

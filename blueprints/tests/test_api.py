@@ -57,36 +57,37 @@ def _call(world: World, role: str, method: str, path: str, data: Any = None) -> 
         return getattr(client, method)(path, data, format="json")
 
 
-# (method, path, body, expected status for anonymous, member, owner, staff)
+# (method, path, body, expected status for anonymous (401: not signed in), member, owner, staff);
+# 403 not allowed, 409 the state forbids it (a published revision, a file not ready), 400 bad input.
 ENDPOINTS = [
     ("get", "/api/v1/blueprints/", None, (200, 200, 200, 200)),
-    ("post", "/api/v1/blueprints/", {"title": "New"}, (403, 201, 201, 201)),
+    ("post", "/api/v1/blueprints/", {"title": "New"}, (401, 201, 201, 201)),
     ("get", "/api/v1/blueprints/{slug}/", None, (200, 200, 200, 200)),
     ("get", "/api/v1/blueprints/{draft}/", None, (404, 404, 200, 200)),
-    ("patch", "/api/v1/blueprints/{slug}/", {"title": "Renamed"}, (403, 403, 200, 403)),
-    ("delete", "/api/v1/blueprints/{slug}/", None, (403, 403, 403, 204)),
-    ("post", "/api/v1/blueprints/{slug}/fork/", {}, (403, 201, 201, 201)),
-    ("post", "/api/v1/blueprints/{draft}/fork/", {}, (403, 404, 400, 400)),
+    ("patch", "/api/v1/blueprints/{slug}/", {"title": "Renamed"}, (401, 403, 200, 403)),
+    ("delete", "/api/v1/blueprints/{slug}/", None, (401, 403, 403, 204)),
+    ("post", "/api/v1/blueprints/{slug}/fork/", {}, (401, 201, 201, 201)),
+    ("post", "/api/v1/blueprints/{draft}/fork/", {}, (401, 404, 409, 409)),
     ("get", "/api/v1/blueprints/{slug}/lineage/", None, (200, 200, 200, 200)),
     ("get", "/api/v1/blueprints/{slug}/revisions/", None, (200, 200, 200, 200)),
-    ("post", "/api/v1/blueprints/{slug}/revisions/", None, (403, 403, 400, 403)),  # owner: a draft exists
+    ("post", "/api/v1/blueprints/{slug}/revisions/", None, (401, 403, 409, 403)),  # owner: a draft exists
     ("get", "/api/v1/blueprints/{slug}/revisions/1/", None, (200, 200, 200, 200)),
     ("get", "/api/v1/blueprints/{slug}/revisions/2/", None, (404, 404, 200, 200)),
-    ("patch", "/api/v1/blueprints/{slug}/revisions/2/", {"change_notes": "x"}, (403, 403, 200, 403)),
-    ("patch", "/api/v1/blueprints/{slug}/revisions/1/", {"change_notes": "x"}, (403, 403, 400, 403)),
-    ("post", "/api/v1/blueprints/{slug}/revisions/2/publish/", {}, (403, 403, 400, 403)),  # same files
-    ("delete", "/api/v1/blueprints/{slug}/revisions/1/", None, (403, 403, 403, 204)),
-    ("delete", "/api/v1/blueprints/{slug}/revisions/2/", None, (403, 404, 204, 403)),
-    ("post", "/api/v1/blueprints/{slug}/revisions/2/uploads/", {"name": "a.png", "size": 10}, (403, 403, 201, 403)),
-    ("post", "/api/v1/blueprints/{slug}/revisions/1/uploads/", {"name": "a.png", "size": 10}, (403, 403, 400, 403)),
+    ("patch", "/api/v1/blueprints/{slug}/revisions/2/", {"change_notes": "x"}, (401, 404, 200, 403)),
+    ("patch", "/api/v1/blueprints/{slug}/revisions/1/", {"change_notes": "x"}, (401, 403, 409, 403)),
+    ("post", "/api/v1/blueprints/{slug}/revisions/2/publish/", {}, (401, 404, 409, 403)),  # same files
+    ("delete", "/api/v1/blueprints/{slug}/revisions/1/", None, (401, 403, 403, 204)),
+    ("delete", "/api/v1/blueprints/{slug}/revisions/2/", None, (401, 404, 204, 403)),
+    ("post", "/api/v1/blueprints/{slug}/revisions/2/uploads/", {"name": "a.png", "size": 10}, (401, 404, 201, 403)),
+    ("post", "/api/v1/blueprints/{slug}/revisions/1/uploads/", {"name": "a.png", "size": 10}, (401, 403, 409, 403)),
     ("get", "/api/v1/blueprints/files/{file}/", None, (200, 200, 200, 200)),
     ("get", "/api/v1/blueprints/files/{draft_file}/", None, (404, 404, 200, 200)),
-    ("delete", "/api/v1/blueprints/files/{draft_file}/", None, (403, 404, 204, 403)),
-    ("delete", "/api/v1/blueprints/files/{file}/", None, (403, 403, 400, 403)),
-    ("get", "/api/v1/blueprints/files/{draft_file}/upload/", None, (403, 404, 200, 403)),
-    ("post", "/api/v1/blueprints/files/{draft_file}/complete/", None, (403, 404, 400, 403)),  # nothing uploaded
-    ("get", "/api/v1/blueprints/files/{file}/download/", None, (403, 302, 302, 302)),
-    ("get", "/api/v1/blueprints/files/{draft_file}/download/", None, (403, 404, 400, 400)),  # not ready
+    ("delete", "/api/v1/blueprints/files/{draft_file}/", None, (401, 404, 204, 403)),
+    ("delete", "/api/v1/blueprints/files/{file}/", None, (401, 403, 409, 403)),
+    ("get", "/api/v1/blueprints/files/{draft_file}/upload/", None, (401, 404, 200, 403)),
+    ("post", "/api/v1/blueprints/files/{draft_file}/complete/", None, (401, 404, 409, 403)),  # nothing uploaded
+    ("get", "/api/v1/blueprints/files/{file}/download/", None, (401, 302, 302, 302)),
+    ("get", "/api/v1/blueprints/files/{draft_file}/download/", None, (401, 404, 409, 409)),  # not ready
     ("get", "/api/v1/blueprints/compare/{r1}/{r2}/", None, (404, 404, 200, 200)),  # r2 is a draft
     ("get", "/api/v1/blueprints/compare/{r1}/{r1}/", None, (200, 200, 200, 200)),
 ]

@@ -170,7 +170,9 @@ def test_the_3d_viewer_needs_a_member_and_loads_three_from_static(client, publis
 
     assert page.status_code == 200
     assert 'data-type="stl"' in page.text
-    importmap = json.loads(page.text.split('<script type="importmap">', 1)[1].split("</script>", 1)[0])
+    # The import map is inline, so it carries the request's CSP nonce (tests/test_csp.py).
+    tag_and_rest = page.text.split('<script type="importmap" nonce="', 1)[1]
+    importmap = json.loads(tag_and_rest.split(">", 1)[1].split("</script>", 1)[0])
     three, addons = importmap["imports"]["three"], importmap["imports"]["three/addons/"]
     # Served from the collected static files (three.js installed from the npm registry).
     for path in (three, addons + "loaders/STLLoader.js", addons + "controls/OrbitControls.js",

@@ -265,7 +265,7 @@ def test_comment_api_create_edit_report_and_hide(client, ada, jonas, staff, chal
     assert client.post("/api/v1/comments/", {"target": LABEL, "object_id": challenge.pk, "body": ""}).status_code == 400
     client.force_login(jonas)
     refused = client.patch(f"/api/v1/comments/{pk}/", {"body": "mine now"}, content_type="application/json")
-    assert refused.status_code == 400
+    assert refused.status_code == 403
     assert refused.json()["message"]
     assert client.post(f"/api/v1/comments/{pk}/report/", {"reason": "rude"}).status_code == 201
     assert client.post(f"/api/v1/comments/{pk}/hide/", {"reason": "rude"}).status_code == 403

@@ -105,6 +105,12 @@ def test_not_allowed_is_403_and_conflict_is_409() -> None:
     assert (conflict.status_code, conflict.data) == (409, {"message": "Already awarded.", "extra": {}})
 
 
+def test_a_conflict_about_fields_names_them_under_extra_fields_too() -> None:
+    response = exception_handler(Conflict("The phase is open.", {"opens_at": ["No longer editable."]}), {})
+    assert response is not None
+    assert (response.status_code, response.data["extra"]) == (409, {"fields": {"opens_at": ["No longer editable."]}})
+
+
 def test_serializer_errors_are_400_with_field_messages(owner: Any) -> None:
     response = as_member(owner).post("/api/v1/challenges/", {"title": "Bus"}, content_type="application/json")
     body = assert_contract(response, 400)

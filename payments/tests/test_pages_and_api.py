@@ -304,7 +304,7 @@ def test_adding_a_bank_account_through_the_api_needs_the_password(client, winner
     )
 
     assert refused.status_code == 400
-    assert "password" in refused.json()["extra"]
+    assert "password" in refused.json()["extra"]["fields"]
     assert created.status_code == 201
     assert created.json()["masked_iban"] == "DE89 •••• 3000"
 
@@ -339,7 +339,7 @@ def test_staff_record_a_receipt_through_the_api_and_the_challenge_opens(client, 
     again = client.post(reverse("api-payments-receipts"), body, content_type="application/json")
 
     assert created.status_code == 201
-    assert again.status_code == 400
+    assert again.status_code == 409
     assert "already been recorded" in again.json()["message"]
     challenge.refresh_from_db()
     assert challenge.status == "open"
@@ -386,10 +386,10 @@ def test_staff_export_download_and_mark_a_batch_through_the_api(client, owner, s
     assert winner.payouts.get().status == PayoutStatus.PAID
 
 
-def test_nothing_waiting_is_a_clear_400(client, staff):
+def test_nothing_waiting_is_a_clear_409(client, staff):
     response = login(client, staff).post(reverse("api-payments-batches"), {}, content_type="application/json")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["message"] == "No payouts are waiting for a batch."
 
 

@@ -203,7 +203,7 @@ def test_a_judge_who_declared_a_conflict_of_interest_cannot_award(owner, staff, 
         {"awards": [{"rank": 1, "entry": entry.pk}]},
         content_type="application/json",
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 403
     assert refused.json()["message"] == "Only judges who declared no conflict of interest may award the prizes."
     assert not Award.objects.exists()
 

@@ -260,11 +260,11 @@ def test_the_api_enters_scores_and_awards_with_per_object_permissions(client, ph
         {"phase": phase.pk, "revision": latest(blueprint).pk, "title": "Twice"},
         content_type="application/json",
     )
-    assert again.status_code == 400
+    assert again.status_code == 409
     assert again.json()["extra"]["codes"] == ["limit"]
 
     client.force_login(outsider)
-    assert client.post(f"/api/v1/entries/{entry_id}/withdraw/").status_code == 400
+    assert client.post(f"/api/v1/entries/{entry_id}/withdraw/").status_code == 403
     assert client.post(f"/api/v1/entries/{entry_id}/vote/").status_code == 200
     to_judging(phase)
 
@@ -282,7 +282,7 @@ def test_the_api_enters_scores_and_awards_with_per_object_permissions(client, ph
     client.force_login(outsider)
     refused = client.post(f"/api/v1/phases/{phase.pk}/awards/", {"awards": [{"rank": 1, "entry": entry_id}]},
                           content_type="application/json")  # fmt: skip
-    assert refused.status_code == 400
+    assert refused.status_code == 403
     assert refused.json()["message"] == "You may not award the prizes of this phase."
 
     client.force_login(owner)
@@ -331,7 +331,7 @@ def test_the_lead_changes_the_co_authors_through_the_api_and_they_are_asked_agai
         ("45.00", "invited"),
     ]
     refused = client.post(f"/api/v1/entries/{draft.pk}/submit/")
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert refused.json()["extra"]["codes"] == ["co_authors_pending"]
     assert client.put(url, [{"email": bob.email}], content_type="application/json").status_code == 400
 
@@ -393,14 +393,14 @@ def test_judging_rules_are_set_by_the_owner_while_the_challenge_is_a_draft(clien
         {"lineage_share_percent": 10, "lineage_generations": 3, "awarded_by": "owner"},
         content_type="application/json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "while the challenge is a draft" in response.json()["message"]
     too_high = client.put(
         f"/api/v1/phases/{phase.pk}/judging-rules/",
         {"vote_share_percent": 60, "shortlist_size": 3},
         content_type="application/json",
     )
-    assert too_high.status_code == 400
+    assert too_high.status_code == 409
     assert client.get(reverse("submissions:rules", kwargs={"slug": phase.challenge.slug})).status_code == 200
     client.force_login(outsider)
     assert client.get(reverse("submissions:rules", kwargs={"slug": phase.challenge.slug})).status_code == 403
