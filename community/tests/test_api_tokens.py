@@ -186,7 +186,8 @@ def test_the_token_secret_is_not_stored_in_clear(client):
         cursor.execute("SELECT * FROM community_apitoken WHERE id = %s", [token.pk])
         row = cursor.fetchone()
     assert not any(secret in str(value) for value in row)
-    assert secret.startswith(f"cw_{token.prefix}_") and len(secret) > 40
+    assert secret.startswith(f"cw_{token.prefix}_")
+    assert len(secret) > 40
     assert "token" not in client.get(f"{TOKENS}{token.pk}/").json()
     assert all("token" not in row for row in client.get(TOKENS).json()["results"])
 
@@ -239,7 +240,8 @@ def test_a_member_creates_lists_and_revokes_a_token_through_the_api(client, ip):
     token_client = Client()
 
     assert token_client.get(ME, **bearer(created["token"], ip)).json()["id"] == member.pk
-    assert created["scope"] == "read-write" and created["is_active"] is True
+    assert created["scope"] == "read-write"
+    assert created["is_active"] is True
     expires = timezone.datetime.fromisoformat(created["expires_at"])
     assert timedelta(days=89) < expires - timezone.now() <= timedelta(days=90)
     assert client.delete(f"{TOKENS}{created['id']}/").status_code == 204
@@ -286,12 +288,13 @@ def test_last_used_is_written_at_most_once_a_minute(client, ip):
     first = token.last_used_at
     client.get(ME, **bearer(secret, ip))
     token.refresh_from_db()
-    assert first is not None and token.last_used_at == first
+    assert first is not None
+    assert token.last_used_at == first
 
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(minutes=2))
     client.get(ME, **bearer(secret, ip))
     token.refresh_from_db()
-    assert token.last_used_at > first - timedelta(seconds=1)
+    assert token.last_used_at >= first
 
 
 def test_a_malformed_authorization_header_is_a_401_not_a_server_error(client, ip):

@@ -400,7 +400,7 @@ def test_judging_rules_are_set_by_the_owner_while_the_challenge_is_a_draft(clien
         {"vote_share_percent": 60, "shortlist_size": 3},
         content_type="application/json",
     )
-    assert too_high.status_code == 409
+    assert too_high.status_code == 400
     assert client.get(reverse("submissions:rules", kwargs={"slug": phase.challenge.slug})).status_code == 200
     client.force_login(outsider)
     assert client.get(reverse("submissions:rules", kwargs={"slug": phase.challenge.slug})).status_code == 403
