@@ -43,6 +43,6 @@ class JSONParser(parsers.JSONParser):
         where = unstorable_path(data)
         if where is not None:
             raise exceptions.ValidationError(
-                {where: [_("NUL characters and unpaired surrogates (\\u0000, \\ud800-\\udfff) are not allowed.")]}
+                {where: [_("NUL characters and unpaired surrogates (U+0000, U+D800 to U+DFFF) are not allowed.")]}
             )
         return data

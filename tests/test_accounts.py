@@ -124,7 +124,7 @@ def test_pages_follow_the_language_switch(client):
 
 
 def test_me_api_requires_sign_in_and_updates_the_profile(client, member):
-    assert client.get("/api/v1/me/").status_code == 403
+    assert client.get("/api/v1/me/").status_code == 401  # not signed in
 
     client.force_login(member)
     response = client.patch("/api/v1/me/", {"bio": "Hi", "email": "x@example.com"}, content_type="application/json")
