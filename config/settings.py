@@ -435,9 +435,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere, no eval. Page behaviour lives in
-# static files; the few unavoidable inline elements (the 3D viewer's import map, Redoc's generated styles)
-# carry the per-request nonce (`request.csp_nonce`). Browsers show previews and avatars from, and upload
-# straight to, the S3 endpoint they are given (S3_PUBLIC_ENDPOINT_URL).
+# static files; the one unavoidable inline element (the 3D viewer's import map) carries the per-request nonce
+# (`request.csp_nonce`). Browsers show previews and avatars from, and upload straight to, the S3 endpoint they
+# are given (S3_PUBLIC_ENDPOINT_URL).
 from urllib.parse import urlsplit  # noqa: E402 - only the security block needs it
 
 from csp.constants import NONCE, NONE, SELF  # noqa: E402

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import sepaxml
 import xmlschema
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -72,7 +73,7 @@ def test_the_manual_provider_collects_payouts_into_a_sepa_file_that_validates(su
     assert document["CstmrCdtTrfInitn"]["GrpHdr"]["CtrlSum"] == Decimal("1999.99")
     assert {t["CdtrAcct"]["Id"]["IBAN"] for t in transfers} == {IBANS[1], IBANS[2]}
     assert {t["PmtId"]["EndToEndId"] for t in transfers} == {p.idempotency_key for p in submitted}
-    assert payment["DbtrAcct"]["Id"]["IBAN"] == "DE89370400440532013000"
+    assert payment["DbtrAcct"]["Id"]["IBAN"] == settings.PAYMENTS_BANK_IBAN
     assert set(Payout.objects.values_list("batch", flat=True)) == {batch.pk}
 
 
