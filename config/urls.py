@@ -51,3 +51,6 @@ urlpatterns = [
 
 admin.site.site_header = "Coachworks staff"
 admin.site.site_title = "Coachworks"
+
+# A URL under /api/ that matches no route answers in the API's error contract, not with an HTML page.
+handler404 = "core.views.page_not_found"

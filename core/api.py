@@ -40,7 +40,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, RateLimited
 
 NON_FIELD_ERRORS = "non_field_errors"
 # Keys of a service's `extra` that carry details for programs and pages, not messages about a field.
@@ -53,6 +53,12 @@ DEFAULT_AUTHENTICATE_HEADER = 'Bearer realm="api"'
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn every refusal into the contract's body and status (see the module docstring)."""
+    if isinstance(exc, RateLimited):
+        set_rollback()
+        extra = {**application_error_extra(exc), "retry_after": exc.retry_after}
+        return Response(
+            {"message": exc.message, "extra": extra}, status=exc.status, headers={"Retry-After": str(exc.retry_after)}
+        )
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response({"message": exc.message, "extra": application_error_extra(exc)}, status=exc.status)

@@ -27,3 +27,13 @@ class Conflict(ApplicationError):
     """The object is in a state that forbids the move (HTTP 409): retrying later or elsewhere may work."""
 
     status = 409
+
+
+class RateLimited(ApplicationError):
+    """Too many of these too fast (HTTP 429): `retry_after` says in how many seconds it works again."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message, extra)
+        self.retry_after = max(1, int(retry_after))

@@ -1,5 +1,7 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -16,3 +18,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A URL that matches no route: under `/api/` the contract's JSON body, elsewhere the site's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": _("Not found."), "extra": {}}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -1,6 +1,7 @@
 """Comments: threaded two levels deep, sanitised Markdown, an edit window, mentions, reports and
 moderation by staff (hidden with a reason, never deleted), rate-limited per member."""
 
+import math
 import re
 from collections import Counter
 from datetime import timedelta
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from community.models import Comment, CommentReport, Follow, Notification, NotificationKind, ReportStatus, User
 from community.services.notifications import notify
 from community.targets import Target, target_lookup, target_of_model
-from core.exceptions import ApplicationError, Conflict, NotAllowed
+from core.exceptions import ApplicationError, Conflict, NotAllowed, RateLimited
 from core.markdown import render_markdown
 
 BODY_MAX = 10000
@@ -82,10 +83,17 @@ def _clean_body(body: str) -> str:
 def _check_rate(author: User) -> None:
     """At most COMMUNITY_COMMENT_RATE_LIMIT comments per window; the caller holds the author's row lock."""
     window = timedelta(seconds=settings.COMMUNITY_COMMENT_RATE_WINDOW_SECONDS)
-    recent = Comment.objects.filter(author=author, created_at__gte=timezone.now() - window).count()
-    if recent >= settings.COMMUNITY_COMMENT_RATE_LIMIT:
-        raise ApplicationError(
-            _("You are commenting too fast. Please wait a minute and try again."), {"code": "rate_limited"}
+    now = timezone.now()
+    recent = Comment.objects.filter(author=author, created_at__gte=now - window).order_by("-created_at")
+    limit = settings.COMMUNITY_COMMENT_RATE_LIMIT
+    # The limit-th newest comment in the window: once it leaves the window, one more comment fits.
+    counted = list(recent.values_list("created_at", flat=True)[limit - 1 : limit])
+    if counted:
+        oldest_counted = counted[0]
+        raise RateLimited(
+            _("You are commenting too fast. Please wait a minute and try again."),
+            retry_after=math.ceil((oldest_counted + window - now).total_seconds()),
+            extra={"code": "rate_limited"},
         )
 
 

@@ -365,3 +365,18 @@ def test_one_click_unsubscribe_of_a_member_who_is_gone_is_a_400_page(client, ada
     response = client.post(f"/members/unsubscribe/{token}/", {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 400
     assert "This unsubscribe link is not valid." in response.content.decode()
+
+
+def test_commenting_too_fast_through_the_api_is_a_429_that_says_when_to_retry(client, ada, challenge, settings):
+    """Contract: a rate limit is a 429 with Retry-After, not a 400 the program would take for bad input."""
+    settings.COMMUNITY_COMMENT_RATE_LIMIT = 2
+    settings.COMMUNITY_COMMENT_RATE_WINDOW_SECONDS = 60
+    client.force_login(ada)
+    body = {"target": LABEL, "object_id": challenge.pk, "body": "hello"}
+    for _ in range(2):
+        assert client.post("/api/v1/comments/", body, content_type="application/json").status_code == 201
+    refused = client.post("/api/v1/comments/", body, content_type="application/json")
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused.json()["extra"]["retry_after"] == int(refused["Retry-After"])
+    assert Comment.objects.count() == 2

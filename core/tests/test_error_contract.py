@@ -259,3 +259,15 @@ def test_the_error_bodies_are_named_components_of_the_schema() -> None:
     assert {"Error", "ValidationError"} <= set(components), "error components: see core.api"
     assert set(components["Error"]["properties"]) == set(ErrorSerializer().fields) == {"message", "extra"}
     assert set(ValidationErrorSerializer().fields) == {"message", "extra"}
+
+
+@pytest.mark.django_db
+def test_an_api_url_that_matches_no_route_is_a_404_in_the_contract_shape(client):
+    """Found by the fuzzer: `/api/v1/payments/batches/-1/file/` matched no route and got Django's HTML page."""
+    response = client.get("/api/v1/payments/batches/-1/file/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"message": "Not found.", "extra": {}}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
