@@ -7,7 +7,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from community import services
-from community.models import Comment, CommentReport, Follow, Notification, ReportStatus, ReputationEntry, User
+from community.models import (
+    ApiToken,
+    Comment,
+    CommentReport,
+    Follow,
+    Notification,
+    ReportStatus,
+    ReputationEntry,
+    User,
+)
+from core.admin import ReadOnlyMixin, run_action
 from core.exceptions import ApplicationError
 
 
@@ -161,3 +171,20 @@ class FollowAdmin(admin.ModelAdmin):
     list_display = ("pk", "follower", "content_type", "object_id", "created_at")
     list_select_related = ("follower", "content_type")
     list_filter = ("content_type",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Members' personal API tokens: staff see who holds which (never a secret: only its hash is
+    stored) and revoke a leaked one."""
+
+    list_display = ("pk", "user", "name", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("scope",)
+    search_fields = ("prefix", "name", "user__email")
+    list_select_related = ("user",)
+    exclude = ("secret_hash",)
+    actions = ["revoke_tokens"]
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        run_action(self, request, queryset, lambda token: services.api_token_revoke(user=request.user, token=token))  # type: ignore[arg-type]

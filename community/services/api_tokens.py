@@ -92,8 +92,9 @@ def api_token_create(
 
 @transaction.atomic
 def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
-    """Revoke `user`'s own token (revoking twice keeps the first time)."""
-    if token.user_id != user.pk:
+    """Revoke a token: its owner, or staff (a leaked token reported to them); revoking twice keeps
+    the first time."""
+    if token.user_id != user.pk and not user.is_staff:
         raise NotAllowed(_("You can only revoke your own tokens."))
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from community.models import ApiToken, ApiTokenScope, User
 from community.services import api_token_create, api_token_revoke, user_create
 from community.tests.factories import PASSWORD, MemberFactory
+from core.exceptions import NotAllowed
 from tests.accounts import confirm_account
 
 pytestmark = pytest.mark.django_db
@@ -369,3 +370,33 @@ def test_confirm_account_gives_staff_a_second_factor_and_is_idempotent():
         from allauth.mfa.models import Authenticator
 
         assert Authenticator.objects.filter(user=staff).count() == 1
+
+
+def test_staff_revoke_a_leaked_token_in_the_admin_and_never_see_its_secret(client, ip, staff):
+    """A member reports a leaked token: staff find it by its prefix and revoke it; it stops working."""
+    from tests.sign_in import sign_in
+
+    member = MemberFactory.create()
+    token, secret = api_token_create(user=member, name="leaked script")
+    sign_in(client, staff)
+
+    listing = client.get(f"/admin/community/apitoken/?q={token.prefix}")
+    assert listing.status_code == 200
+    assert token.prefix in listing.content.decode()
+    assert token.secret_hash not in client.get(f"/admin/community/apitoken/{token.pk}/change/").content.decode()
+    client.post(
+        "/admin/community/apitoken/", {"action": "revoke_tokens", "_selected_action": [token.pk]}, REMOTE_ADDR=ip
+    )
+
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert Client().get(ME, **bearer(secret, ip)).status_code == 401
+
+
+def test_another_member_cannot_revoke_a_token_but_staff_can():
+    member, other = MemberFactory.create(), MemberFactory.create()
+    staff = MemberFactory.create(is_staff=True)
+    token, _secret = api_token_create(user=member, name="script")
+    with pytest.raises(NotAllowed):
+        api_token_revoke(user=other, token=token)
+    assert api_token_revoke(user=staff, token=token).revoked_at is not None
