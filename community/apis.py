@@ -21,7 +21,7 @@ from community.models import ApiToken, ApiTokenScope, Comment, Follow, Notificat
 from community.portfolio import portfolio_for
 from community.services.api_tokens import EXPIRY_DAYS_DEFAULT, EXPIRY_DAYS_MAX, EXPIRY_DAYS_MIN
 from community.targets import target_lookup, visible_objects
-from core.exceptions import NotAllowed
+from core.exceptions import ApplicationError, NotAllowed
 
 
 class MeSerializer(CountryFieldMixin, serializers.ModelSerializer):
@@ -281,12 +281,15 @@ class CommentListApi(APIView):
         responses=CommentSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
+        label = request.query_params.get("target", "")
         object_id = parse_id(request.query_params.get("object_id"))
-        if object_id is None:
-            raise Http404
-        _target, obj = target_lookup(
-            label=request.query_params.get("target", ""), object_id=object_id, user=request.user
-        )
+        missing = {
+            **({"target": [_("Name the target, e.g. challenges.challenge.")]} if not label else {}),
+            **({"object_id": [_("Give the target's id, a positive whole number.")]} if object_id is None else {}),
+        }
+        if missing or object_id is None:
+            raise ApplicationError(_("Say whose comments to list."), {"fields": missing})
+        _target, obj = target_lookup(label=label, object_id=object_id, user=request.user)
         comments = []
         for comment in selectors.comment_thread(obj=obj):
             comments.extend([comment, *comment.reply_list])  # type: ignore[attr-defined]

@@ -485,7 +485,7 @@ R(f"{A}leaderboard/", get=EVERYONE)
 R(f"{A}follows/", owner="author", get=API_SIGNED_IN, post="anonymous:401 *:400")
 R(f"{A}follows/", body=_on_draft, note="a draft", post=f"anonymous:401 {EDITORS}:201 *:404")
 R(f"{A}follows/<int:pk>/", owner="author", pk="follow.pk", delete="anonymous:401 owner:204 *:404")
-R(f"{A}comments/", note="no target named", get="*:404", post="anonymous:401 *:400")
+R(f"{A}comments/", note="no target named", get="*:400", post="anonymous:401 *:400")
 R(f"{A}comments/", body=_on_draft, note="on a draft", post=f"anonymous:401 {EDITORS}:201 *:404")
 R(
     f"{A}comments/<int:pk>/",

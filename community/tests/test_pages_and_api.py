@@ -344,8 +344,9 @@ def test_the_home_page_feed_shows_what_happened_in_what_i_follow(
 
 
 @pytest.mark.parametrize("bad", ["²", "١٢", "1.5", "-1", "", "99999999999999999999999"])
-def test_malformed_ids_are_answered_with_404_or_ignored(client, ada, challenge, bad):
-    assert client.get(f"/api/v1/comments/?target={LABEL}&object_id={bad}").status_code == 404
+def test_malformed_ids_are_answered_with_400_404_or_ignored(client, ada, challenge, bad):
+    well_formed = bad.isascii() and bad.isdigit()  # a number no object has: not found; anything else: invalid
+    assert client.get(f"/api/v1/comments/?target={LABEL}&object_id={bad}").status_code == (404 if well_formed else 400)
     client.force_login(ada)
     assert client.post("/members/comments/", {"target": LABEL, "object_id": bad, "body": "x"}).status_code == 404
     assert client.post("/members/follow/", {"target": LABEL, "object_id": bad}).status_code == 404
@@ -380,3 +381,10 @@ def test_commenting_too_fast_through_the_api_is_a_429_that_says_when_to_retry(cl
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert refused.json()["extra"]["retry_after"] == int(refused["Retry-After"])
     assert Comment.objects.count() == 2
+
+
+def test_listing_comments_without_naming_a_target_is_a_400_with_field_errors(client):
+    """Contract: a request that leaves out required parameters is invalid input (400), not 'not found'."""
+    response = client.get("/api/v1/comments/?object_id=abc")
+    assert response.status_code == 400
+    assert set(response.json()["extra"]["fields"]) == {"target", "object_id"}
