@@ -12,7 +12,8 @@ from config.env import BASE_DIR, env
 DEBUG = env.bool("DEBUG", default=False)
 # The default key is only good for development: with DEBUG off, `core.checks` refuses it (core.E001).
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"  # noqa: S105
-SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# An empty value (docker-compose passes one when .env lacks it) counts as unset, so the check names it.
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -354,8 +355,9 @@ PAYMENTS_PAYOUT_PROVIDERS = {
 }
 # The platform's bank account: clients transfer budgets to it; SEPA payout files are paid from it.
 PAYMENTS_BANK_NAME = env.str("PAYMENTS_BANK_NAME", default="Coachworks Escrow")
-PAYMENTS_BANK_IBAN = env.str("PAYMENTS_BANK_IBAN", default="DE89370400440532013000")
-PAYMENTS_BANK_BIC = env.str("PAYMENTS_BANK_BIC", default="COBADEFFXXX")
+# Empty counts as unset (the example account, which `core.checks` refuses with DEBUG off).
+PAYMENTS_BANK_IBAN = env.str("PAYMENTS_BANK_IBAN", default="") or "DE89370400440532013000"
+PAYMENTS_BANK_BIC = env.str("PAYMENTS_BANK_BIC", default="") or "COBADEFFXXX"
 # A new or changed payout method pays nothing for this long (an account takeover cannot redirect money).
 PAYMENTS_METHOD_CHANGE_HOLD_HOURS = env.int("PAYMENTS_METHOD_CHANGE_HOLD_HOURS", default=24)
 # Failed provider calls are retried with exponential backoff (base * 2^(n-1), at most an hour), then recorded as failed.
