@@ -9,31 +9,12 @@ from django.test import Client
 
 from blueprints.services import blueprint_create
 from challenges.models import Challenge
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
 from core.api import exception_handler
 from core.exceptions import ApplicationError, Conflict, NotAllowed
+from core.tests.clients import as_member
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def owner() -> Any:
-    return UserFactory.create(email="client@example.com", display_name="Client")
-
-
-@pytest.fixture
-def stranger() -> Any:
-    return UserFactory.create(email="stranger@example.com", display_name="Stranger")
-
-
-@pytest.fixture
-def staff() -> Any:
-    return UserFactory.create(email="staff@example.com", display_name="Staff", is_staff=True)
 
 
 @pytest.fixture
@@ -41,12 +22,6 @@ def draft(owner: Any) -> Challenge:
     challenge = make_challenge(owner)
     add_phase(challenge)
     return challenge
-
-
-def as_member(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def put_json(client: Client, url: str, body: object) -> Any:

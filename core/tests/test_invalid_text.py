@@ -10,20 +10,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from challenges.tests.factories import UserFactory
 from community.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def owner() -> Any:
-    return UserFactory.create(email="client@example.com", display_name="Client")
 
 
 def assert_api_400(response: Any) -> dict[str, list[str]]:

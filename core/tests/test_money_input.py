@@ -6,13 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from challenges.forms import BriefForm, PrizeForm
 from challenges.models import Challenge
-from challenges.tests.factories import UserFactory, add_phase, make_challenge
+from challenges.tests.factories import add_phase, make_challenge
 from core.exceptions import ApplicationError
 from core.money import ASCII_DIGITS_MESSAGE, is_amount_text, money
+from core.tests.clients import as_member
 from payments.admin import ReceiptForm
 
 # Arabic-Indic, Eastern Arabic-Indic, Devanagari, fullwidth, superscript, mathematical bold digits,
@@ -20,27 +20,6 @@ from payments.admin import ReceiptForm
 FOREIGN_AMOUNTS = ["١٢٣", "۱۲۳", "१२३", "１２３", "¹²³", "𝟏𝟐𝟑", "12٣.00", "1_000", "1e3", "١٢٣.٤٥"]
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def owner() -> Any:
-    return UserFactory.create(email="client@example.com", display_name="Client")
-
-
-@pytest.fixture
-def staff() -> Any:
-    return UserFactory.create(email="staff@example.com", display_name="Staff", is_staff=True)
-
-
-def as_member(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("text", FOREIGN_AMOUNTS)

@@ -1,0 +1,27 @@
+"""Fixtures of the core tests (error contract, invalid text, money input): the members they act as."""
+
+from typing import Any
+
+import pytest
+
+from challenges.tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def owner(db: None) -> Any:
+    return UserFactory.create(email="client@example.com", display_name="Client")
+
+
+@pytest.fixture
+def stranger(db: None) -> Any:
+    return UserFactory.create(email="stranger@example.com", display_name="Stranger")
+
+
+@pytest.fixture
+def staff(db: None) -> Any:
+    return UserFactory.create(email="staff@example.com", display_name="Staff", is_staff=True)
