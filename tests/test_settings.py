@@ -19,10 +19,11 @@ PRINT_SETTINGS = (
 )
 
 
-def boot_settings(env: dict[str, str]) -> dict[str, object]:
+def boot_settings(env: dict[str, str], script: str = PRINT_SETTINGS) -> dict[str, object]:
+    """The settings a fresh process reads from `env` alone, as `script` prints them."""
     base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings"}
     result = subprocess.run(
-        [sys.executable, "-c", PRINT_SETTINGS],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env={**base, **env},
         capture_output=True,
@@ -92,17 +93,7 @@ PRINT_SECURITY = (
 
 
 def boot_security(env: dict[str, str]) -> dict[str, object]:
-    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", PRINT_SECURITY],
-        cwd=ROOT,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return boot_settings(env, PRINT_SECURITY)
 
 
 def test_https_settings_are_off_for_development_and_come_from_the_environment_in_production():
