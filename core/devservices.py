@@ -333,7 +333,8 @@ def start_seaweedfs(data_dir: Path, log_path: Path, *, s3_port: int | None = Non
 _STARTED_S3: dict[str, tuple[str, str]] = {}
 
 
-def _s3_client(endpoint: str, access_key: str, secret_key: str) -> Any:
+def s3_client(endpoint: str, access_key: str, secret_key: str) -> Any:
+    """A boto3 client for a development S3 server, failing fast (one attempt, short timeouts)."""
     import boto3
     from botocore.config import Config
 
@@ -357,7 +358,7 @@ def _wait_for_bucket_api(
     endpoint: str, access_key: str, secret_key: str, *, timeout: float, process: subprocess.Popen[bytes] | None = None
 ) -> None:
     """SeaweedFS answers HTTP before its filer is ready; wait until our credentials can list buckets."""
-    client = _s3_client(endpoint, access_key, secret_key)
+    client = s3_client(endpoint, access_key, secret_key)
 
     def ready() -> bool:
         try:
@@ -385,7 +386,7 @@ def verify_s3_is_ours(endpoint: str, access_key: str, secret_key: str) -> None:
 
     problem = f"the S3 server at {endpoint} is not the one we started"
     try:
-        _s3_client(endpoint, access_key, secret_key + "-wrong").list_buckets()
+        s3_client(endpoint, access_key, secret_key + "-wrong").list_buckets()
     except ClientError as error:
         if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 403:
             raise ImpostorError(f"{problem}: a wrongly signed request got {error}") from error
@@ -393,7 +394,7 @@ def verify_s3_is_ours(endpoint: str, access_key: str, secret_key: str) -> None:
         raise ImpostorError(f"{problem}: {error}") from error
     else:
         raise ImpostorError(f"{problem}: it accepts requests signed with a wrong secret")
-    client = _s3_client(endpoint, access_key, secret_key)
+    client = s3_client(endpoint, access_key, secret_key)
     bucket, marker = f"devservices-check-{secrets.token_hex(6)}", secrets.token_bytes(32)
     try:
         client.create_bucket(Bucket=bucket)

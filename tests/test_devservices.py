@@ -11,12 +11,9 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
-import boto3
 import psutil
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from core import devservices
@@ -62,17 +59,6 @@ def our_weed_processes() -> list[psutil.Process]:
     return [child for child in psutil.Process().children(recursive=True) if child.name() == "weed"]
 
 
-def client(endpoint: str, access_key: str, secret_key: str) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        region_name="us-east-1",
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
-
-
 def test_seaweedfs_refuses_a_preferred_port_taken_by_an_impostor(impostor_s3, tmp_path):
     """Attack: a fake S3 takes the preferred port after the check; the start must not adopt it."""
     before = our_weed_processes()
@@ -104,13 +90,15 @@ def test_each_start_has_its_own_s3_credentials_and_old_ones_stop_working(tmp_pat
         assert "coachworks" not in {second.env["S3_ACCESS_KEY_ID"], second.env["S3_SECRET_ACCESS_KEY"]}
         assert (data / "s3.json").stat().st_mode & 0o077 == 0  # only we can read the secret
 
-        client(endpoint, second.env["S3_ACCESS_KEY_ID"], second.env["S3_SECRET_ACCESS_KEY"]).list_buckets()
+        devservices.s3_client(
+            endpoint, second.env["S3_ACCESS_KEY_ID"], second.env["S3_SECRET_ACCESS_KEY"]
+        ).list_buckets()
         for old in [
             (first.env["S3_ACCESS_KEY_ID"], first.env["S3_SECRET_ACCESS_KEY"]),
             ("coachworks", "coachworks-secret"),
         ]:
             with pytest.raises(ClientError) as refused:
-                client(endpoint, *old).list_buckets()
+                devservices.s3_client(endpoint, *old).list_buckets()
             assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     finally:
         second.stop()
