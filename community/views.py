@@ -23,6 +23,7 @@ from community.services import reputation as formula
 from community.targets import target_lookup
 from community.templatetags.community_tags import thread_context
 from core.exceptions import ApplicationError
+from core.forms import add_application_error
 
 
 @login_required
@@ -51,11 +52,7 @@ def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             created, secret = services.api_token_create(user=request.user, **form.cleaned_data)
         except ApplicationError as error:
-            for field, reasons in error.extra.get("fields", {}).items():
-                for reason in reasons:
-                    form.add_error(field if field in form.fields else None, reason)
-            if not error.extra.get("fields"):
-                form.add_error(None, error.message)
+            add_application_error(form, error)
         else:
             form = ApiTokenForm()
     context = {"form": form, "tokens": selectors.api_tokens_of(user=request.user), "secret": secret}
