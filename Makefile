@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint format bench install install-dev browser clean deploy-check fuzz backup restore
+.PHONY: run test lint format bench install install-dev browser clean deploy-check fuzz backup restore seed-scale bench-pages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,15 @@ fuzz: install-dev
 
 bench: install-dev
 	$(BIN)/python scripts/test.py -s -o python_files='bench_*.py' $(or $(ARGS),bench/)
+
+## Community-scale data (README "Benchmarks"): databases coachworks_scale (SCALE, default 1 = 25,000 members) and
+## coachworks_scale_tenth (SCALE/10), reproducible from SEED.
+seed-scale: install-dev
+	$(BIN)/python scripts/seed_scale.py $(if $(SCALE),--scale $(SCALE)) $(if $(SEED),--seed $(SEED)) $(ARGS)
+
+## Every read page and list API under load (wrk), against a constant-response floor, on both seeded databases.
+bench-pages: install-dev
+	$(BIN)/python scripts/bench_pages.py $(ARGS)
 
 ## The database (pg_dump) and every object of the bucket, into var/backups/<UTC timestamp>/ (README "Backups").
 backup: install
