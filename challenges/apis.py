@@ -11,7 +11,6 @@ from django.db.models import DecimalField, QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,6 +36,7 @@ from challenges.services.phases import CriterionData
 from community.models import User
 from core.markdown import render_markdown
 from core.money import MoneySerializerField
+from core.pagination import KeysetPagination
 
 # --- Serializers ------------------------------------------------------------------------------
 
@@ -267,10 +267,29 @@ def _phase_editable(request: Request, pk: int) -> Phase:
     return phase
 
 
-def _paginated(request: Request, view: Any, queryset: QuerySet[Any], serializer: type) -> Response:
-    paginator = view.pagination_class()
+def _paginated(
+    request: Request, view: Any, queryset: QuerySet[Any], serializer: type, ordering: tuple[str, ...] | None = None
+) -> Response:
+    """A keyset page of `queryset` (`?cursor=`, `?page_size=`) in `{"next", "previous", "results"}`."""
+    paginator = view.pagination_class(ordering)
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+class ByPk(KeysetPagination):
+    ordering = ("pk",)
+
+
+class ByCreation(KeysetPagination):
+    ordering = ("created_at", "pk")
+
+
+class ByPosition(KeysetPagination):
+    ordering = ("position", "pk")
+
+
+class ChallengePagination(KeysetPagination):
+    ordering = selectors.PUBLISHED_ORDER
 
 
 def _phase_detail(pk: int) -> Phase:
@@ -290,15 +309,16 @@ class ChallengeListApi(APIView):
     """Challenges one may read (published ones; `?mine=1`: one's own at every stage), filtered."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
-    pagination_class = PageNumberPagination
+    pagination_class = ChallengePagination
 
     @extend_schema(responses=ChallengeSerializer(many=True))
     def get(self, request: Request) -> Response:
         form = ChallengeFilterForm(request.query_params)
         if not form.is_valid():
             raise serializers.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
-        challenges = selectors.challenge_list(user=request.user, filters=form.filters())
-        return _paginated(request, self, challenges, ChallengeSerializer)
+        filters = form.filters()
+        challenges = selectors.challenge_list(user=request.user, filters=filters)
+        return _paginated(request, self, challenges, ChallengeSerializer, selectors.challenge_list_order(filters))
 
     @extend_schema(request=ChallengeWriteSerializer, responses={201: ChallengeDetailSerializer})
     def post(self, request: Request) -> Response:
@@ -333,12 +353,12 @@ class ChallengeTransitionsApi(APIView):
     """The challenge's status history; POST makes a move the requester's role allows."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
-    pagination_class = PageNumberPagination
+    pagination_class = ByPk
 
     @extend_schema(responses=ChallengeTransitionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         challenge = selectors.challenge_visible(user=request.user, pk=pk)
-        records = ChallengeTransition.objects.filter(challenge=challenge).select_related("actor").order_by("pk")
+        records = ChallengeTransition.objects.filter(challenge=challenge).select_related("actor")
         return _paginated(request, self, records, ChallengeTransitionSerializer)
 
     @extend_schema(request=MoveSerializer, responses=ChallengeSerializer)
@@ -357,11 +377,12 @@ class ChallengeTransitionsApi(APIView):
 
 class ChallengePhasesApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = ByPosition
 
     @extend_schema(responses=PhaseSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         challenge = selectors.challenge_visible(user=request.user, pk=pk)
-        return Response(PhaseSerializer(selectors.phases_with_details().filter(challenge=challenge), many=True).data)
+        return _paginated(request, self, selectors.phases_with_details().filter(challenge=challenge), PhaseSerializer)
 
     @extend_schema(request=PhaseWriteSerializer, responses={201: PhaseSerializer})
     def post(self, request: Request, pk: int) -> Response:
@@ -420,12 +441,13 @@ class PhaseTransitionsApi(APIView):
     """A phase's status history; POST makes a move the requester's role allows (owner, judge, staff)."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = ByPk
 
     @extend_schema(responses=PhaseTransitionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         phase = selectors.phase_visible(user=request.user, pk=pk)
-        records = PhaseTransition.objects.filter(phase=phase).select_related("actor").order_by("pk")
-        return Response(PhaseTransitionSerializer(records, many=True).data)
+        records = PhaseTransition.objects.filter(phase=phase).select_related("actor")
+        return _paginated(request, self, records, PhaseTransitionSerializer)
 
     @extend_schema(request=MoveSerializer, responses=PhaseSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -488,14 +510,15 @@ class ChallengeJudgesApi(APIView):
     """Everyone sees the judges who accepted; the owner and staff see every invitation."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = ByPk
 
     @extend_schema(responses=JudgeListItemSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         challenge = selectors.challenge_visible(user=request.user, pk=pk)
-        assignments = JudgeAssignment.objects.filter(challenge=challenge).select_related("judge").order_by("pk")
+        assignments = JudgeAssignment.objects.filter(challenge=challenge).select_related("judge")
         if selectors.challenge_roles(user=request.user, challenge=challenge) & {Role.OWNER, Role.STAFF}:
-            return Response(JudgeAssignmentSerializer(assignments, many=True).data)
-        return Response(PublicJudgeSerializer(assignments.filter(status=JudgeStatus.ACCEPTED), many=True).data)
+            return _paginated(request, self, assignments, JudgeAssignmentSerializer)
+        return _paginated(request, self, assignments.filter(status=JudgeStatus.ACCEPTED), PublicJudgeSerializer)
 
     @extend_schema(request=EmailSerializer, responses={201: JudgeAssignmentSerializer})
     def post(self, request: Request, pk: int) -> Response:
@@ -580,12 +603,13 @@ class ChallengeInvitationsApi(APIView):
     """Members invited to an invite-only challenge (the owner and staff only)."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = ByPk
 
     @extend_schema(responses=InvitationSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         challenge = _editable(request, pk)
-        invitations = ChallengeInvitation.objects.filter(challenge=challenge).order_by("email")
-        return Response(InvitationSerializer(invitations, many=True).data)
+        invitations = ChallengeInvitation.objects.filter(challenge=challenge)
+        return _paginated(request, self, invitations, InvitationSerializer)
 
     @extend_schema(request=EmailSerializer, responses={201: InvitationSerializer})
     def post(self, request: Request, pk: int) -> Response:
@@ -615,7 +639,7 @@ class TransitionListApi(APIView):
     """Every recorded phase move one may read, oldest first; `?challenge=<id>` or `?phase=<id>` narrows it."""
 
     permission_classes = [AllowAny]
-    pagination_class = PageNumberPagination
+    pagination_class = ByCreation
 
     @extend_schema(
         responses=PhaseTransitionSerializer(many=True),

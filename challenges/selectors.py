@@ -170,9 +170,20 @@ def challenge_list(
         )
     return (
         challenges.select_related("owner")
-        .prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("position")))
-        .order_by("-published_at", "-created_at", "-pk")
+        .prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("challenge_id", "position")))
+        .order_by(*challenge_list_order(filters))
     )
+
+
+# Published challenges, newest first (index `challenges_published_idx`); my own, drafts included
+# (no `published_at` yet), by creation (index `challenges_owner_created_idx`).
+PUBLISHED_ORDER = ("-published_at", "-pk")
+MINE_ORDER = ("-created_at", "-pk")
+
+
+def challenge_list_order(filters: ChallengeFilters) -> tuple[str, ...]:
+    """The keyset ordering of `challenge_list` (NOT NULL fields, ending with pk)."""
+    return MINE_ORDER if filters.mine else PUBLISHED_ORDER
 
 
 def challenge_detail(*, user: AnyUser | None, slug: str | None = None, pk: int | None = None) -> Challenge:

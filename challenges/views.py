@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,6 +39,7 @@ from challenges.panels import render_challenge_panels, render_phase_panels
 from challenges.services.phases import phase_editable_fields
 from community.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
+from core.pagination import bounded_count, keyset_page, query_without_cursor
 
 PAGE_SIZE = 12
 
@@ -56,10 +56,11 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
     form = ChallengeFilterForm(request.GET)
     filters = form.filters() if form.is_valid() else selectors.ChallengeFilters()
     challenges = selectors.challenge_list(user=request.user, filters=filters)
-    page = Paginator(challenges, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    page = keyset_page(
+        challenges, ordering=selectors.challenge_list_order(filters), cursor=request.GET.get("cursor"), size=PAGE_SIZE
+    )
+    total, more = bounded_count(challenges)
+    context = {"form": form, "page": page, "query": query_without_cursor(request), "total": total, "more": more}
     template = "challenges/_results.html" if getattr(request, "htmx", False) else "challenges/list.html"
     return render(request, template, context)
 

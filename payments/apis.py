@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +22,7 @@ from rest_framework.views import APIView
 from community.models import User
 from core.exceptions import ApplicationError
 from core.money import MoneySerializerField
+from core.pagination import KeysetPagination
 from payments import selectors, services
 from payments.models import FundingReceipt, Payout, PayoutBatch, PayoutMethod
 
@@ -166,9 +166,13 @@ class EarningsApi(APIView):
         return Response({"totals": CurrencyTotalsSerializer(earnings.totals, many=True).data})
 
 
+class NewestFirst(KeysetPagination):
+    ordering = ("-created_at", "-pk")
+
+
 class PayoutListApi(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = PageNumberPagination
+    pagination_class = NewestFirst
 
     @extend_schema(responses=PayoutSerializer(many=True), summary="My payouts, newest first")
     def get(self, request: Request) -> Response:
@@ -214,7 +218,7 @@ class PayoutMethodApi(APIView):
 
 class ReceiptListApi(APIView):
     permission_classes = [IsAdminUser]
-    pagination_class = PageNumberPagination
+    pagination_class = NewestFirst
 
     @extend_schema(responses=ReceiptSerializer(many=True), summary="Funding receipts (staff)")
     def get(self, request: Request) -> Response:
@@ -235,12 +239,12 @@ class ReceiptListApi(APIView):
 
 class BatchListApi(APIView):
     permission_classes = [IsAdminUser]
-    pagination_class = PageNumberPagination
+    pagination_class = NewestFirst
 
     @extend_schema(responses=BatchSerializer(many=True), summary="SEPA payout batches (staff)")
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(PayoutBatch.objects.order_by("-created_at"), request, view=self)
+        page = paginator.paginate_queryset(PayoutBatch.objects.all(), request, view=self)
         return paginator.get_paginated_response(BatchSerializer(page, many=True).data)
 
     @extend_schema(

@@ -318,6 +318,8 @@ class Payout(models.Model):
                 condition=Q(status__in=["pending", "processing"]),
             ),
             models.Index(fields=["recipient", "status"], name="payments_payout_recipient_idx"),
+            # A member's payouts, newest first (earnings page and API).
+            models.Index(fields=["recipient", "-created_at", "-id"], name="payments_payout_earnings_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ A budget is read by the challenge's owner and staff; earnings, payouts and payou
 their member only (staff use the admin). Anything else is a 404: its existence stays private.
 """
 
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -16,6 +16,7 @@ from challenges.lifecycle import Role
 from challenges.models import Challenge, ChallengeStatus, Prize
 from challenges.selectors import challenge_roles
 from community.models import User
+from core.pagination import KeysetPage, keyset_page
 from payments.models import (
     ZERO,
     AccountKind,
@@ -156,25 +157,46 @@ class CurrencyEarnings:
 @dataclass
 class Earnings:
     totals: list[CurrencyEarnings]
-    payouts: list[Payout]
+    # Every payout of the member, newest first, read in chunks as it is iterated (the statement
+    # downloads stream them); a page shows `member_payouts_page` instead.
+    payouts: Iterable[Payout]
+
+
+PAYOUT_ORDER = ("-created_at", "-pk")
 
 
 def member_payouts(*, user: User) -> QuerySet[Payout]:
-    return Payout.objects.filter(recipient=user).select_related("challenge").order_by("-created_at", "-pk")
+    return Payout.objects.filter(recipient=user).select_related("challenge").order_by(*PAYOUT_ORDER)
+
+
+def member_payouts_page(*, user: User, cursor: str | None, size: int = 25) -> KeysetPage:
+    return keyset_page(member_payouts(user=user), ordering=PAYOUT_ORDER, cursor=cursor, size=size)
+
+
+def member_earnings_totals(*, user: User) -> list[CurrencyEarnings]:
+    """Pending and paid per currency, summed by the database (one row per currency and state)."""
+    totals: dict[str, CurrencyEarnings] = {}
+    rows = (
+        Payout.objects.filter(recipient=user)
+        .order_by()
+        .values("currency")
+        .annotate(
+            paid=Sum("amount", filter=Q(status=PayoutStatus.PAID)),
+            pending=Sum("amount", filter=~Q(status=PayoutStatus.PAID)),
+        )
+    )
+    for row in rows:
+        totals[row["currency"]] = CurrencyEarnings(
+            row["currency"], pending=row["pending"] or ZERO, paid=row["paid"] or ZERO
+        )
+    return [totals[c] for c in sorted(totals)]
 
 
 def member_earnings(*, user: User) -> Earnings:
-    """What the member has earned: pending and paid per currency, and every payout."""
-    payouts = list(member_payouts(user=user))
-    totals: dict[str, CurrencyEarnings] = defaultdict(lambda: CurrencyEarnings(""))
-    for payout in payouts:
-        row = totals[payout.currency]
-        row.currency = payout.currency
-        if payout.status == PayoutStatus.PAID:
-            row.paid += payout.amount
-        else:
-            row.pending += payout.amount
-    return Earnings(totals=[totals[c] for c in sorted(totals)], payouts=payouts)
+    """What the member has earned: pending and paid per currency, and every payout (streamed)."""
+    return Earnings(
+        totals=member_earnings_totals(user=user), payouts=member_payouts(user=user).iterator(chunk_size=500)
+    )
 
 
 def payout_methods_of(*, user: User) -> list[PayoutMethod]:

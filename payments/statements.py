@@ -2,6 +2,8 @@
 
 import csv
 import io
+import itertools
+from collections.abc import Iterator
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,8 +13,8 @@ from community.models import User
 from payments.selectors import Earnings
 
 
-def _rows(earnings: Earnings) -> list[list[str]]:
-    return [
+def _rows(earnings: Earnings) -> Iterator[list[str]]:
+    return (
         [
             timezone.localtime(payout.created_at).date().isoformat(),
             payout.challenge.title,
@@ -24,7 +26,7 @@ def _rows(earnings: Earnings) -> list[list[str]]:
             timezone.localtime(payout.paid_at).date().isoformat() if payout.paid_at else "",
         ]
         for payout in earnings.payouts
-    ]
+    )
 
 
 def _header() -> list[str]:
@@ -49,12 +51,15 @@ def _inert(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
-def statement_csv(earnings: Earnings) -> str:
+def statement_csv(earnings: Earnings) -> Iterator[str]:
+    """The statement's lines, produced as the payouts are read (a streaming response sends them)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(_header())
-    writer.writerows([_inert(cell) for cell in row] for row in _rows(earnings))
-    return out.getvalue()
+    for row in itertools.chain([_header()], ([_inert(cell) for cell in row] for row in _rows(earnings))):
+        writer.writerow(row)
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
 
 
 def _latin1(text: str) -> str:

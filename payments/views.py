@@ -4,7 +4,7 @@ payout methods (member). Views read through selectors and write through services
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from community.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
+from core.pagination import query_without_cursor
 from payments import selectors, services
 from payments.forms import PayoutMethodForm, add_application_error
 from payments.statements import statement_csv, statement_pdf
@@ -27,21 +28,27 @@ def budget(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def earnings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    page = selectors.member_payouts_page(user=request.user, cursor=request.GET.get("cursor"))
     context = {
-        "earnings": selectors.member_earnings(user=request.user),
+        "totals": selectors.member_earnings_totals(user=request.user),
+        "page": page,
+        "query": query_without_cursor(request),
         "method": next((m for m in selectors.payout_methods_of(user=request.user) if m.is_active), None),
     }
     return render(request, "payments/earnings.html", context)
 
 
 @login_required
-def statement(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
+def statement(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
     data = selectors.member_earnings(user=request.user)
     stamp = timezone.localdate().isoformat()
+    response: HttpResponse | StreamingHttpResponse
     if fmt == "pdf":
+        # fpdf2 builds the document in memory; the rows are still read in chunks.
         response = HttpResponse(statement_pdf(data, user=request.user), content_type="application/pdf")
     else:
-        response = HttpResponse(statement_csv(data), content_type="text/csv; charset=utf-8")
+        # The member's whole statement, streamed: rows are read from the database in chunks.
+        response = StreamingHttpResponse(statement_csv(data), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="coachworks-earnings-{stamp}.{fmt}"'
     return response
 

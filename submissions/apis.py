@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +24,7 @@ from blueprints.selectors import revision_by_id_for_viewer
 from challenges.selectors import challenge_visible, phase_visible
 from community.models import User
 from community.selectors import user_by_confirmed_email
+from core.pagination import CURSOR_PARAM, KeysetPagination
 from submissions import selectors, services
 from submissions.models import Award, AwardShare, Entry, EntryAuthor, JudgingRules, PhaseJudgingRules
 
@@ -186,7 +186,7 @@ def _paginated(request: Request, view: Any, queryset: QuerySet[Any], serializer:
 
 
 def _entry_data(request: Request, pk: int) -> dict[str, Any]:
-    listed = selectors.entry_list(user=request.user).filter(pk=pk).first()
+    listed = selectors.entry_list(user=request.user).filter(pk=pk).order_by().first()
     if listed is None:
         raise Http404
     return dict(EntrySerializer(listed).data)
@@ -208,12 +208,17 @@ def _co_authors(rows: list[dict[str, Any]]) -> list[services.CoAuthor]:
 # --- Entries ----------------------------------------------------------------------------------
 
 
+class EntryPagination(KeysetPagination):
+    ordering = selectors.LIST_ORDER
+
+
 class EntryListApi(APIView):
-    """Entries one may see (`?phase=<id>`, `?mine=1`); POST enters a phase. An entry with co-authors
-    starts as a draft (`"submit": false`) and is submitted once every co-author has accepted."""
+    """Entries one may see (`?phase=<id>`, `?mine=1`), newest first, a keyset page at a time
+    (`?cursor=` from `next`/`previous`); POST enters a phase. An entry with co-authors starts as a
+    draft (`"submit": false`) and is submitted once every co-author has accepted."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
-    pagination_class = PageNumberPagination
+    pagination_class = EntryPagination
 
     @extend_schema(responses=EntrySerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -414,16 +419,28 @@ def _phase_for_ranking(request: Request, pk: int) -> Any:
     return phase
 
 
+class RankingPagination(KeysetPagination):
+    page_size = selectors.RANKING_PAGE_SIZE
+
+
 class PhaseRankingApi(APIView):
     """The ranking (judges, the owner and staff) of the entries one may see: while a sealed phase is
-    open, the owner sees none."""
+    open, the owner sees none. Computed exactly over every entry, listed a page at a time."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = RankingPagination
 
     @extend_schema(responses=RankingRowSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         phase = _phase_for_ranking(request, pk)
-        return Response(
+        paginator = self.pagination_class()
+        paginator.request = request
+        paginator.page = selectors.ranking_page(
+            selectors.phase_ranking_for_viewer(user=request.user, phase=phase),
+            cursor=request.query_params.get(CURSOR_PARAM),
+            size=paginator.get_page_size(request),
+        )
+        return paginator.get_paginated_response(
             [
                 {
                     "position": row.ranked.position,
@@ -436,7 +453,7 @@ class PhaseRankingApi(APIView):
                     "judges": row.ranked.judges,
                     "shortlisted": row.shortlisted,
                 }
-                for row in selectors.phase_ranking_for_viewer(user=request.user, phase=phase)
+                for row in paginator.page
             ]
         )
 

@@ -11,7 +11,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,10 @@ class Entry(TimeStampedModel):
         indexes = [
             models.Index(fields=["phase", "status", "submitted_at"], name="submissions_entry_phase_idx"),
             models.Index(fields=["lead_author", "-created_at"], name="submissions_entry_lead_idx"),
+            # Lists across phases, newest first (`selectors.LIST_ORDER`; a draft has no submitted_at).
+            models.Index(
+                Coalesce("submitted_at", "created_at").desc(), F("id").desc(), name="submissions_entry_listed_idx"
+            ),
         ]
 
     def __str__(self) -> str:

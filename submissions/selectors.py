@@ -18,7 +18,9 @@ from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import Star
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +40,7 @@ from challenges.models import (
 from challenges.selectors import challenge_roles, challenges_visible_to, judge_may_score
 from community.models import User
 from community.selectors import claimed_emails_of
+from core.pagination import KeysetPage, decode_cursor, encode_cursor, keyset_page
 from submissions.lineage import entry_ancestors
 from submissions.models import (
     Acceptance,
@@ -143,43 +146,103 @@ def entry_detail(*, user: AnyUser | None, pk: int) -> Entry:
     return entry
 
 
-def _with_listing(entries: QuerySet[Entry]) -> QuerySet[Entry]:
-    return (
-        entries.select_related("lead_author", "revision__blueprint", "phase__challenge")
-        .prefetch_related(
-            Prefetch("authors", queryset=EntryAuthor.objects.select_related("user")),
-            Prefetch("revision__files", queryset=File.objects.order_by("original_name")),
-        )
-        .annotate(vote_count=Count("votes", distinct=True))
+def _count_star() -> Func:
+    """`COUNT(*)` as a plain function, not an aggregate: in a correlated subquery it counts the
+    matching rows without a GROUP BY (and an index-only scan can answer it)."""
+    return Func(Star(), function="COUNT", output_field=IntegerField())
+
+
+def vote_count() -> Coalesce:
+    """The entry's votes as a correlated subquery: PostgreSQL evaluates it for the rows a page
+    returns (after LIMIT), where `Count("votes")` would join and group every visible entry first."""
+    votes = Vote.objects.filter(entry=OuterRef("pk")).order_by().annotate(n=_count_star()).values("n")
+    return Coalesce(Subquery(votes, output_field=IntegerField()), 0)
+
+
+def _authors_prefetch() -> Prefetch:
+    # An explicit order: `EntryAuthor`'s Meta.ordering starts with `entry`, which would join entry,
+    # phase and challenge (their default orderings) only to sort a handful of author rows.
+    return Prefetch(
+        "authors", queryset=EntryAuthor.objects.select_related("user").order_by("entry_id", "-is_lead", "pk")
     )
 
 
+def _with_listing(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """What an API row shows of an entry: its authors, blueprint and vote count (no files)."""
+    return (
+        entries.select_related("lead_author", "revision__blueprint")
+        .prefetch_related(_authors_prefetch())
+        .annotate(vote_count=vote_count())
+    )
+
+
+def _with_cards(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """What an entry card shows: the listing and the files of its revision (the cover preview)."""
+    return _with_listing(entries).prefetch_related(
+        Prefetch("revision__files", queryset=File.objects.order_by("revision_id", "original_name"))
+    )
+
+
+# The order of a phase's gallery (submitted entries only, so `submitted_at` is set): the index
+# `submissions_entry_phase_idx` (phase, status, submitted_at) serves it.
+GALLERY_ORDER = ("submitted_at", "pk")
+# Lists across phases, newest first. Drafts have no `submitted_at`: they sort by their creation.
+LIST_ORDER = ("-listed_at", "-pk")
+PAGE_SIZE = 24
+
+
+def with_listed_at(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """`listed_at` = submitted (or, for a draft, created): the NOT NULL key of `LIST_ORDER`, the
+    expression of the index `submissions_entry_listed_idx`."""
+    return entries.annotate(listed_at=Coalesce("submitted_at", "created_at"))
+
+
 def phase_gallery(*, user: AnyUser | None, phase: Phase) -> QuerySet[Entry]:
-    """The submitted entries of a phase `user` may see, with what a card shows, in constant queries."""
+    """The submitted entries of a phase `user` may see, with what a card shows, in constant queries
+    (page it: `keyset_page(..., ordering=GALLERY_ORDER)`)."""
     entries = entries_visible_to(user).filter(phase=phase, status=EntryStatus.SUBMITTED)
-    return _with_listing(entries).order_by("submitted_at", "pk")
+    return _with_cards(entries).order_by(*GALLERY_ORDER)
+
+
+def phase_gallery_page(*, user: AnyUser | None, phase: Phase, cursor: str | None, size: int = PAGE_SIZE) -> KeysetPage:
+    return keyset_page(phase_gallery(user=user, phase=phase), ordering=GALLERY_ORDER, cursor=cursor, size=size)
+
+
+def entries_of_member_page(*, user: User, cursor: str | None, size: int = PAGE_SIZE) -> KeysetPage:
+    """A page of the entries `user` is an author of, drafts and withdrawn ones included, each with
+    `user`'s authorship (`my_authorship`: to answer a co-author invitation) and its waiting co-authors."""
+    mine = Entry.objects.filter(Exists(EntryAuthor.objects.filter(entry=OuterRef("pk"), user=user)))
+    mine = (
+        _with_listing(mine)
+        .select_related("phase__challenge")
+        .defer("statement", "phase__brief", "phase__challenge__description", "phase__challenge__duties")
+    )
+    page = keyset_page(mine, ordering=("-created_at", "-pk"), cursor=cursor, size=size)
+    for entry in page:
+        authors = list(entry.authors.all())
+        entry.my_authorship = next(a for a in authors if a.user_id == user.pk)
+        entry.co_author_problems = co_author_problems(authors=authors)
+    return page
 
 
 def entries_of_member(*, user: User) -> list[Entry]:
-    """Every entry `user` is an author of, drafts and withdrawn ones included, each with `user`'s
-    authorship (`my_authorship`: to answer a co-author invitation) and its waiting co-authors."""
-    mine = Entry.objects.filter(Exists(EntryAuthor.objects.filter(entry=OuterRef("pk"), user=user)))
-    entries = list(_with_listing(mine).order_by("-created_at", "-pk"))
-    for entry in entries:
-        authors = list(entry.authors.all())
-        entry.my_authorship = next(a for a in authors if a.user_id == user.pk)  # type: ignore[attr-defined]
-        entry.co_author_problems = co_author_problems(authors=authors)  # type: ignore[attr-defined]
-    return entries
+    """The first page of `entries_of_member_page` (for tools and tests)."""
+    return list(entries_of_member_page(user=user, cursor=None, size=1000))
 
 
 def entry_list(*, user: AnyUser | None, phase_id: int | None = None, mine: bool = False) -> QuerySet[Entry]:
+    """Entries `user` may see, newest first (page it: `keyset_page(..., ordering=LIST_ORDER)`)."""
     member = _member(user)
     entries = entries_visible_to(user)
     if mine:
-        entries = entries.filter(authors__user=member) if member else entries.none()
+        entries = (
+            entries.filter(Exists(EntryAuthor.objects.filter(entry=OuterRef("pk"), user=member)))
+            if member
+            else entries.none()
+        )
     if phase_id is not None:
         entries = entries.filter(phase_id=phase_id)
-    return _with_listing(entries).order_by("-submitted_at", "-pk")
+    return with_listed_at(_with_listing(entries)).order_by(*LIST_ORDER)
 
 
 # --- Eligibility ------------------------------------------------------------------------------
@@ -379,14 +442,18 @@ def may_award(*, user: AnyUser | None, challenge: Challenge, rules: JudgingRules
 
 def phases_to_judge(*, user: User) -> list[Phase]:
     """The phases of challenges `user` judges (accepted) that are taking entries or being judged."""
+    submitted = (
+        Entry.objects.filter(phase=OuterRef("pk"), status=EntryStatus.SUBMITTED)
+        .order_by()
+        .annotate(n=_count_star())
+        .values("n")
+    )
+    judged = JudgeAssignment.objects.filter(challenge=OuterRef("challenge"), judge=user, status=JudgeStatus.ACCEPTED)
     return list(
-        Phase.objects.filter(
-            challenge__judge_assignments__judge=user,
-            challenge__judge_assignments__status=JudgeStatus.ACCEPTED,
-            status__in=[PhaseStatus.OPEN, PhaseStatus.JUDGING],
-        )
+        Phase.objects.filter(Exists(judged), status__in=[PhaseStatus.OPEN, PhaseStatus.JUDGING])
         .select_related("challenge")
-        .annotate(entry_count=Count("entries", filter=Q(entries__status=EntryStatus.SUBMITTED), distinct=True))
+        .defer("brief", "challenge__description", "challenge__duties")
+        .annotate(entry_count=Coalesce(Subquery(submitted, output_field=IntegerField()), 0))
         .order_by("closes_at", "pk")
     )
 
@@ -416,28 +483,41 @@ class JudgeProgress:
         return max(self.total - self.scored - self.recused, 0)
 
 
-def judge_queue(*, user: User, phase: Phase) -> list[QueueItem]:
-    """The phase's submitted entries for one judge, unscored first, in constant queries."""
+QUEUE_SIZE = 50
+
+
+def judge_queue(*, user: User, phase: Phase, size: int = QUEUE_SIZE) -> list[QueueItem]:
+    """The first `size` of the phase's submitted entries for one judge, unscored first.
+
+    The order needs every entry's state (ids and counts only, three narrow queries); the entries
+    themselves are loaded for the items listed."""
     criteria = Criterion.objects.filter(phase=phase).count()
-    entries = list(_with_listing(_ranked_entries(user, phase)).order_by("pk"))
+    ids = list(_ranked_entries(user, phase).order_by("pk").values_list("pk", flat=True))
     scored: dict[int, int] = dict(
         Score.objects.filter(judge=user, entry__phase=phase)
+        .order_by()
         .values("entry_id")
         .annotate(n=Count("pk"))
         .values_list("entry_id", "n")
     )
     recused = set(Recusal.objects.filter(judge=user, entry__phase=phase).values_list("entry_id", flat=True))
-    items = [
+    own = set(EntryAuthor.objects.filter(user=user, entry__phase=phase).values_list("entry_id", flat=True))
+
+    def done(pk: int) -> bool:
+        return pk in recused or pk in own or scored.get(pk, 0) >= criteria
+
+    listed = sorted(ids, key=lambda pk: (done(pk), pk))[:size]
+    entries = Entry.objects.only("pk", "title").in_bulk(listed)
+    return [
         QueueItem(
-            entry=entry,
-            scored=scored.get(entry.pk, 0),
+            entry=entries[pk],
+            scored=scored.get(pk, 0),
             criteria=criteria,
-            recused=entry.pk in recused,
-            own=any(author.user_id == user.pk for author in entry.authors.all()),
+            recused=pk in recused,
+            own=pk in own,
         )
-        for entry in entries
+        for pk in listed
     ]
-    return sorted(items, key=lambda item: (item.done, item.entry.pk))
 
 
 def _ranked_entries(user: AnyUser | None, phase: Phase) -> QuerySet[Entry]:
@@ -523,17 +603,25 @@ def phase_ranking(*, phase: Phase) -> list[RankedEntry]:
 
 
 def _phase_ranking(phase: Phase, submitted: QuerySet[Entry]) -> list[RankedEntry]:
-    """The `submitted` entries of the phase in ranking order (see `submissions.ranking`), in constant queries."""
+    """The `submitted` entries of the phase in ranking order (see `submissions.ranking`), in constant queries.
+
+    Exact, so it reads every submitted entry's scores and votes, but only narrow columns: each
+    entry as (id, title, times, vote count), no authors, files or challenge rows."""
     rules = phase_rules_for(phase)
-    entries = {entry.pk: entry for entry in _with_listing(submitted)}
+    entries = {
+        entry.pk: entry
+        for entry in submitted.order_by()
+        .only("pk", "title", "submitted_at", "created_at", "phase_id")
+        .annotate(vote_count=vote_count())
+    }
     weights = dict(Criterion.objects.filter(phase=phase).values_list("pk", "weight"))
     recused = set(Recusal.objects.filter(entry__phase=phase).values_list("judge_id", "entry_id"))
     scores = [
         ScoreFacts(judge_id=judge_id, entry_id=entry_id, criterion_id=criterion_id, value=value)
-        for judge_id, entry_id, criterion_id, value in Score.objects.filter(entry_id__in=list(entries)).values_list(
-            "judge_id", "entry_id", "criterion_id", "value"
-        )
-        if (judge_id, entry_id) not in recused and criterion_id in weights
+        for judge_id, entry_id, criterion_id, value in Score.objects.filter(entry__phase=phase)
+        .order_by()
+        .values_list("judge_id", "entry_id", "criterion_id", "value")
+        if (judge_id, entry_id) not in recused and criterion_id in weights and entry_id in entries
     ]
     facts = [
         EntryFacts(entry_id=entry.pk, submitted_at=entry.submitted_at or entry.created_at, votes=entry.vote_count)  # type: ignore[attr-defined]
@@ -544,6 +632,29 @@ def _phase_ranking(phase: Phase, submitted: QuerySet[Entry]) -> list[RankedEntry
         RankedEntry(entry=entries[row.entry_id], ranked=row, shortlisted=row.position <= rules.shortlist_size)
         for row in ranked
     ]
+
+
+RANKING_PAGE_SIZE = 50
+AWARD_CHOICES = 100
+
+
+def ranking_page(rows: list[RankedEntry], *, cursor: str | None, size: int = RANKING_PAGE_SIZE) -> KeysetPage:
+    """A page of a computed ranking: the cursor is the last position shown (the ranking is exact,
+    so it is computed whole; what is listed is one page)."""
+    decoded = decode_cursor(cursor, width=1)
+    start = 0
+    backwards = False
+    if decoded and isinstance(decoded[0][0], int) and decoded[0][0] >= 0:
+        start, backwards = decoded[0][0], decoded[1]
+        if backwards:
+            start = max(start - size, 0)
+    listed = rows[start : start + size]
+    page = KeysetPage(object_list=listed, has_previous=start > 0, has_next=start + size < len(rows))
+    if page.has_next:
+        page.next_cursor = encode_cursor([start + size])
+    if page.has_previous and start > 0:
+        page.previous_cursor = encode_cursor([start], backwards=True)
+    return page
 
 
 # --- Awards -----------------------------------------------------------------------------------

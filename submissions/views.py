@@ -17,6 +17,7 @@ from challenges.selectors import challenge_for_editor, challenge_roles, phase_vi
 from community.http import AuthenticatedHttpRequest
 from community.models import User
 from core.exceptions import ApplicationError
+from core.pagination import query_without_cursor
 from submissions import selectors, services
 from submissions.forms import (
     AwardForm,
@@ -92,8 +93,9 @@ def enter(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
 @login_required
 def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My entries, with the co-author invitations I have to answer."""
-    entries = selectors.entries_of_member(user=request.user)
-    return render(request, "submissions/mine.html", {"entries": entries})
+    page = selectors.entries_of_member_page(user=request.user, cursor=request.GET.get("cursor"))
+    context = {"entries": page.object_list, "page": page, "query": query_without_cursor(request)}
+    return render(request, "submissions/mine.html", context)
 
 
 @login_required
@@ -117,10 +119,18 @@ def answer_co_authorship(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 def gallery(request: HttpRequest, phase_pk: int) -> HttpResponse:
     """The phase's entries that the visitor may see (while sealed: only their own, or all for judges)."""
     phase = _phase(request, phase_pk)
-    entries = list(selectors.phase_gallery(user=request.user, phase=phase))
-    voted = selectors.votes_of(user=request.user, entry_ids=[e.pk for e in entries])
+    page = selectors.phase_gallery_page(user=request.user, phase=phase, cursor=request.GET.get("cursor"))
+    voted = selectors.votes_of(user=request.user, entry_ids=[e.pk for e in page])
     sealed = phase.challenge.sealed_entries and phase.status in selectors.SEALED_WHILE
-    context = {"phase": phase, "challenge": phase.challenge, "entries": entries, "voted": voted, "sealed": sealed}
+    context = {
+        "phase": phase,
+        "challenge": phase.challenge,
+        "entries": page.object_list,
+        "page": page,
+        "query": query_without_cursor(request),
+        "voted": voted,
+        "sealed": sealed,
+    }
     return render(request, "submissions/gallery.html", context)
 
 
@@ -296,6 +306,9 @@ def judge_phase(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpRespons
     """The judges' dashboard of a phase: my queue, the panel's progress, the ranking and shortlist."""
     phase = _rankable_phase(request, phase_pk)
     roles = challenge_roles(user=request.user, challenge=phase.challenge)
+    ranking = selectors.ranking_page(
+        selectors.phase_ranking_for_viewer(user=request.user, phase=phase), cursor=request.GET.get("cursor")
+    )
     context = {
         "phase": phase,
         "challenge": phase.challenge,
@@ -303,7 +316,9 @@ def judge_phase(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpRespons
         "is_judge": Role.JUDGE in roles,
         "sealed_from_me": _sealed_from(roles, phase),
         "progress": selectors.panel_progress_for_viewer(user=request.user, phase=phase),
-        "ranking": selectors.phase_ranking_for_viewer(user=request.user, phase=phase),
+        "ranking": ranking,
+        "page": ranking,
+        "query": query_without_cursor(request),
         "rules": selectors.phase_rules_for(phase),
         "may_award": phase.status == PhaseStatus.JUDGING
         and selectors.may_award(user=request.user, challenge=phase.challenge),
@@ -356,7 +371,8 @@ def award(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
     challenge = phase.challenge
     if not selectors.may_award(user=request.user, challenge=challenge):
         raise PermissionDenied
-    ranking = selectors.phase_ranking_for_viewer(user=request.user, phase=phase)
+    # The choices are the best-ranked entries (a select of 3,000 entries helps no one).
+    ranking = selectors.phase_ranking_for_viewer(user=request.user, phase=phase)[: selectors.AWARD_CHOICES]
     prizes = list(Prize.objects.filter(phase=phase).order_by("rank"))
     initial = {f"rank_{prize.rank}": str(row.entry.pk) for prize, row in zip(prizes, ranking, strict=False)}
     form = AwardForm(
