@@ -63,6 +63,7 @@ seed-scale: install-dev
 
 ## Every read page and list API under load (wrk), against a constant-response floor, on both seeded databases.
 bench-pages: install-dev
+	@bench/pages/ensure-wrk.sh
 	$(BIN)/python scripts/bench_pages.py $(ARGS)
 
 ## The database (pg_dump) and every object of the bucket, into var/backups/<UTC timestamp>/ (README "Backups").
