@@ -50,6 +50,8 @@ MIDDLEWARE = [
     # A NUL or non-UTF-8 bytes in the path, query or a header: a 400 before anything reads them.
     "core.middleware.RejectInvalidTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous pages and public API lists from Redis, before sessions and authentication (`core.caching`).
+    "core.caching.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,6 +108,16 @@ CACHES = {
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="coachworks"),
     }
 }
+
+# Sessions live in the database and are read through the cache (one Redis read per request, the database
+# only on a miss): a Redis flush signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# The shared cache of anonymous responses (`core.caching`, README "Caching"): how long an entry may live at
+# most (writes retire entries at once; the time bounds relative times like "closes in 3 hours"); 0 turns
+# it off. Which routes and which topics: `config.caching`.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
+PUBLIC_CACHE_TABLE = "config.caching"
 
 # --- Celery -----------------------------------------------------------------------------------
 

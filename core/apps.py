@@ -6,4 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import checks  # noqa: F401 - registers the production-safety system checks
+        from core import caching, checks  # noqa: F401 - checks registers the production-safety system checks
+
+        caching.connect_signals()

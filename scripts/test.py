@@ -83,6 +83,9 @@ def main(argv: list[str]) -> int:
             "SECRET_KEY": secrets.token_urlsafe(64),
             "PAYMENTS_BANK_IBAN": "DE65100700000123456789",
             "PAYMENTS_BANK_BIC": "DEUTDEBBXXX",
+            # Tests roll their transactions back (no on-commit bump) while Redis keeps entries: the shared
+            # cache of anonymous pages is off, and its tests switch it on (`core/tests/test_caching.py`).
+            "PUBLIC_CACHE_SECONDS": "0",
             # Every test request comes from 127.0.0.1 and shares the run's cache: production rates would
             # turn unrelated tests into 429s. Tests about throttling set their own rates (`settings`).
             **dict.fromkeys(

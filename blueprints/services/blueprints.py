@@ -16,6 +16,7 @@ from blueprints.licences import DEFAULT_LICENCE, Licence, fork_licences
 from blueprints.models import Blueprint, File, FileStatus, PartCategory, Revision
 from blueprints.services.common import require_member, require_owner, require_staff
 from community.models import User
+from core.caching import bump
 from core.exceptions import ApplicationError, Conflict
 
 MAX_TAGS = 20
@@ -176,6 +177,7 @@ def copy_files(*, source: Revision, target: Revision) -> list[File]:
         )
         for file in source.files.filter(status=FileStatus.READY).order_by("original_name")
     ]
+    bump("blueprints")
     return File.objects.bulk_create(carried)
 
 
@@ -222,6 +224,7 @@ def blueprint_fork(
     )
     copy_files(source=source, target=first)
     Blueprint.objects.filter(pk=parent.pk).update(fork_count=F("fork_count") + 1)
+    bump("blueprints")
     signals.announce_on_commit(
         signals.blueprint_forked,
         Blueprint,
@@ -275,3 +278,4 @@ def blueprint_discard(*, blueprint: Blueprint, user: User) -> None:
     blueprint.delete()
     if parent_id is not None:
         Blueprint.objects.filter(pk=parent_id, fork_count__gt=0).update(fork_count=F("fork_count") - 1)
+        bump("blueprints")

@@ -17,6 +17,7 @@ from blueprints.processing.errors import Rejected
 from blueprints.processing.inspect import Inspection, inspect_object
 from blueprints.services.common import require_member, require_staff
 from community.models import User
+from core.caching import bump
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 
 logger = logging.getLogger(__name__)
@@ -234,6 +235,7 @@ def file_download(*, file: File, user: User) -> str:
     url = _signed_get(file, user)
     blueprint_id = file.revision.blueprint_id
     Blueprint.objects.filter(pk=blueprint_id).update(download_count=F("download_count") + 1)
+    bump("blueprints")
     signals.announce_on_commit(
         signals.file_downloaded, File, file_id=file.pk, blueprint_id=blueprint_id, user_id=user.pk
     )

@@ -30,6 +30,7 @@ from challenges.selectors import challenge_prize_sum
 from challenges.services.common import lock_challenge, lock_phase, require_editor, validate
 from challenges.services.transitions import _unmet_requirements, save_scheduled
 from community.models import User
+from core.caching import bump
 from core.exceptions import ApplicationError, Conflict
 from core.money import money
 
@@ -98,6 +99,7 @@ def _set_prizes(phase: Phase, challenge: Challenge, amounts: Sequence[Decimal | 
         }
         raise ApplicationError(message, {"prizes": [message]})
     Prize.objects.filter(phase=phase).delete()
+    bump("challenges")
     return Prize.objects.bulk_create(
         Prize(phase=phase, rank=rank, amount=amount) for rank, amount in enumerate(cleaned, start=1)
     )
@@ -117,6 +119,7 @@ def _set_criteria(phase: Phase, criteria: Iterable[CriterionData]) -> list[Crite
     for row in rows:
         validate(row, exclude=["phase"])
     Criterion.objects.filter(phase=phase).delete()
+    bump("challenges")
     return Criterion.objects.bulk_create(rows)
 
 
@@ -133,6 +136,7 @@ def _set_dependencies(phase: Phase, required: Iterable[Phase]) -> None:
     PhaseDependency.objects.filter(phase=phase).exclude(required_id__in=wanted).delete()
     existing = set(PhaseDependency.objects.filter(phase=phase).values_list("required_id", flat=True))
     PhaseDependency.objects.bulk_create(PhaseDependency(phase=phase, required_id=pk) for pk in wanted - existing)
+    bump("challenges")
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
 from community.models import ReputationEntry, ReputationReason, User
+from core.caching import bump
 from core.exceptions import ApplicationError
 
 ENTRY_POINTS = 2
@@ -108,6 +109,7 @@ def reputation_grant(
         except IntegrityError:  # granted meanwhile by a concurrent call
             return ReputationEntry.objects.get(user_id=user_id, source_key=source_key)
         User.objects.filter(pk=user_id).update(reputation=F("reputation") + points)
+        bump("members")
     return entry
 
 
@@ -120,6 +122,7 @@ def reputation_revoke(*, user_id: int, source_key: str) -> bool:
             return False
         entry.delete()
         User.objects.filter(pk=user_id).update(reputation=F("reputation") - entry.points)
+        bump("members")
     return True
 
 
@@ -129,4 +132,5 @@ def reputation_recompute(*, user_id: int) -> int:
     User.objects.select_for_update(no_key=True).filter(pk=user_id).exists()
     total = ReputationEntry.objects.filter(user_id=user_id).aggregate(total=Sum("points"))["total"] or 0
     User.objects.filter(pk=user_id).update(reputation=total)
+    bump("members")
     return int(total)

@@ -17,6 +17,7 @@ from challenges.models import Challenge, Phase, PhaseStatus, Prize
 from challenges.selectors import challenge_roles
 from challenges.services import phase_transition
 from community.models import User
+from core.caching import bump
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from submissions import signals
 from submissions.lineage import entry_ancestors
@@ -49,6 +50,7 @@ def award_split(*, award: Award, entry: Entry, rules: JudgingRules) -> list[Awar
         lineage_percent=rules.lineage_share_percent,
         generations=rules.lineage_generations,
     )
+    bump("submissions")
     return AwardShare.objects.bulk_create(
         [
             AwardShare(

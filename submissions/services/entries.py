@@ -20,6 +20,7 @@ from challenges.lifecycle import Role
 from challenges.models import Phase, PhaseStatus
 from challenges.selectors import challenge_roles
 from community.models import User
+from core.caching import bump
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from submissions import signals
 from submissions.models import Acceptance, Entry, EntryAuthor, EntryRevision, EntryStatus, EntryStatusChange
@@ -110,6 +111,7 @@ def _record(entry: Entry, *, to: str, by: User | None, reason: str = "") -> None
 
 def _invite_co_authors(entry: Entry, co_authors: Sequence[CoAuthor]) -> None:
     """Name the co-authors with their shares, each yet to accept, and announce each invitation."""
+    bump("submissions")
     EntryAuthor.objects.bulk_create(
         [
             EntryAuthor(entry=entry, user=c.user, share=_share(c.share), acceptance=Acceptance.INVITED)
@@ -289,6 +291,7 @@ def entry_co_authors_set(
         raise _refuse(reasons)
     locked.authors.filter(is_lead=False).delete()
     locked.authors.filter(is_lead=True).update(share=lead_share)
+    bump("submissions")
     _invite_co_authors(locked, co_authors)
     locked.save(update_fields=["updated_at"])
     return locked
