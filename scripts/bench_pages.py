@@ -311,6 +311,18 @@ class Server:
             time.sleep(0.3)
         raise BenchError(f"gunicorn ({self.database}) did not answer within {timeout:.0f} s: {self.log_tail()}")
 
+    def log_size(self) -> int:
+        with contextlib.suppress(OSError):
+            return self.log_path.stat().st_size
+        return 0
+
+    def log_since(self, offset: int, lines: int = 25) -> str:
+        """What the server logged since `offset` (a 500's traceback), its last `lines` lines."""
+        with contextlib.suppress(OSError), self.log_path.open("rb") as log:
+            log.seek(offset)
+            return "\n".join(log.read().decode(errors="replace").splitlines()[-lines:])
+        return ""
+
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
             return "\n" + "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -468,6 +480,7 @@ class Row:
     check_ms: float = 0.0
     size: int = 0
     error: str = ""
+    log: str = ""  # what the server logged while answering with an error
     share: float | None = None
     verdict: str = ""
 
@@ -834,20 +847,17 @@ def main(argv: list[str]) -> int:
         for target in targets:
             for server in servers:
                 own = per_server[server.database][target.key]
-                before = sentinel.connections
+                before, offset = sentinel.connections, server.log_size()
                 check = check_once(server, own)
                 row = Row(server.database, own, check_ms=check.seconds * 1000, size=check.size, error=check.error)
                 if sentinel.connections != before:
                     row.error = "the page talked to S3 (the bench gives it no S3): measure it with SeaweedFS"
                 rows[(server.database, target.key)] = row
                 if row.error:
+                    row.log = server.log_since(offset)
                     print(f"  ERROR {server.database} {own.key} {own.path}: {row.error[:400]}", flush=True)
-        errors = [r for r in rows.values() if r.error]
-        if errors:
-            for server in servers:
-                tail = server.log_tail(40)
-                if "Traceback" in tail or "Error" in tail:
-                    print(f"--- the end of {server.log_path.relative_to(ROOT)} ---{tail}")
+                    if row.log:
+                        print("    " + row.log.replace("\n", "\n    "), flush=True)
 
         measured = [t for t in targets if all(not rows[(s.database, t.key)].error for s in servers)]
         print(
