@@ -125,7 +125,8 @@ def bump(*topics: str, using: str = DEFAULT_DB_ALIAS) -> None:
     if connection.in_atomic_block:
         current = set(connection.savepoint_ids)
         # Django 5.2 queues (savepoint ids, callback, robust) in `run_on_commit`.
-        for sids, func, _robust in connection.run_on_commit:
+        for queued in connection.run_on_commit:
+            sids, func = queued[0], queued[1]
             if isinstance(func, _Bump) and wanted <= func.topics and set(sids) <= current:
                 return
     transaction.on_commit(_Bump(wanted), using=using)
@@ -288,7 +289,7 @@ class PublicCacheMiddleware:
 
     def validate(self, request: HttpRequest, response: HttpResponseBase, *, public: bool) -> HttpResponseBase:
         """ETag and Cache-Control for an API response; 304 when the client's copy is current."""
-        if response.status_code != 200 or response.streaming:
+        if response.status_code != 200 or not isinstance(response, HttpResponse):
             return response
         if not response.has_header("Cache-Control"):
             if public:

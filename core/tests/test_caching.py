@@ -223,7 +223,7 @@ def test_each_visitor_of_a_cached_page_gets_a_csrf_token_of_their_own(challenge)
     assert switched.status_code == 302
 
 
-def _middleware(response: HttpResponse) -> caching.PublicCacheMiddleware:
+def _middleware(response: HttpResponse) -> Any:
     return caching.PublicCacheMiddleware(lambda request: response)
 
 
@@ -259,7 +259,7 @@ def test_a_csp_nonce_in_a_cached_page_is_fresh_on_every_replay():
     for _attempt in range(2):
         request = factory.get("/challenges/")
         csp = CSPMiddleware(caching.PublicCacheMiddleware(view))
-        response = csp(request)
+        response: Any = csp(request)
         nonce = response.content.split(b'nonce="')[1].split(b'"')[0].decode()
         assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
         served.append(nonce)
