@@ -25,12 +25,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import pickle
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -62,11 +64,43 @@ _KEYED_VARY = {"accept-language", "cookie", "accept", "authorization", "hx-reque
 _BYPASS_COOKIES = ("messages",)
 
 
-def _cache() -> Any:
-    return caches[getattr(settings, "PUBLIC_CACHE_ALIAS", "default")]
+@functools.cache
+def _client(location: str) -> redis.Redis:
+    # One client per process, kept: Django's cache builds a client object per call, which costs more
+    # than the round trip on a hit. Keys are the cache's own (`make_key`: prefix and version).
+    return redis.Redis.from_url(location)
 
 
-# --- Versions -------------------------------------------------------------------------------------
+def _redis() -> tuple[redis.Redis, str]:
+    """The Redis client and the key prefix of the cache alias `PUBLIC_CACHE_ALIAS` (default "default")."""
+    alias = getattr(settings, "PUBLIC_CACHE_ALIAS", "default")
+    location = settings.CACHES[alias]["LOCATION"]
+    return _client(location if isinstance(location, str) else location[0]), caches[alias].make_key("")
+
+
+# A hit in one round trip: the topics' versions, and the entry stored under them (the key is the SHA-1
+# of the request's description and the versions, computed alike here and in `_entry_key`).
+_LOOKUP = """
+local versions = redis.call('MGET', unpack(KEYS))
+local parts = {ARGV[1]}
+for i, version in ipairs(versions) do
+    if not version then return {versions, false} end
+    parts[#parts + 1] = version
+end
+return {versions, redis.call('GET', ARGV[2] .. redis.sha1hex(table.concat(parts, '\\n')))}
+"""
+# A bump: a counter that is missing starts above any value it can have had (`_initial_version`).
+_BUMP = """
+for i, key in ipairs(KEYS) do
+    redis.call('SET', key, ARGV[1], 'NX')
+    redis.call('INCR', key)
+end
+"""
+
+
+@functools.cache
+def _script(client: redis.Redis, source: str) -> Any:
+    return client.register_script(source)
 
 
 def _initial_version() -> int:
@@ -77,28 +111,26 @@ def _initial_version() -> int:
 
 def versions(topics: Iterable[str]) -> dict[str, int]:
     """The current version of each topic (one round trip; a missing counter is created)."""
-    topics = sorted(set(topics))
-    cache = _cache()
-    found: dict[str, int] = cache.get_many([VERSION_KEY + topic for topic in topics])
+    ordered = sorted(set(topics))
+    client, prefix = _redis()
+    keys = [prefix + VERSION_KEY + topic for topic in ordered]
+    found = client.mget(keys)
     result = {}
-    for topic in topics:
-        value = found.get(VERSION_KEY + topic)
+    for topic, key, value in zip(ordered, keys, found, strict=True):
         if value is None:
-            value = _initial_version()
-            if not cache.add(VERSION_KEY + topic, value, timeout=None):
-                value = cache.get(VERSION_KEY + topic, value)
-        result[topic] = int(value)
+            client.set(key, _initial_version(), nx=True)
+            value = client.get(key)
+        result[topic] = int(value)  # type: ignore[arg-type]
     return result
 
 
 def bump_now(*topics: str) -> None:
     """Retire every entry that depends on one of `topics`, now (use `bump` inside transactions)."""
-    cache = _cache()
-    for topic in set(topics):
-        try:
-            cache.incr(VERSION_KEY + topic)
-        except ValueError:  # no counter yet: nothing stored under it can be current
-            cache.add(VERSION_KEY + topic, _initial_version(), timeout=None)
+    if not topics:
+        return
+    client, prefix = _redis()
+    keys = [prefix + VERSION_KEY + topic for topic in sorted(set(topics))]
+    _script(client, _BUMP)(keys=keys, args=[_initial_version()])
 
 
 @dataclass(frozen=True)
@@ -211,8 +243,8 @@ def is_anonymous(request: HttpRequest) -> bool:
     )
 
 
-def _entry_key(request: HttpRequest, host: str, topics: tuple[str, ...], language: str) -> str:
-    current = versions(topics)
+def _description(request: HttpRequest, host: str, language: str) -> str:
+    """What an entry's key holds besides the versions."""
     is_api = request.path_info.startswith(API_PREFIX)
     parts = [
         request.scheme,
@@ -222,10 +254,26 @@ def _entry_key(request: HttpRequest, host: str, topics: tuple[str, ...], languag
         language,
         request.headers.get("HX-Request", ""),
         request.headers.get("Accept", "") if is_api else "",
-        *(f"{topic}={version}" for topic, version in current.items()),
     ]
-    digest = hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
-    return ENTRY_KEY + digest
+    return "\n".join(parts).replace("\x00", "")
+
+
+def _entry_key(prefix: str, description: str, found: list[bytes]) -> str:
+    joined = b"\n".join([description.encode("utf-8", "surrogateescape"), *found])
+    return prefix + ENTRY_KEY + hashlib.sha1(joined, usedforsecurity=False).hexdigest()
+
+
+def _lookup(topics: tuple[str, ...], description: str) -> tuple[str, Entry | None]:
+    """The key an entry for this request has under the current versions, and the entry if stored."""
+    client, prefix = _redis()
+    keys = [prefix + VERSION_KEY + topic for topic in sorted(set(topics))]
+    found, raw = _script(client, _LOOKUP)(keys=keys, args=[description, prefix + ENTRY_KEY])
+    if any(value is None for value in found):  # a counter is missing: create it, nothing is stored yet
+        current = versions(topics)
+        found = [str(current[topic]).encode() for topic in sorted(set(topics))]
+        raw = None
+    key = _entry_key(prefix, description, found)
+    return key, (pickle.loads(raw) if raw is not None else None)  # noqa: S301 - our own Redis, as Django's cache
 
 
 def _unmask(token: bytes) -> str:
@@ -267,8 +315,7 @@ class PublicCacheMiddleware:
         language = translation.get_language_from_request(request)
         host = request.get_host()  # DisallowedHost: Django's 400, as without the cache
         try:
-            key = _entry_key(request, host, topics, language)
-            entry = _cache().get(key)
+            key, entry = _lookup(topics, _description(request, host, language))
         except Exception:  # Redis away: serve without the cache
             logger.warning("public cache: Redis unavailable", exc_info=True)
             response = self.get_response(request)
@@ -282,7 +329,8 @@ class PublicCacheMiddleware:
         stored = self.storable(request, response, language, is_api)
         if stored is not None:
             try:
-                _cache().set(key, stored, timeout=seconds)
+                client, _prefix = _redis()
+                client.set(key, pickle.dumps(stored, pickle.HIGHEST_PROTOCOL), ex=seconds)
             except Exception:
                 logger.warning("public cache: storing failed", exc_info=True)
         return response
