@@ -187,14 +187,15 @@ def challenge_list_order(filters: ChallengeFilters) -> tuple[str, ...]:
 
 
 def challenge_detail(*, user: AnyUser | None, slug: str | None = None, pk: int | None = None) -> Challenge:
-    """A readable challenge with its phases, prizes, criteria, judges and history prefetched."""
+    """A readable challenge with its phases, prizes, criteria, judges and history prefetched (not its
+    member invitations: an invite-only challenge may have thousands; they are a keyset page of
+    their own API and of the judges step)."""
     challenge = challenge_visible(user=user, slug=slug, pk=pk)
     prefetch_related_objects(
         [challenge],
         Prefetch("phases", queryset=phases_with_details()),
         Prefetch("judge_assignments", queryset=JudgeAssignment.objects.select_related("judge").order_by("created_at")),
         Prefetch("brief_versions", queryset=BriefVersion.objects.order_by("-number")),
-        Prefetch("invitations", queryset=ChallengeInvitation.objects.order_by("email")),
     )
     return challenge
 
@@ -302,20 +303,28 @@ class Dashboard:
     judging: list[JudgeAssignment] = field(default_factory=list)
 
 
+DASHBOARD_SIZE = 50
+
+
 def dashboard_for(*, user: User, now: datetime | None = None) -> Dashboard:
     """A member's challenges and what needs their action, in a fixed number of queries."""
     now = now or timezone.now()
+    # The newest DASHBOARD_SIZE of each (the challenge list's "mine" filter pages through all).
     mine = list(
         Challenge.objects.filter(owner=user)
-        .prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("position")))
-        .order_by("-created_at")
+        .defer("description", "duties", "regulations", "materials_to_avoid")
+        .prefetch_related(
+            Prefetch("phases", queryset=Phase.objects.defer("brief").order_by("challenge_id", "position"))
+        )
+        .order_by(*MINE_ORDER)[:DASHBOARD_SIZE]
     )
     assignments = list(
         JudgeAssignment.objects.filter(sent_to_member(user))
         .exclude(status=JudgeStatus.DECLINED)
         .exclude(challenge__status__in=[ChallengeStatus.COMPLETED, ChallengeStatus.CANCELLED])
         .select_related("challenge")
-        .order_by("-created_at")
+        .defer("challenge__description", "challenge__duties", "challenge__regulations")
+        .order_by("-created_at", "-pk")[:DASHBOARD_SIZE]
     )
     dashboard = Dashboard(challenges=mine, judging=assignments)
     for challenge in mine:

@@ -3,17 +3,18 @@ entries, the "enter this phase" button with the reason when one may not, winners
 
 from typing import Any
 
-from django.db.models import Count
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from challenges.lifecycle import Role
 from challenges.models import Challenge, Phase, PhaseStatus
 from challenges.selectors import challenge_roles
+from core.pagination import bounded_count
 from submissions import selectors
 from submissions.models import EntryStatus
 
 CACHE = "_submissions_panels"
+ENTRY_COUNT_LIMIT = 1000
 
 
 def _challenge_facts(request: HttpRequest, challenge: Challenge) -> dict[str, Any]:
@@ -23,13 +24,10 @@ def _challenge_facts(request: HttpRequest, challenge: Challenge) -> dict[str, An
         # The challenge page has prefetched the phases.
         phase_ids = [phase.pk for phase in challenge.phases.all()]
         roles = challenge_roles(user=request.user, challenge=challenge)
-        counts = dict(
-            selectors.entries_visible_to(request.user)
-            .filter(phase_id__in=phase_ids, status=EntryStatus.SUBMITTED)
-            .values("phase_id")
-            .annotate(n=Count("pk"))
-            .values_list("phase_id", "n")
-        )
+        # Counted up to ENTRY_COUNT_LIMIT per phase ("more than 1000"): a phase with thousands of
+        # entries costs what counting a thousand costs.
+        visible = selectors.entries_visible_to(request.user).filter(status=EntryStatus.SUBMITTED)
+        counts = {pk: bounded_count(visible.filter(phase_id=pk), limit=ENTRY_COUNT_LIMIT) for pk in phase_ids}
         cache[challenge.pk] = {
             "counts": counts,
             "awards": selectors.awards_of_phases(phase_ids=phase_ids),
@@ -46,7 +44,8 @@ def phase_panel(request: HttpRequest, phase: Phase) -> str:
     )
     context = {
         "phase": phase,
-        "entry_count": facts["counts"].get(phase.pk, 0),
+        "entry_count": facts["counts"].get(phase.pk, (0, False))[0],
+        "more_entries": facts["counts"].get(phase.pk, (0, False))[1],
         "awards": facts["awards"].get(phase.pk, []),
         "may_rank": facts["may_rank"],
         "eligibility": eligibility,

@@ -84,11 +84,12 @@ def test_the_list_is_paginated_and_keeps_the_filters(client, owner, staff):
         published(owner, staff, title=f"Truck {n:02}", vehicle_type="truck")
 
     first = client.get(reverse("challenges:list") + "?vehicle_type=truck")
-    second = client.get(reverse("challenges:list") + "?vehicle_type=truck&page=2")
+    cursor = first.context["page"].next_cursor
+    second = client.get(reverse("challenges:list") + f"?vehicle_type=truck&cursor={cursor}")
 
     assert len(first.context["page"].object_list) == 12
     assert len(second.context["page"].object_list) == 2
-    assert "vehicle_type=truck&amp;page=2" in first.content.decode()
+    assert f"vehicle_type=truck&amp;cursor={cursor}" in first.content.decode()
 
 
 def test_htmx_filtering_gets_just_the_results(client, owner, staff):

@@ -276,7 +276,7 @@ def test_the_api_enters_scores_and_awards_with_per_object_permissions(client, ph
         content_type="application/json",
     )
     assert scored.status_code == 200, scored.json()
-    ranking = client.get(f"/api/v1/phases/{phase.pk}/ranking/").json()
+    ranking = client.get(f"/api/v1/phases/{phase.pk}/ranking/").json()["results"]
     assert [(row["entry"], row["total"]) for row in ranking] == [(entry_id, "7.000")]
 
     client.force_login(outsider)
