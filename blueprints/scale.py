@@ -45,6 +45,7 @@ def seed(plan: Plan) -> None:
     members = plan.shared["members"]
     names = plan.shared["member_names"]
     staff = plan.shared["staff_id"]
+    plan.defer_indexes(Blueprint, Revision, File, FileStatusChange)
     count = max(plan.size("blueprints"), 3)
     showcase_revisions = max(plan.size("showcase_blueprint_revisions"), 2)
     revision_total = max(plan.size("revisions"), count + showcase_revisions)
@@ -220,7 +221,8 @@ def _files(
                     rng.choice((1600, 2400, 4000)) if image else None,
                     rng.choice((900, 1600, 3000)) if image else None,
                     rng.randint(10_000, 2_000_000) if mesh else None, [-1.0, -0.5, 0.0] if mesh else None,
-                    [1.0, 0.5, 1.2] if mesh else None, 2.4 if mesh else None, True if mesh else None, created, processed,
+                    [1.0, 0.5, 1.2] if mesh else None, 2.4 if mesh else None, True if mesh else None,
+                    created, processed,
                 )
             )  # fmt: skip
             changes.append((pk, "pending", "ready", "", None, processed))

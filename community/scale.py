@@ -36,6 +36,7 @@ def seed(plan: Plan) -> None:
     chosen = rng.sample(codes, k=min(plan.size("countries"), count, len(codes)))
     # A few countries hold most members, as in any community (every chosen country has some).
     weights = [1 / (rank + 1) ** 0.9 for rank in range(len(chosen))]
+    plan.defer_indexes(User)
     password = make_password(PASSWORD)
     first = plan.reserve_ids(User, count)
     specials = {
@@ -107,9 +108,11 @@ def seed(plan: Plan) -> None:
 
 
 def finish(plan: Plan) -> None:
+    plan.defer_indexes(Comment, Follow, Notification, ReputationEntry)
     comments_by_target = _comments(plan)
     follows = _follows(plan, comments_by_target)
     _notifications(plan, comments_by_target, follows)
+    _write_follows(plan)
     _reputation(plan)
 
 
@@ -130,12 +133,15 @@ def _comments(plan: Plan) -> dict[tuple[int, int], list[tuple[int, int, Any]]]:
     rest = max(0, total - sum(fixed.values()))
     others = [(ct, pk) for ct, pk, *_rest in targets if (ct, pk) not in fixed]
     if others and rest:
-        weights = [rng.paretovariate(1.3) for _ in others]
+        # Some targets are much discussed, none more than the showcase objects.
+        weights = [min(rng.paretovariate(1.3), 40.0) for _ in others]
         for key in rng.choices(others, weights, k=rest):
             counts[key] += 1
     first = plan.reserve_ids(Comment, sum(counts.values()))
     by_target: dict[tuple[int, int], list[tuple[int, int, Any]]] = {}
+    replies: list[tuple[int, tuple[int, int], tuple[int, int, Any]]] = []
     plan.shared["comment_info"] = info
+    plan.shared["comment_replies"] = replies
 
     def rows() -> Any:
         pk = first
@@ -144,10 +150,10 @@ def _comments(plan: Plan) -> dict[tuple[int, int], list[tuple[int, int, Any]]]:
             created_from = info[key][2]
             moments = sorted(plan.between(created_from, plan.now) for _ in range(number))
             written: list[tuple[int, int, Any]] = []
-            top_level: list[int] = []
+            top_level: list[tuple[int, int]] = []
             for moment in moments:
                 author = rng.choice(members)
-                parent = rng.choice(top_level) if top_level and rng.random() < 0.25 else None
+                parent, parent_author = rng.choice(top_level) if top_level and rng.random() < 0.25 else (None, None)
                 body = plan.sentence(5, 30)
                 hidden = rng.random() < 0.005
                 yield (
@@ -156,7 +162,9 @@ def _comments(plan: Plan) -> dict[tuple[int, int], list[tuple[int, int, Any]]]:
                     moment + timedelta(hours=2) if hidden else None,
                 )  # fmt: skip
                 if parent is None:
-                    top_level.append(pk)
+                    top_level.append((pk, author))
+                elif parent_author != author and not hidden:
+                    replies.append((parent_author, key, (pk, author, moment)))
                 if not hidden:
                     written.append((pk, author, moment))
                 pk += 1
@@ -221,14 +229,18 @@ def _follows(
             add(follower, (user_type, rng.choice(members)))
         else:
             add(follower, rng.choice(targets))
+    plan.shared["user_type"] = user_type
+    plan.shared["follow_pairs"] = pairs
+    return followers
+
+
+def _write_follows(plan: Plan) -> None:
     since = plan.ago(30)
     plan.copy(
         Follow,
         ["follower_id", "content_type_id", "object_id", "created_at"],
-        ((follower, ct, pk, plan.between(since, plan.now)) for follower, ct, pk in sorted(pairs)),
+        ((follower, ct, pk, plan.between(since, plan.now)) for follower, ct, pk in sorted(plan.shared["follow_pairs"])),
     )
-    plan.shared["user_type"] = user_type
-    return followers
 
 
 # --- Notifications ----------------------------------------------------------------------------
@@ -268,11 +280,16 @@ def _notifications(
             )
         )
 
-    def comment_notice(recipient: int, key: tuple[int, int], comment: tuple[int, int, Any]) -> None:
+    def comment_notice(
+        recipient: int, key: tuple[int, int], comment: tuple[int, int, Any], reply: bool = False
+    ) -> None:
         pk, author, at = comment
         title, url, _created = info[key]
         context = {"actor": names[author], "target": title, "excerpt": f"Comment {pk}"}
-        add(recipient, NotificationKind.NEW_COMMENT, f"comment:{pk}", context, f"{url}#comment-{pk}", author, at)
+        kind, event = (
+            (NotificationKind.COMMENT_REPLY, "comment-reply") if reply else (NotificationKind.NEW_COMMENT, "comment")
+        )
+        add(recipient, kind, f"{event}:{pk}", context, f"{url}#comment-{pk}", author, at)
 
     # The showcase member's, exactly `quota` of them: comments on what they follow.
     mine = [
@@ -291,6 +308,9 @@ def _notifications(
     rng.shuffle(notices)
     for recipient, kind, key, context, url, actor, at in notices[: budget // 3]:
         add(recipient, kind, key, context, url, actor, at)
+    for parent_author, key, comment in plan.shared["comment_replies"]:
+        if parent_author != member and len(rows) < total:
+            comment_notice(parent_author, key, comment, reply=True)
     for (ct, pk), people in sorted(followers.items()):
         if ct != user_type or len(rows) >= total:
             continue
@@ -312,6 +332,19 @@ def _notifications(
         if len(rows) >= total:
             break
         add(recipient, kind, key, context, url, actor, at)
+    # Still short (a small community): more members follow discussed targets and hear of their comments.
+    pairs = plan.shared["follow_pairs"]
+    discussed = sorted(key for key, written in comments.items() if written)
+    attempts = 0
+    while len(rows) < total and discussed and attempts < 100 * total:
+        attempts += 1
+        person, key = rng.choice(plan.shared["members"]), rng.choice(discussed)
+        if person == member or (person, *key) in pairs:
+            continue
+        pairs.add((person, *key))
+        for comment in comments[key]:
+            if person != comment[1] and len(rows) < total:
+                comment_notice(person, key, comment)
     plan.copy(
         Notification,
         [

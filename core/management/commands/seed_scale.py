@@ -4,8 +4,9 @@ At `--scale 1`: 25,000 members in 122 countries, 1,000 challenges with 8,000 pha
 with 483,000 scores and 228,000 votes, 50,000 blueprints with 110,000 revisions and 150,000 files,
 200,000 comments, 480,000 notifications, and what they imply (judges, prizes, criteria, follows,
 reputation, recorded status moves, escrow funding and prize money in the ledger, payouts).
-`--scale F` multiplies every size; the same `--seed` gives the same data (dates are relative to
-the hour of the run, so statuses match their dates).
+`--scale F` multiplies every size; the same `--seed` gives the same data in an empty database
+(dates are relative to `--now`, by default the start of the hour of the run, so that statuses
+match their dates).
 
 Like `load_demo_data`, it calls each app's `scale` module in INSTALLED_APPS order:
 `scale.seed(plan)`, then `scale.finish(plan)` where an app defines it (the community writes its
@@ -27,6 +28,7 @@ them): no S3 object is created, so downloads and previews of seeded files find n
 import importlib
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from django.apps import apps
@@ -44,6 +46,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", type=float, default=1.0, help="Multiplies every size (default 1).")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="The same seed gives the same data.")
+        parser.add_argument(
+            "--now",
+            type=datetime.fromisoformat,
+            default=None,
+            help="The clock of the data (ISO 8601, UTC if no offset); default: the start of this hour.",
+        )
         parser.add_argument("--force", action="store_true", help="Seed even if the database already has members.")
         parser.add_argument("--summary", default="", help="Write the counts and showcase names to this JSON file.")
 
@@ -64,15 +72,23 @@ class Command(BaseCommand):
             except ModuleNotFoundError as error:
                 if error.name != f"{app_config.name}.scale":
                     raise
-        plan = Plan(factor=factor, seed=options["seed"], out=self.stdout)
+        now = options["now"]
+        if now is not None and now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        plan = Plan(factor=factor, seed=options["seed"], out=self.stdout, now=now)
         started = time.monotonic()
         with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Rows point at rows written later (blueprint → its latest revision): the foreign
+                # keys are checked once all are in, before the plain indexes are built.
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for module in modules:
                 if hasattr(module, "seed"):
                     self._step(plan, module.__name__ + ".seed", module.seed)
             for module in modules:
                 if hasattr(module, "finish"):
                     self._step(plan, module.__name__ + ".finish", module.finish)
+            plan.restore_indexes()
             commit_started = time.monotonic()
         plan.timings.append(("commit (deferred checks)", time.monotonic() - commit_started))
         analyze_started = time.monotonic()
