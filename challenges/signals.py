@@ -11,6 +11,9 @@ Receivers should be quick (enqueue a task) and take ids, not model instances.
 - `brief_revised(challenge_id, version, change_note)`: a published brief was edited.
 - `phase_added(phase_id, challenge_id)`: a phase was added to a challenge already published.
 - `phase_transitioned(phase_id, challenge_id, transition_id, from_status, to_status, actor_id, task, reason)`
+- `phases_transitioned(moves)`: the same moves again, once per transaction that made them (the
+  scheduler moves due phases in batches of hundreds), as a list of `PhaseMove`, for receivers that
+  work in bulk (one query for all the moves rather than one per move). Listen to one of the two.
 - `phase_held(phase_id, challenge_id, reason)`: a phase's opening time came but it cannot open yet
   (`reason` is a `PhaseHold` value); the owner has been told.
 - `judge_invited(assignment_id, challenge_id, email)` and
@@ -18,6 +21,7 @@ Receivers should be quick (enqueue a task) and take ids, not model instances.
 """
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -31,17 +35,44 @@ challenge_published = Signal()
 brief_revised = Signal()
 phase_added = Signal()
 phase_transitioned = Signal()
+phases_transitioned = Signal()
 phase_held = Signal()
 judge_invited = Signal()
 judge_responded = Signal()
 
 
+@dataclass(frozen=True)
+class PhaseMove:
+    """One phase move, as `phase_transitioned` announces it (its keyword arguments)."""
+
+    phase_id: int
+    challenge_id: int
+    transition_id: int
+    from_status: str
+    to_status: str
+    actor_id: int | None
+    task: str
+    reason: str
+
+
+def _send(signal: Signal, sender: type, **kwargs: Any) -> None:
+    for receiver, result in signal.send_robust(sender=sender, **kwargs):
+        if isinstance(result, Exception):
+            logger.error("Receiver %r of %s failed", receiver, sender.__name__, exc_info=result)
+
+
 def announce_on_commit(signal: Signal, sender: type, **kwargs: Any) -> None:
     """Send `signal` once the current transaction commits."""
+    transaction.on_commit(lambda: _send(signal, sender, **kwargs))
+
+
+def announce_phase_moves_on_commit(sender: type, moves: list[PhaseMove]) -> None:
+    """Once the current transaction commits: `phase_transitioned` for each of `moves`, then
+    `phases_transitioned` once for them all."""
 
     def send() -> None:
-        for receiver, result in signal.send_robust(sender=sender, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("Receiver %r of %s failed", receiver, sender.__name__, exc_info=result)
+        for move in moves:
+            _send(phase_transitioned, sender, **vars(move))
+        _send(phases_transitioned, sender, moves=moves)
 
     transaction.on_commit(send)

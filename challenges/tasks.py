@@ -13,7 +13,13 @@ from django.utils import translation
 
 from challenges.models import JudgeAssignment, Phase
 from challenges.services import Advance, phases_sweep
-from challenges.services.transitions import ADVANCE_TASK, SWEEP_TASK, phase_advance_due
+from challenges.services.transitions import (
+    ADVANCE_TASK,
+    SWEEP_BATCH_TASK,
+    SWEEP_TASK,
+    phase_advance_due,
+    phases_advance_batch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +28,33 @@ BUSY_RETRY_SECONDS = 1
 
 @shared_task(name=SWEEP_TASK, ignore_result=True, soft_time_limit=120, time_limit=150)
 def sweep() -> dict[str, int]:
-    """Beat runs this every `CHALLENGES_SWEEP_SECONDS`: due moves now, short ETA tasks for the next ones."""
-    report = phases_sweep(task=SWEEP_TASK)
-    if report.moved or report.held or report.busy:
+    """Beat runs this every `CHALLENGES_SWEEP_SECONDS`: due moves now, short ETA tasks for the next ones.
+
+    The first batch of due moves is made here; the others go to `sweep_batch` tasks, so that every
+    worker shares a large sweep. A batch task expires with the sweep interval: the next sweep
+    hands out again whatever is still due.
+    """
+    report = phases_sweep(task=SWEEP_TASK, dispatch=_dispatch_batch)
+    if report.moved or report.held or report.busy or report.dispatched:
         logger.info("Phase sweep: %s", report)
-    return {"moved": report.moved, "held": report.held, "busy": report.busy, "armed": report.armed}
+    return {
+        "moved": report.moved,
+        "held": report.held,
+        "busy": report.busy,
+        "armed": report.armed,
+        "dispatched": report.dispatched,
+    }
+
+
+def _dispatch_batch(phase_ids: list[int]) -> None:
+    sweep_batch.apply_async(args=(phase_ids,), expires=settings.CHALLENGES_SWEEP_SECONDS)
+
+
+@shared_task(name=SWEEP_BATCH_TASK, ignore_result=True, soft_time_limit=60, time_limit=90)
+def sweep_batch(phase_ids: list[int]) -> dict[str, int]:
+    """Make the due moves of these phases (handed out by a sweep); repeated or late, it moves nothing twice."""
+    report = phases_advance_batch(phase_ids=phase_ids, task=SWEEP_TASK)
+    return {"moved": report.moved, "held": report.held, "busy": report.busy}
 
 
 @shared_task(bind=True, name=ADVANCE_TASK, max_retries=30, ignore_result=True, soft_time_limit=60, time_limit=90)

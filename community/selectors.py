@@ -1,5 +1,6 @@
 """Reads of the community app, each in a fixed number of queries."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -174,6 +175,16 @@ def follower_ids(*, obj: Any) -> list[int]:
     return list(
         Follow.objects.filter(content_type=content_type, object_id=obj.pk).values_list("follower_id", flat=True)
     )
+
+
+def follower_ids_by_object(*, model: type[Any], object_ids: Iterable[int]) -> dict[int, list[int]]:
+    """`follower_ids` of many objects of one model in one query: {object id: follower ids}."""
+    content_type = ContentType.objects.get_for_model(model)
+    followers: dict[int, list[int]] = {}
+    rows = Follow.objects.filter(content_type=content_type, object_id__in=list(object_ids))
+    for object_id, follower_id in rows.values_list("object_id", "follower_id"):
+        followers.setdefault(object_id, []).append(follower_id)
+    return followers
 
 
 def is_following(*, user: Any, obj: Any) -> bool:

@@ -1,30 +1,35 @@
 """The phase and challenge state machines in motion, and the clock that moves phases on time.
 
-One function writes each status: `_phase_move` and `_challenge_move`. They check the move against
-the tables in `challenges.lifecycle`, write it, record who or which task made it and why, and
-announce it on commit. Callers hold the row locks:
+Each status has its writers: `_phase_move` (any phase move, one at a time), `_phase_moves_due`
+(the scheduler's time-driven moves, many at once) and `_challenge_move`. They check the move
+against the tables in `challenges.lifecycle`, write it, record who or which task made it and why,
+and announce it on commit. Callers hold the row locks:
 
 - `phase_transition` and `challenge_transition` (people, other apps) lock the challenge, then
   the phase, waiting for each;
-- `phase_advance_due` (the scheduler) claims one due phase with `SKIP LOCKED` and locks nothing
-  else, so it never waits while holding a lock.
+- `phase_advance_due` and `phases_advance_batch` (the scheduler) claim due phases with
+  `SKIP LOCKED` and lock nothing else, so they never wait while holding a lock.
 
 The database is the clock: `Phase.next_transition_at` is the next time-driven move. A beat sweep
 every `CHALLENGES_SWEEP_SECONDS` makes every move that is due and arms a short ETA task for each
 move falling due within `CHALLENGES_ARM_AHEAD_SECONDS`; that task makes the move on time. ETAs
 stay minutes long at most, far inside the Redis visibility timeout (celery#4400, kombu#337). A
 lost or stale task is harmless: the task re-checks the deadline under the lock, and the next
-sweep makes any move still due.
+sweep makes any move still due. Many moves due at once (thousands in the same minute) are made
+in batches of `SWEEP_BATCH`, one transaction each, which the beat task hands out to all workers.
+Every move happens once: a phase is moved only by whoever holds its row lock, only while its
+`next_transition_at` is due, and the move changes that deadline in the same transaction.
 """
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +50,7 @@ from challenges.models import (
     ChallengeStatus,
     ChallengeTransition,
     Phase,
+    PhaseDependency,
     PhaseHold,
     PhaseStatus,
     PhaseTransition,
@@ -59,6 +65,11 @@ logger = logging.getLogger(__name__)
 
 SWEEP_TASK = "challenges.sweep"
 ADVANCE_TASK = "challenges.phase_advance"
+SWEEP_BATCH_TASK = "challenges.sweep_batch"
+# Due moves made in one transaction (one batch task when the beat task fans a sweep out).
+SWEEP_BATCH = 500
+# At most this many due moves per sweep; more wait for the next one.
+SWEEP_LIMIT = 100_000
 
 
 def arm_ahead() -> timedelta:
@@ -133,7 +144,6 @@ def _phase_move(
     if not phase_move_allowed(from_status, to, roles):
         raise _refuse_phase_move(from_status, to)
     fields = ["status", "hold", "held_since"]
-    due_at = phase.next_transition_at if roles == {Role.SCHEDULE} else None
     if to == PhaseStatus.OPEN:
         if challenge.status != ChallengeStatus.OPEN:
             raise Conflict(_("Phases open only once the challenge is funded and open."))
@@ -144,12 +154,7 @@ def _phase_move(
             )
         if phase.closes_at <= now:
             raise Conflict(_("The entry period of this phase is over; give it new dates first."))
-        if phase.opens_at > now:  # opened early: the dates say what happened
-            phase.opens_at = now
-            fields.append("opens_at")
-    elif to == PhaseStatus.JUDGING and phase.closes_at > now:  # closed early
-        phase.closes_at = max(now, phase.opens_at + timedelta(microseconds=1))
-        fields.append("closes_at")
+    fields += _write_dates(phase, to, now=now)
     phase.status = to
     phase.hold = PhaseHold.NONE
     phase.held_since = None
@@ -161,19 +166,21 @@ def _phase_move(
         actor=by,
         task=task,
         reason=reason[:500],
-        due_at=due_at,
     )
-    signals.announce_on_commit(
-        signals.phase_transitioned,
+    signals.announce_phase_moves_on_commit(
         Phase,
-        phase_id=phase.pk,
-        challenge_id=challenge.pk,
-        transition_id=record.pk,
-        from_status=from_status,
-        to_status=str(to),
-        actor_id=by.pk if by else None,
-        task=task,
-        reason=record.reason,
+        [
+            signals.PhaseMove(
+                phase_id=phase.pk,
+                challenge_id=challenge.pk,
+                transition_id=record.pk,
+                from_status=from_status,
+                to_status=str(to),
+                actor_id=by.pk if by else None,
+                task=task,
+                reason=record.reason,
+            )
+        ],
     )
     if to == PhaseStatus.AWARDED:
         _release_dependents(phase, challenge=challenge, now=now)
@@ -213,6 +220,17 @@ def _complete_if_finished(challenge: Challenge, *, by: User | None, task: str, n
         reason="Every phase is closed or cancelled.",
         now=now,
     )
+
+
+def _write_dates(phase: Phase, to: PhaseStatus, *, now: datetime) -> list[str]:
+    """Opened or closed before its time: the dates say what happened. The fields changed."""
+    if to == PhaseStatus.OPEN and phase.opens_at > now:
+        phase.opens_at = now
+        return ["opens_at"]
+    if to == PhaseStatus.JUDGING and phase.closes_at > now:
+        phase.closes_at = max(now, phase.opens_at + timedelta(microseconds=1))
+        return ["closes_at"]
+    return []
 
 
 def _hold(phase: Phase, *, reason: PhaseHold, now: datetime) -> None:
@@ -278,12 +296,7 @@ def phase_advance_due(
     the dates since, the task is stale and does nothing (the new deadline has its own).
     """
     with transaction.atomic():
-        phase = (
-            Phase.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("challenge")
-            .filter(pk=phase_id)
-            .first()
-        )
+        phase = _lock_due(Phase.objects.filter(pk=phase_id)).first()
         if phase is None:
             busy = Phase.objects.filter(pk=phase_id).exists()
             return AdvanceResult(Advance.BUSY if busy else Advance.NOT_DUE)
@@ -293,37 +306,7 @@ def phase_advance_due(
             return AdvanceResult(Advance.NOT_DUE)
         if deadline > now:
             return AdvanceResult(Advance.EARLY, retry_in=(deadline - now).total_seconds())
-        challenge = phase.challenge
-        if challenge.status != ChallengeStatus.OPEN:
-            phase.next_transition_at = None
-            phase.save(update_fields=["next_transition_at", "updated_at"])
-            return AdvanceResult(Advance.NOT_DUE)
-        if phase.status == PhaseStatus.SCHEDULED:
-            if _unmet_requirements(phase):
-                _hold(phase, reason=PhaseHold.DEPENDENCIES, now=now)
-                return AdvanceResult(Advance.HELD)
-            if phase.closes_at <= now:
-                _hold(phase, reason=PhaseHold.DATES_PASSED, now=now)
-                return AdvanceResult(Advance.HELD)
-            target, why = PhaseStatus.OPEN, "The opening time was reached."
-        elif phase.status == PhaseStatus.OPEN:
-            target, why = PhaseStatus.JUDGING, "The closing time was reached."
-        else:  # pragma: no cover - deadlines exist only for scheduled and open phases
-            phase.next_transition_at = None
-            phase.save(update_fields=["next_transition_at", "updated_at"])
-            return AdvanceResult(Advance.NOT_DUE)
-        _phase_move(
-            phase,
-            challenge,
-            target,
-            roles={Role.SCHEDULE},
-            by=None,
-            task=task,
-            reason=why,
-            now=now,
-            challenge_locked=False,
-        )
-        return AdvanceResult(Advance.MOVED)
+        return AdvanceResult(_advance_locked([phase], task=task, now=now)[phase.pk])
 
 
 @dataclass
@@ -332,18 +315,44 @@ class SweepReport:
     held: int = 0
     busy: int = 0
     armed: int = 0
+    dispatched: int = 0
+
+    def add(self, other: "SweepReport") -> None:
+        self.moved += other.moved
+        self.held += other.held
+        self.busy += other.busy
 
 
-def phases_sweep(*, task: str = SWEEP_TASK, now: datetime | None = None, batch: int = 500) -> SweepReport:
-    """Make every due move, then arm ETA tasks for the moves due before the next sweep (and some)."""
-    started = now or timezone.now()
+def phases_advance_batch(*, phase_ids: Sequence[int], task: str, now: datetime | None = None) -> SweepReport:
+    """Make the due moves of the phases `phase_ids` in one transaction; safe to repeat, concurrently.
+
+    Claims the rows still due with `SKIP LOCKED` (a row another sweep, task or person holds is
+    theirs: counted busy here, and the next sweep looks again) and moves them together: one
+    UPDATE, one INSERT of the transition records, one announcement of all moves on commit. If a
+    move is refused, the batch is rolled back and each phase moved on its own instead.
+    """
     report = SweepReport()
-    due = (
-        Phase.objects.filter(next_transition_at__lte=started)
-        .order_by("next_transition_at")
-        .values_list("pk", flat=True)[:batch]
-    )
-    for phase_id in list(due):
+    if not phase_ids:
+        return report
+    try:
+        with transaction.atomic():
+            at = now or timezone.now()
+            phases = list(_lock_due(Phase.objects.filter(pk__in=phase_ids, next_transition_at__lte=at)))
+            outcomes = _advance_locked(phases, task=task, now=at) if phases else {}
+    except ApplicationError:
+        logger.exception("A batch of %s due phases failed; moving them one by one", len(phase_ids))
+        return _advance_one_by_one(phase_ids, task=task, now=now)
+    report.moved = sum(1 for outcome in outcomes.values() if outcome == Advance.MOVED)
+    report.held = sum(1 for outcome in outcomes.values() if outcome == Advance.HELD)
+    missing = [pk for pk in phase_ids if pk not in outcomes]
+    if missing:  # locked by someone else, or moved already
+        report.busy = Phase.objects.filter(pk__in=missing, next_transition_at__lte=at).count()
+    return report
+
+
+def _advance_one_by_one(phase_ids: Sequence[int], *, task: str, now: datetime | None) -> SweepReport:
+    report = SweepReport()
+    for phase_id in phase_ids:
         try:
             result = phase_advance_due(phase_id=phase_id, task=task, now=now)
         except ApplicationError:
@@ -355,8 +364,171 @@ def phases_sweep(*, task: str = SWEEP_TASK, now: datetime | None = None, batch: 
             report.held += 1
         elif result.outcome == Advance.BUSY:
             report.busy += 1
+    return report
+
+
+def phases_due(*, now: datetime, limit: int = SWEEP_LIMIT) -> list[int]:
+    """The ids of the phases whose next move is due by `now`, earliest deadline first (not locked)."""
+    return list(
+        Phase.objects.filter(next_transition_at__lte=now)
+        .order_by("next_transition_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def phases_sweep(
+    *,
+    task: str = SWEEP_TASK,
+    now: datetime | None = None,
+    batch: int | None = None,
+    dispatch: Callable[[list[int]], None] | None = None,
+) -> SweepReport:
+    """Make every move due by now, then arm ETA tasks for the moves due before the next sweep (and some).
+
+    The due phases are moved in batches of `batch` (default `SWEEP_BATCH`), each in its own
+    transaction. With `dispatch` (the beat task passes one that enqueues a batch task), every
+    batch but the first is handed to it, so that all workers share a large sweep; a batch whose
+    task is lost is due again at the next sweep.
+    """
+    started = now or timezone.now()
+    report = SweepReport()
+    due = phases_due(now=started)
+    size = batch or SWEEP_BATCH
+    batches = [due[i : i + size] for i in range(0, len(due), size)]
+    if dispatch is not None:
+        for later in batches[1:]:
+            dispatch(later)
+            report.dispatched += len(later)
+        batches = batches[:1]
+    for phase_ids in batches:
+        report.add(phases_advance_batch(phase_ids=phase_ids, task=task, now=now))
     report.armed = _arm_upcoming(now=now or timezone.now())
     return report
+
+
+def _lock_due(phases: QuerySet[Phase]) -> QuerySet[Phase]:
+    """Claim rows for the scheduler: locked with `SKIP LOCKED` (never waiting), their challenge read along."""
+    return phases.select_for_update(skip_locked=True, of=("self",)).select_related("challenge").order_by("pk")
+
+
+def _advance_locked(phases: list[Phase], *, task: str, now: datetime) -> dict[int, Advance]:
+    """Make the time-driven move of each of `phases`, locked by the caller, each due by `now`."""
+    outcomes: dict[int, Advance] = {}
+    scheduled = [phase.pk for phase in phases if phase.status == PhaseStatus.SCHEDULED]
+    waiting = _with_unmet_requirements(scheduled) if scheduled else set()
+    moves: list[tuple[Phase, PhaseStatus, str]] = []
+    for phase in phases:
+        if phase.challenge.status != ChallengeStatus.OPEN:
+            phase.next_transition_at = None
+            phase.save(update_fields=["next_transition_at", "updated_at"])
+            outcomes[phase.pk] = Advance.NOT_DUE
+        elif phase.status == PhaseStatus.SCHEDULED:
+            if phase.pk in waiting:
+                _hold(phase, reason=PhaseHold.DEPENDENCIES, now=now)
+                outcomes[phase.pk] = Advance.HELD
+            elif phase.closes_at <= now:
+                _hold(phase, reason=PhaseHold.DATES_PASSED, now=now)
+                outcomes[phase.pk] = Advance.HELD
+            else:
+                moves.append((phase, PhaseStatus.OPEN, "The opening time was reached."))
+        elif phase.status == PhaseStatus.OPEN:
+            moves.append((phase, PhaseStatus.JUDGING, "The closing time was reached."))
+        else:  # pragma: no cover - deadlines exist only for scheduled and open phases
+            phase.next_transition_at = None
+            phase.save(update_fields=["next_transition_at", "updated_at"])
+            outcomes[phase.pk] = Advance.NOT_DUE
+    _phase_moves_due(moves, task=task, now=now)
+    for phase, _to, _why in moves:
+        outcomes[phase.pk] = Advance.MOVED
+    return outcomes
+
+
+def _with_unmet_requirements(phase_ids: list[int]) -> set[int]:
+    """Which of `phase_ids` wait for a required phase not yet awarded (one query)."""
+    return set(
+        PhaseDependency.objects.filter(phase_id__in=phase_ids)
+        .exclude(required__status__in=PHASE_AWARDED_OR_LATER)
+        .values_list("phase_id", flat=True)
+    )
+
+
+_MOVE_SQL = """
+UPDATE {table} AS p
+SET status = v.status, hold = '', held_since = NULL, opens_at = v.opens_at, closes_at = v.closes_at,
+    next_transition_at = v.next_transition_at, armed_for = v.armed_for, updated_at = %s
+FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])
+    AS v(id, status, opens_at, closes_at, next_transition_at, armed_for)
+WHERE p.id = v.id
+"""
+
+
+def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, task: str, now: datetime) -> None:
+    """The scheduler's writer: the time-driven moves of phases locked by the caller, all at once.
+
+    The same checks, dates, deadlines, records and announcements as `_phase_move` makes for one
+    move (in the `SCHEDULE` role, with no actor), in three statements whatever the number of moves.
+    """
+    if not moves:
+        return
+    records: list[PhaseTransition] = []
+    for phase, to, why in moves:
+        from_status = phase.status
+        if not phase_move_allowed(from_status, to, {Role.SCHEDULE}):
+            raise _refuse_phase_move(from_status, to)
+        due_at = phase.next_transition_at
+        _write_dates(phase, to, now=now)
+        phase.status = to
+        phase.hold = PhaseHold.NONE
+        phase.held_since = None
+        phase.next_transition_at = phase_deadline(phase, phase.challenge.status)
+        due = phase.next_transition_at
+        if due is not None and due <= now + arm_ahead() and phase.armed_for != due:
+            phase.armed_for = due
+            _arm_on_commit(phase.pk, due)
+        records.append(
+            PhaseTransition(
+                phase=phase,
+                from_status=from_status,
+                to_status=to,
+                actor=None,
+                task=task,
+                reason=why[:500],
+                due_at=due_at,
+            )
+        )
+    updated_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MOVE_SQL.format(table=connection.ops.quote_name(Phase._meta.db_table)),
+            [
+                updated_at,
+                [phase.pk for phase, _to, _why in moves],
+                [str(phase.status) for phase, _to, _why in moves],
+                [phase.opens_at for phase, _to, _why in moves],
+                [phase.closes_at for phase, _to, _why in moves],
+                [phase.next_transition_at for phase, _to, _why in moves],
+                [phase.armed_for for phase, _to, _why in moves],
+            ],
+        )
+    for phase, _to, _why in moves:
+        phase.updated_at = updated_at
+    PhaseTransition.objects.bulk_create(records)
+    signals.announce_phase_moves_on_commit(
+        Phase,
+        [
+            signals.PhaseMove(
+                phase_id=record.phase_id,
+                challenge_id=record.phase.challenge_id,
+                transition_id=record.pk,
+                from_status=record.from_status,
+                to_status=str(record.to_status),
+                actor_id=None,
+                task=task,
+                reason=record.reason,
+            )
+            for record in records
+        ],
+    )
 
 
 def _arm_upcoming(*, now: datetime) -> int:

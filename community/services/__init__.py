@@ -21,6 +21,7 @@ from community.services.comments import (
 )
 from community.services.follows import follow_create, follow_delete
 from community.services.notifications import (
+    NotificationEvent,
     digest_recipient_ids,
     digest_send,
     email_unsubscribe,
@@ -28,6 +29,7 @@ from community.services.notifications import (
     notification_email_send,
     notification_mark_read,
     notify,
+    notify_many,
     unsubscribe_token,
     unsubscribe_token_read,
     unsubscribe_url,
@@ -65,7 +67,9 @@ __all__ = [
     "notification_email_failed",
     "notification_email_send",
     "notification_mark_read",
+    "NotificationEvent",
     "notify",
+    "notify_many",
     "reputation_grant",
     "reputation_points",
     "reputation_recompute",

@@ -4,6 +4,7 @@ e-mailed by Celery immediately or in the daily digest, per the recipient's prefe
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,22 +25,37 @@ logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "community.unsubscribe"
 ALL_KINDS = "all"
 
-# One statement: the rows that did not exist yet come back, with the e-mail state each recipient's
-# preferences give them; rows already there (the event announced before) are left alone.
+# One statement for any number of events: the rows that did not exist yet come back, with the
+# e-mail state each recipient's preferences give them; rows already there (the event announced
+# before) are left alone. One row of the arrays per (recipient, event).
 _INSERT_SQL = """
 INSERT INTO community_notification
     (recipient_id, kind, event_key, context, url, actor_id, created_at, email_state)
-SELECT u.id, %(kind)s, %(event_key)s, %(context)s::jsonb, %(url)s, %(actor_id)s, %(now)s,
+SELECT u.id, e.kind, e.event_key, e.context::jsonb, e.url, e.actor_id, %(now)s,
        CASE
-           WHEN u.email_frequency = 'off' OR %(kind)s = ANY(u.email_muted_kinds) THEN 'none'
+           WHEN u.email_frequency = 'off' OR e.kind = ANY(u.email_muted_kinds) THEN 'none'
            WHEN u.email_frequency = 'daily' THEN 'digest'
            ELSE 'queued'
        END
-FROM community_user u
-WHERE u.id = ANY(%(recipient_ids)s) AND u.is_active
+FROM unnest(%(recipient_ids)s::bigint[], %(kinds)s::text[], %(event_keys)s::text[], %(contexts)s::text[],
+            %(urls)s::text[], %(actor_ids)s::bigint[]) AS e(recipient_id, kind, event_key, context, url, actor_id)
+JOIN community_user u ON u.id = e.recipient_id AND u.is_active
+ORDER BY u.id, e.event_key
 ON CONFLICT (recipient_id, event_key) DO NOTHING
 RETURNING id, email_state
 """
+
+
+@dataclass(frozen=True)
+class NotificationEvent:
+    """One event to tell `recipient_ids` about (the arguments of `notify`)."""
+
+    recipient_ids: Iterable[int]
+    kind: str
+    event_key: str
+    context: dict[str, Any]
+    url: str = ""
+    actor_id: int | None = None
 
 
 def notify(
@@ -57,26 +73,41 @@ def notify(
     nothing and sends no second e-mail. The actor is never told about their own action. Mails
     are queued after commit, one task per notification, in the recipient's language.
     """
-    if kind not in NotificationKind.values:
-        raise ApplicationError(f"Unknown notification kind: {kind}")
-    if not event_key or len(event_key) > 200:
-        raise ApplicationError("An event key of 1 to 200 characters is required.")
-    recipients = sorted({int(pk) for pk in recipient_ids if pk is not None and pk != actor_id})
-    if not recipients:
+    return notify_many(
+        events=[
+            NotificationEvent(
+                recipient_ids=recipient_ids, kind=kind, event_key=event_key, context=context, url=url, actor_id=actor_id
+            )
+        ]
+    )
+
+
+def notify_many(*, events: Iterable[NotificationEvent]) -> int:
+    """`notify` for many events in one statement (a batch of phase moves, say), by the same rules;
+    returns how many notifications were new."""
+    rows: dict[str, list[Any]] = {
+        key: [] for key in ("recipient_ids", "kinds", "event_keys", "contexts", "urls", "actor_ids")
+    }
+    for event in events:
+        if event.kind not in NotificationKind.values:
+            raise ApplicationError(f"Unknown notification kind: {event.kind}")
+        if not event.event_key or len(event.event_key) > 200:
+            raise ApplicationError("An event key of 1 to 200 characters is required.")
+        recipients = sorted({int(pk) for pk in event.recipient_ids if pk is not None and pk != event.actor_id})
+        if not recipients:
+            continue
+        context = json.dumps(event.context, default=str)
+        for recipient in recipients:
+            rows["recipient_ids"].append(recipient)
+            rows["kinds"].append(event.kind)
+            rows["event_keys"].append(event.event_key)
+            rows["contexts"].append(context)
+            rows["urls"].append(event.url[:500])
+            rows["actor_ids"].append(event.actor_id)
+    if not rows["recipient_ids"]:
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_SQL,
-            {
-                "kind": kind,
-                "event_key": event_key,
-                "context": json.dumps(context, default=str),
-                "url": url[:500],
-                "actor_id": actor_id,
-                "now": timezone.now(),
-                "recipient_ids": recipients,
-            },
-        )
+        cursor.execute(_INSERT_SQL, {**rows, "now": timezone.now()})
         created = cursor.fetchall()
         to_mail = [pk for pk, state in created if state == EmailState.QUEUED]
         if to_mail:
