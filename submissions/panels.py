@@ -11,7 +11,7 @@ from challenges.models import Challenge, Phase, PhaseStatus
 from challenges.selectors import challenge_roles
 from core.pagination import bounded_count
 from submissions import selectors
-from submissions.models import EntryStatus
+from submissions.models import Entry, EntryStatus
 
 CACHE = "_submissions_panels"
 ENTRY_COUNT_LIMIT = 1000
@@ -22,12 +22,22 @@ def _challenge_facts(request: HttpRequest, challenge: Challenge) -> dict[str, An
     cache: dict[int, dict[str, Any]] = request.__dict__.setdefault(CACHE, {})
     if challenge.pk not in cache:
         # The challenge page has prefetched the phases.
-        phase_ids = [phase.pk for phase in challenge.phases.all()]
+        phases = list(challenge.phases.all())
+        phase_ids = [phase.pk for phase in phases]
         roles = challenge_roles(user=request.user, challenge=challenge)
         # Counted up to ENTRY_COUNT_LIMIT per phase ("more than 1000"): a phase with thousands of
-        # entries costs what counting a thousand costs.
+        # entries costs what counting a thousand costs. The page's reader may read the challenge,
+        # so every submitted entry of an unsealed phase is visible to them: counted from the
+        # phase index alone; a sealed phase goes through the visibility rule.
         visible = selectors.entries_visible_to(request.user).filter(status=EntryStatus.SUBMITTED)
-        counts = {pk: bounded_count(visible.filter(phase_id=pk), limit=ENTRY_COUNT_LIMIT) for pk in phase_ids}
+        submitted = Entry.objects.filter(status=EntryStatus.SUBMITTED)
+        counts = {
+            phase.pk: bounded_count(
+                (visible if selectors.is_sealed(phase) else submitted).filter(phase_id=phase.pk),
+                limit=ENTRY_COUNT_LIMIT,
+            )
+            for phase in phases
+        }
         cache[challenge.pk] = {
             "counts": counts,
             "awards": selectors.awards_of_phases(phase_ids=phase_ids),

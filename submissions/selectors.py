@@ -108,6 +108,11 @@ def entries_visible_to(user: AnyUser | None) -> QuerySet[Entry]:
     return entries.filter(public | authored | judged)
 
 
+def is_sealed(phase: Phase) -> bool:
+    """Whether the phase's entries are sealed now (only their authors, the judges and staff see them)."""
+    return phase.challenge.sealed_entries and phase.status in SEALED_WHILE
+
+
 def entry_visible(*, user: AnyUser | None, pk: int) -> Entry:
     """The entry if `user` may see it; 404 otherwise (a sealed entry looks absent)."""
     entry = (
@@ -280,8 +285,9 @@ def counted_entries(*, user: User, phase: Phase) -> QuerySet[Entry]:
     """The entries that use up the member's limit in the phase: those they lead or co-author (unless
     they declined), submitted or disqualified, upload not rejected. Each entry once."""
     rejected = Exists(File.objects.filter(revision=OuterRef("revision"), status=FileStatus.REJECTED))
-    authored = Exists(EntryAuthor.objects.filter(entry=OuterRef("pk"), user=user, acceptance__in=COUNTED_ACCEPTANCES))
-    return Entry.objects.filter(authored, phase=phase, status__in=COUNTED_STATUSES).exclude(rejected)
+    # From the member's authorships (a handful), not from the phase's entries (thousands).
+    authored = EntryAuthor.objects.filter(user=user, acceptance__in=COUNTED_ACCEPTANCES).values("entry_id")
+    return Entry.objects.filter(pk__in=authored, phase=phase, status__in=COUNTED_STATUSES).exclude(rejected)
 
 
 def revision_problems(*, revision: Revision, lead: User) -> dict[str, str]:
