@@ -60,6 +60,8 @@ def seed(plan: Plan) -> None:
     revisions: list[tuple[int, int, int, int, Any, bool, Any]] = []
     blueprints: list[list[Any]] = []
     latest: dict[int, tuple[int, Any]] = {}
+    # The newest published revision with files: what an entry may enter (files checked and ready).
+    enterable: dict[int, tuple[int, Any]] = {}
     first_revision: dict[int, tuple[int, Any]] = {}
     lineage: dict[int, list[int]] = {}
     fork_counts: dict[int, int] = defaultdict(int)
@@ -90,6 +92,8 @@ def seed(plan: Plan) -> None:
             revisions.append((revision_pk, pk, number, owner, based_on, published, moment))
             if published:
                 latest[pk] = (revision_pk, moment)
+                if number <= FILE_WAVES:
+                    enterable[pk] = (revision_pk, moment)
                 published_at = moment
                 if number == 1:
                     first_revision[pk] = (revision_pk, moment)
@@ -168,11 +172,11 @@ def seed(plan: Plan) -> None:
     _write_revisions(plan, revisions, files)
     plan.copy(FileStatusChange, ["file_id", "from_status", "to_status", "rejection_code", "actor_id", "at"], changes)
 
-    # For the submissions app: each member's visible blueprints with their latest published revision.
+    # For the submissions app: each member's visible blueprints with a revision they may enter.
     visible: dict[int, list[tuple[int, int, Any, str]]] = defaultdict(list)
     for row in blueprint_rows:
-        if row[10] and not row[16]:
-            visible[row[1]].append((row[0], row[10], row[11], row[2]))
+        if row[10] and not row[16] and row[0] in enterable and plan.shared["file_count_of"].get(enterable[row[0]][0]):
+            visible[row[1]].append((row[0], *enterable[row[0]], row[2]))
     plan.shared["blueprints_by_owner"] = dict(visible)
     plan.shared["revision_numbers"] = {revision[0]: revision[2] for revision in revisions}
 
@@ -233,6 +237,7 @@ def _files(
         covers = image_covers or other_covers
         listing[revision_id] = (has_model, covers[0] if covers else "")
     plan.shared["file_count"] = pk - first
+    plan.shared["file_count_of"] = {revision_id: len(rows) for revision_id, rows in files.items()}
     return files, changes, listing
 
 

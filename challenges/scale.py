@@ -64,8 +64,17 @@ def seed(plan: Plan) -> None:
     url_of = reverse("challenges:detail", kwargs={"slug": "SLUG"})
     challenge_type = ContentType.objects.get_for_model(Challenge).pk
 
-    challenges, phases, prizes, criteria, judges, invitations, briefs = [], [], [], [], [], [], []
-    phase_moves, challenge_moves = [], []
+    Row = tuple[Any, ...]
+    challenges: list[Row] = []
+    phases: list[Row] = []
+    prizes: list[Row] = []
+    criteria: list[Row] = []
+    judges: list[Row] = []
+    invitations: list[Row] = []
+    briefs: list[Row] = []
+    phase_moves: list[Row] = []
+    invites: list[tuple[Any, ...]] = []
+    challenge_moves: list[Row] = []
     shared_phases: list[dict[str, Any]] = []
     shared_challenges: list[dict[str, Any]] = []
     phase_pk = phase_first
@@ -110,6 +119,8 @@ def seed(plan: Plan) -> None:
                 closes = plan.now - timedelta(days=5) if position == 1 else opens + timedelta(days=24)
                 judging_ends = plan.now + timedelta(days=9) if position == 1 else closes + timedelta(days=6)
             phase_status = _phase_status(status, position - 1, current, plan, opens, closes, judging_ends)
+            if phase_status in ("awarded", "closed"):  # awarded and paid in the past
+                judging_ends = min(judging_ends, max(closes, plan.now - timedelta(days=5)))
             kind = "concept" if position == 1 else rng.choice(KINDS)
             phase_title = f"{kind.replace('_', ' ').capitalize()} phase {position}"
             due = None
@@ -216,10 +227,8 @@ def seed(plan: Plan) -> None:
             plan.shared["showcase_comments"][(challenge_type, pk)] = plan.size("showcase_challenge_comments")
             plan.shared["showcase"]["challenge"] = {"id": pk, "slug": slug, "concept_phase_id": phase_first}
         for judge in assigned:
-            plan.shared["notices"].append(
-                (judge, "judge_invited", f"judge-invited:{pk}:{judge}", {"challenge": title},
-                 url_of.replace("SLUG", slug), owner, (published_at or created))
-            )  # fmt: skip
+            invites.append((len(judges) - len(assigned) + assigned.index(judge), judge, title, slug, owner,
+                            published_at or created))  # fmt: skip
 
     plan.copy(
         Challenge,
@@ -251,13 +260,20 @@ def seed(plan: Plan) -> None:
     for info in shared_phases:
         low, high = info.pop("criteria_index")
         info["criteria"] = list(range(criterion_first + low, criterion_first + high))
+    judge_first = plan.reserve_ids(JudgeAssignment, len(judges))
+    for index, judge, title, slug, owner, at in invites:
+        plan.shared["notices"].append(
+            (judge, "judge_invited", f"judge-invited:{judge_first + index}", {"challenge": title},
+             url_of.replace("SLUG", slug), owner, at)
+        )  # fmt: skip
     plan.copy(
         JudgeAssignment,
         [
+            "id",
             "challenge_id", "email", "judge_id", "status", "token", "invited_by_id", "responded_at",
             "conflict_declared_at", "has_conflict", "conflict_statement", "created_at", "updated_at",
         ],
-        judges,
+        ((judge_first + index, *row) for index, row in enumerate(judges)),
     )  # fmt: skip
     plan.copy(ChallengeInvitation, ["challenge_id", "email", "invited_by_id", "created_at"], invitations)
     plan.copy(BriefVersion, ["challenge_id", "number", "brief", "change_note", "created_by_id", "created_at"], briefs)
@@ -325,7 +341,7 @@ def _phase_moves(pk: int, status: str, opens: Any, closes: Any, ends: Any, owner
 def _challenge_moves(
     pk: int, status: str, owner: int, submitted: Any, funded: Any, created: Any, ended: Any
 ) -> list[tuple[Any, ...]]:
-    moves = []
+    moves: list[tuple[Any, ...]] = []
     if submitted:
         moves.append((pk, "draft", "funding", owner, "", "", submitted))
     if funded:

@@ -48,7 +48,7 @@ def seed(plan: Plan) -> None:
     ids = list(range(first, first + count))
     names: dict[int, str] = {}
     emails: dict[int, str] = {}
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for index, pk in enumerate(ids):
         country = chosen[index] if index < len(chosen) else rng.choices(chosen, weights)[0]
         if pk in specials:
@@ -119,7 +119,7 @@ def finish(plan: Plan) -> None:
 # --- Comments ---------------------------------------------------------------------------------
 
 
-def _comments(plan: Plan) -> dict[tuple[int, int], list[tuple[int, int, Any]]]:
+def _comments(plan: Plan) -> dict[tuple[int, int], list[tuple[int, int, Any, str]]]:
     """Write the comments; returns (comment id, author, created) per target, oldest first."""
     rng = plan.rng
     members = plan.shared["members"]
@@ -138,8 +138,8 @@ def _comments(plan: Plan) -> dict[tuple[int, int], list[tuple[int, int, Any]]]:
         for key in rng.choices(others, weights, k=rest):
             counts[key] += 1
     first = plan.reserve_ids(Comment, sum(counts.values()))
-    by_target: dict[tuple[int, int], list[tuple[int, int, Any]]] = {}
-    replies: list[tuple[int, tuple[int, int], tuple[int, int, Any]]] = []
+    by_target: dict[tuple[int, int], list[tuple[int, int, Any, str]]] = {}
+    replies: list[tuple[int, tuple[int, int], tuple[int, int, Any, str]]] = []
     plan.shared["comment_info"] = info
     plan.shared["comment_replies"] = replies
 
@@ -149,7 +149,7 @@ def _comments(plan: Plan) -> dict[tuple[int, int], list[tuple[int, int, Any]]]:
             number = counts[key]
             created_from = info[key][2]
             moments = sorted(plan.between(created_from, plan.now) for _ in range(number))
-            written: list[tuple[int, int, Any]] = []
+            written: list[tuple[int, int, Any, str]] = []
             top_level: list[tuple[int, int]] = []
             for moment in moments:
                 author = rng.choice(members)
@@ -163,10 +163,10 @@ def _comments(plan: Plan) -> dict[tuple[int, int], list[tuple[int, int, Any]]]:
                 )  # fmt: skip
                 if parent is None:
                     top_level.append((pk, author))
-                elif parent_author != author and not hidden:
-                    replies.append((parent_author, key, (pk, author, moment)))
+                elif parent_author is not None and parent_author != author and not hidden:
+                    replies.append((parent_author, key, (pk, author, moment, body)))
                 if not hidden:
-                    written.append((pk, author, moment))
+                    written.append((pk, author, moment, body))
                 pk += 1
             by_target[key] = written
 
@@ -185,7 +185,7 @@ def _comments(plan: Plan) -> dict[tuple[int, int], list[tuple[int, int, Any]]]:
 
 
 def _follows(
-    plan: Plan, comments: dict[tuple[int, int], list[tuple[int, int, Any]]]
+    plan: Plan, comments: dict[tuple[int, int], list[tuple[int, int, Any, str]]]
 ) -> dict[tuple[int, int], list[int]]:
     """Write the follows; returns the followers of each target."""
     rng = plan.rng
@@ -215,7 +215,7 @@ def _follows(
         if heard >= quota and key not in showcase_keys:
             break
         add(member, key)
-        heard += sum(1 for _pk, author, _at in comments.get(key, ()) if author != member)
+        heard += sum(1 for _pk, author, _at, _body in comments.get(key, ()) if author != member)
     for followed in rng.sample(members, k=min(50, len(members))):
         add(member, (user_type, followed))
     total = max(plan.size("follows"), len(pairs))
@@ -247,7 +247,9 @@ def _write_follows(plan: Plan) -> None:
 
 
 def _notifications(
-    plan: Plan, comments: dict[tuple[int, int], list[tuple[int, int, Any]]], followers: dict[tuple[int, int], list[int]]
+    plan: Plan,
+    comments: dict[tuple[int, int], list[tuple[int, int, Any, str]]],
+    followers: dict[tuple[int, int], list[int]],
 ) -> None:
     rng = plan.rng
     names = plan.shared["member_names"]
@@ -281,11 +283,11 @@ def _notifications(
         )
 
     def comment_notice(
-        recipient: int, key: tuple[int, int], comment: tuple[int, int, Any], reply: bool = False
+        recipient: int, key: tuple[int, int], comment: tuple[int, int, Any, str], reply: bool = False
     ) -> None:
-        pk, author, at = comment
+        pk, author, at, body = comment
         title, url, _created = info[key]
-        context = {"actor": names[author], "target": title, "excerpt": f"Comment {pk}"}
+        context = {"actor": names[author], "target": title, "excerpt": body[:200]}
         kind, event = (
             (NotificationKind.COMMENT_REPLY, "comment-reply") if reply else (NotificationKind.NEW_COMMENT, "comment")
         )

@@ -63,8 +63,11 @@ def seed(plan: Plan) -> None:
     pk = first
     for phase in phases:
         invited = set(phase["invited"])
-        pool = [owner for owner in owners if owner in invited] if phase["invite_only"] else owners
+        barred = {phase["owner"], *phase["judges"]}  # the owner and the judges cannot enter
+        pool = [owner for owner in owners if owner not in barred and (not phase["invite_only"] or owner in invited)]
         leads = rng.sample(pool, k=min(wanted[phase["id"]], len(pool)))
+        # One entry per member and phase (the default entry limit), co-authorships included.
+        used = set(leads) | barred
         end = min(phase["closes"], plan.now)
         for position, lead in enumerate(leads):
             blueprint_id, revision_id, _published, blueprint_title = rng.choice(by_owner[lead])
@@ -87,8 +90,9 @@ def seed(plan: Plan) -> None:
             )  # fmt: skip
             shares = [(lead, Decimal(100))]
             if rng.random() < 0.08:
-                co = rng.choice(members)
-                if co != lead:
+                co = rng.choice(phase["invited"] if phase["invite_only"] else members)
+                if co not in used:
+                    used.add(co)
                     shares = [(lead, Decimal(60)), (co, Decimal(40))]
             for index, (user, share) in enumerate(shares):
                 authors.append((pk, user, share, index == 0, "accepted", None if index == 0 else created))
@@ -117,6 +121,7 @@ def seed(plan: Plan) -> None:
     plan.copy(EntryStatusChange, ["entry_id", "from_status", "to_status", "actor_id", "reason", "created_at"], moves)
     plan.shared["showcase"]["gallery_entries"] = len(submitted_by_phase.get(showcase["id"], [])) if showcase else 0
 
+    plan.shared["entry_titles"] = {row[0]: row[4] for row in entries}
     totals = _scores(plan, phases, submitted_by_phase, url_of)
     _votes(plan, phases, submitted_by_phase)
     _awards(plan, phases, submitted_by_phase, totals, url_of)
@@ -128,8 +133,10 @@ def _scores(
     """Write the scores (`plan.size("scores")` at most); returns each scored entry's total."""
     rng = plan.rng
     target = plan.size("scores")
+    titles = plan.shared["entry_titles"]
     # Awarded and closed phases are fully scored; judging ones partly, as far as the target allows.
-    full, partial = [], []
+    full: list[tuple[Any, ...]] = []
+    partial: list[tuple[Any, ...]] = []
     for phase in phases:
         if phase["status"] not in JUDGED or not phase["judges"]:
             continue
@@ -161,7 +168,7 @@ def _scores(
                 for user, _share in shares:
                     plan.shared["notices"].append(
                         (user, "entry_scored", f"entry-scored:{entry}:{judge}",
-                         {"entry": f"Entry {entry}", "challenge": phase["challenge_title"], "phase": phase["title"]},
+                         {"entry": titles[entry], "challenge": phase["challenge_title"], "phase": phase["title"]},
                          url_of.replace("987654321", str(entry)), None, at)
                     )  # fmt: skip
 
@@ -191,11 +198,17 @@ def _votes(plan: Plan, phases: list[dict[str, Any]], submitted: dict[int, list[t
         need = target - len(votes)
         picks = rng.choices(range(len(visible)), weights, k=need)
         for index in picks:
-            entry, shares, at, _phase = visible[index]
+            entry, shares, at, phase = visible[index]
             voter = rng.choice(members)
             if (voter, entry) in votes or any(voter == user for user, _share in shares):
                 continue
-            moment = plan.between(at, plan.now)
+            if voter == phase["owner"] or voter in phase["judges"]:
+                continue  # the owner and the judges do not vote
+            # Cast once others can see the entry (a sealed phase shows its entries once it closed),
+            # until the phase is awarded.
+            start = max(at, phase["closes"]) if phase["sealed"] else at
+            end = phase["judging_ends"] - timedelta(hours=6) if phase["status"] in PAID_OUT else plan.now
+            moment = plan.between(start, max(start, end))
             votes[(voter, entry)] = moment
             for user, _share in shares:
                 plan.shared["reputation"].append((user, "vote", f"vote:{entry}:{voter}", 1, None, "", moment))
@@ -213,6 +226,7 @@ def _awards(
     url_of: str,
 ) -> None:
     awards, shares_rows, shared = [], [], []
+    titles = plan.shared["entry_titles"]
     award_pk = plan.reserve_ids(Award, sum(len(p["prizes"]) for p in phases if p["status"] in PAID_OUT))
     share_pk = plan.reserve_ids(AwardShare, 2 * sum(len(p["prizes"]) for p in phases if p["status"] in PAID_OUT))
     for phase in phases:
@@ -244,7 +258,7 @@ def _awards(
                 )
                 plan.shared["notices"].append(
                     (user, "entry_awarded", f"entry-awarded:{award_pk}",
-                     {"entry": f"Entry {entry}", "challenge": phase["challenge_title"], "amount": str(part),
+                     {"entry": titles[entry], "challenge": phase["challenge_title"], "amount": str(part),
                       "currency": phase["currency"]}, url_of.replace("987654321", str(entry)), None, awarded_at)
                 )  # fmt: skip
                 share_pk += 1

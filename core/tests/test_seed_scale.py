@@ -181,13 +181,31 @@ def test_statuses_follow_the_lifecycles(seeded: str) -> None:
         )
         == []
     )
-    assert (
-        rows(
-            "SELECT v.id FROM submissions_vote v JOIN submissions_entryauthor a ON a.entry_id = v.entry_id "
-            "WHERE a.user_id = v.voter_id"
-        )
-        == []
+    # Nobody enters or votes on their own challenge or one they judge, or votes on their own entry;
+    # an entered revision has files, all ready; nothing was awarded or paid after the data's clock.
+    entered_or_voted_by_owner_or_judge = (
+        "SELECT a.id FROM submissions_entryauthor a JOIN submissions_entry e ON e.id = a.entry_id "
+        "JOIN challenges_phase p ON p.id = e.phase_id JOIN challenges_challenge c ON c.id = p.challenge_id "
+        "WHERE a.user_id = c.owner_id OR a.user_id IN "
+        "(SELECT judge_id FROM challenges_judgeassignment j WHERE j.challenge_id = c.id AND judge_id IS NOT NULL) "
+        "UNION ALL SELECT v.id FROM submissions_vote v JOIN submissions_entry e ON e.id = v.entry_id "
+        "JOIN challenges_phase p ON p.id = e.phase_id JOIN challenges_challenge c ON c.id = p.challenge_id "
+        "WHERE v.voter_id = c.owner_id OR v.voter_id IN (SELECT user_id FROM submissions_entryauthor "
+        "WHERE entry_id = e.id) OR v.voter_id IN (SELECT judge_id FROM challenges_judgeassignment j "
+        "WHERE j.challenge_id = c.id AND judge_id IS NOT NULL)"
     )
+    assert rows(entered_or_voted_by_owner_or_judge) == []
+    entries_without_ready_files = (
+        "SELECT e.id FROM submissions_entry e LEFT JOIN blueprints_file f ON f.revision_id = e.revision_id "
+        "GROUP BY e.id HAVING count(f.id) = 0 OR bool_or(f.status <> 'ready')"
+    )
+    assert rows(entries_without_ready_files) == []
+    in_the_future = (
+        "SELECT id FROM submissions_award WHERE awarded_at > %s UNION ALL "
+        "SELECT id FROM payments_payout WHERE paid_at > %s UNION ALL "
+        "SELECT id FROM submissions_vote WHERE created_at > %s"
+    )
+    assert rows(in_the_future, [NOW, NOW, NOW]) == []
     assert rows("SELECT id FROM blueprints_file WHERE status <> 'ready' OR storage_key = '' OR sha256 = ''") == []
     assert (
         rows(
