@@ -332,7 +332,7 @@ class Server:
                 where = Path(frame.group(1)).relative_to(ROOT)
                 kept.append(f"{where}:{frame.group(2)} in {frame.group(3)}: {code}")
         exceptions = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Match|DoesNotExist)\b", line)]
-        return "\n".join(kept + exceptions[-1:])
+        return "\n".join(dict.fromkeys(kept + exceptions[-1:]))
 
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
