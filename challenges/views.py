@@ -59,7 +59,7 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
     page = keyset_page(
         challenges, ordering=selectors.challenge_list_order(filters), cursor=request.GET.get("cursor"), size=PAGE_SIZE
     )
-    total, more = bounded_count(challenges)
+    total, more = bounded_count(challenges.select_related(None).prefetch_related(None))
     context = {"form": form, "page": page, "query": query_without_cursor(request), "total": total, "more": more}
     template = "challenges/_results.html" if getattr(request, "htmx", False) else "challenges/list.html"
     return render(request, template, context)
