@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils.text import slugify
 
 from blueprints import storage
 from blueprints.filetypes import BY_CODE, FileKind, Preview
@@ -106,7 +107,7 @@ def seed(plan: Plan) -> None:
         if rng.random() < CHASSIS_SHARE:
             title_words.insert(rng.randrange(len(title_words) + 1), "chassis")
         title = "Scale showcase chassis" if showcase else " ".join(title_words).capitalize()
-        slug = SHOWCASE_SLUG if showcase else f"{'-'.join(title.lower().split()[:4])}-{pk}"
+        slug = SHOWCASE_SLUG if showcase else f"{slugify(title)[:80]}-{pk}"
         description = ". ".join(_text(plan, rng.randint(8, 16)).capitalize() for _ in range(rng.randint(2, 5))) + "."
         hidden = not showcase and rng.random() < 0.004
         if parent and owners[parent] != owner:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils.text import slugify
 from psycopg.types.json import Jsonb
 
 from challenges.models import (
@@ -86,7 +87,7 @@ def seed(plan: Plan) -> None:
         owner = client if index < max(6, count // 150) else rng.choice(clients)
         vehicle = rng.choice(VEHICLES)
         title = "Scale showcase: a rugged electric utility chassis" if showcase else _title(plan, vehicle)
-        slug = SHOWCASE_SLUG if showcase else f"{'-'.join(title.lower().split()[:5])}-{pk}"
+        slug = SHOWCASE_SLUG if showcase else f"{slugify(title)[:140]}-{pk}"
         currency = "EUR" if showcase else rng.choice(CURRENCIES)
         invite_only = not showcase and status in ("open", "completed") and rng.random() < 0.05
         sealed = not showcase and rng.random() < 0.5
