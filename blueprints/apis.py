@@ -19,7 +19,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +31,7 @@ from blueprints.selectors import SearchFilters, Sort
 from community.models import User
 from core.api import ERROR_RESPONSES
 from core.markdown import render_markdown
+from core.pagination import KeysetPagination
 
 # --- Serializers ------------------------------------------------------------------------------
 
@@ -155,7 +155,10 @@ class BlueprintDetailSerializer(BlueprintListSerializer):
         }
 
     def get_revisions(self, blueprint: Blueprint) -> list[dict[str, Any]]:
-        revisions = selectors.revisions_for_viewer(blueprint=blueprint, user=self.context["request"].user)
+        """The newest revisions (a page); all of them: `/blueprints/<slug>/revisions/`."""
+        revisions = selectors.revisions_for_viewer(blueprint=blueprint, user=self.context["request"].user)[
+            : selectors.REVISION_PAGE_SIZE
+        ]
         return cast(list[dict[str, Any]], RevisionSummarySerializer(revisions, many=True).data)
 
 
@@ -257,18 +260,24 @@ SEARCH_PARAMETERS = [
 # --- Blueprints -------------------------------------------------------------------------------
 
 
+class BlueprintPagination(KeysetPagination):
+    ordering = selectors.SORT_ORDERINGS[selectors.Sort.NEWEST]
+
+
 class BlueprintListApi(APIView):
-    """Search the library; create a blueprint (with an empty draft revision 1)."""
+    """Search the library (keyset pages: `?cursor=` from `next`; relevance ranks the newest 500
+    matches of a search, the other sorts see every match); create a blueprint (with an empty draft
+    revision 1)."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
     throttle_scope = "search"  # core.throttling.ScopedThrottle
-    pagination_class = PageNumberPagination
+    pagination_class = BlueprintPagination
 
     @extend_schema(parameters=SEARCH_PARAMETERS, responses=BlueprintListSerializer(many=True))
     def get(self, request: Request) -> Response:
-        blueprints = selectors.blueprint_search(filters=_search_filters(request.query_params))
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(blueprints, request, view=self)
+        listing = selectors.blueprint_library(filters=_search_filters(request.query_params))
+        paginator = self.pagination_class(ordering=listing.ordering)
+        page = paginator.paginate_queryset(listing.blueprints, request, view=self)
         return paginator.get_paginated_response(BlueprintListSerializer(page, many=True).data)
 
     @extend_schema(request=BlueprintInputSerializer, responses={201: BlueprintDetailSerializer})
@@ -359,8 +368,16 @@ def _revision_data(revision: Revision) -> dict[str, Any]:
     return cast(dict[str, Any], RevisionSerializer(revision).data)
 
 
+class RevisionPagination(KeysetPagination):
+    ordering = selectors.REVISION_ORDERING
+    page_size = selectors.REVISION_PAGE_SIZE
+
+
 class RevisionListApi(APIView):
+    """A blueprint's revisions, newest first, with their files (keyset pages)."""
+
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = RevisionPagination
 
     @extend_schema(responses=RevisionSerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:
@@ -368,7 +385,9 @@ class RevisionListApi(APIView):
         revisions = selectors.revisions_for_viewer(blueprint=blueprint, user=request.user).prefetch_related(
             Prefetch("files", queryset=File.objects.order_by("original_name"))
         )
-        return Response(RevisionSerializer(revisions, many=True).data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(revisions, request, view=self)
+        return paginator.get_paginated_response(RevisionSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={201: RevisionSerializer})
     def post(self, request: Request, slug: str) -> Response:

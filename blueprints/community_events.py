@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blueprints import signals
 from blueprints.models import Blueprint
-from blueprints.selectors import listed_blueprints
+from blueprints.selectors import blueprints_visible_to, listed_blueprints
 from community import portfolio, targets
 from community.models import NotificationKind, ReputationReason
 from community.services import notify, reputation_grant
@@ -30,6 +30,7 @@ targets.register(
     can_view=blueprint_can_view,
     url=lambda blueprint: blueprint.get_absolute_url(),
     title=lambda blueprint: blueprint.title,
+    visible=lambda user: blueprints_visible_to(user),
 )
 
 

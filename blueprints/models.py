@@ -81,9 +81,28 @@ class Blueprint(TimeStampedModel):
             GinIndex(fields=["tags"], name="blueprints_tags_gin"),
             models.Index(fields=["category"], name="blueprints_category_idx"),
             models.Index(fields=["licence"], name="blueprints_licence_idx"),
-            models.Index(fields=["-last_published_at"], name="blueprints_published_idx"),
             models.Index(fields=["-fork_count"], name="blueprints_forks_idx"),
             models.Index(fields=["-download_count"], name="blueprints_downloads_idx"),
+            # The library's sorts (selectors.SORT_ORDERINGS) over listed blueprints (selectors.LISTED):
+            # keyset pages, each an index range scan, and the newest candidates a search ranks. The
+            # first replaces `blueprints_published_idx` on (-last_published_at) of all blueprints.
+            models.Index(
+                fields=["-last_published_at", "-id"],
+                name="blueprints_listed_new_idx",
+                condition=Q(is_hidden=False, latest_revision__isnull=False, last_published_at__isnull=False),
+            ),
+            models.Index(
+                fields=["-fork_count", "-last_published_at", "-id"],
+                name="blueprints_listed_forks_idx",
+                condition=Q(is_hidden=False, latest_revision__isnull=False, last_published_at__isnull=False),
+            ),
+            models.Index(
+                fields=["-download_count", "-last_published_at", "-id"],
+                name="blueprints_listed_dl_idx",
+                condition=Q(is_hidden=False, latest_revision__isnull=False, last_published_at__isnull=False),
+            ),
+            # A member's own blueprints ("My blueprints"), most recently changed first.
+            models.Index(fields=["owner", "-updated_at", "-id"], name="blueprints_owner_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(licence__in=Licence.values), name="blueprints_licence_open"),

@@ -9,11 +9,12 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from blueprints.models import Blueprint, File, FileStatus, Revision
+from core.pagination import bounded_count
 
 SEARCH_CONFIG = "english"
 
@@ -47,45 +48,96 @@ def _is_staff(user: Any) -> bool:
     return bool(getattr(user, "is_staff", False))
 
 
+# The rows of the library: the predicate of its partial indexes (migration 0004_scale_indexes).
+# `last_published_at` is set whenever `latest_revision` is (services.revisions); naming it keeps the
+# keyset orderings on NOT NULL values.
+LISTED = Q(is_hidden=False, latest_revision__isnull=False, last_published_at__isnull=False)
+
+
 def listed_blueprints() -> QuerySet[Blueprint]:
     """Blueprints everyone sees: published at least once and not hidden."""
-    return Blueprint.objects.filter(is_hidden=False, latest_revision__isnull=False)
+    return Blueprint.objects.filter(LISTED)
+
+
+def blueprints_visible_to(user: Any) -> QuerySet[Blueprint]:
+    """What `user` may open (as `blueprint_for_viewer`): listed ones, their own, everything for staff."""
+    if _is_staff(user):
+        return Blueprint.objects.all()
+    if getattr(user, "pk", None):
+        return Blueprint.objects.filter(LISTED | Q(owner_id=user.pk))
+    return listed_blueprints()
+
+
+# Each sort is a keyset ordering: NOT NULL columns ending with `pk`, served by a partial index of
+# the listed blueprints (migration 0004_scale_indexes).
+SORT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    Sort.RELEVANCE: ("-rank", "-last_published_at", "-pk"),
+    Sort.NEWEST: ("-last_published_at", "-pk"),
+    Sort.MOST_FORKED: ("-fork_count", "-last_published_at", "-pk"),
+    Sort.MOST_DOWNLOADED: ("-download_count", "-last_published_at", "-pk"),
+}
+# Relevance ranks at most this many matches: the newest ones (an index range scan of the newest
+# listed blueprints, filtered by the search). A word that matches 40,000 blueprints then costs
+# ranking 500, not 40,000; a rare word's matches are all ranked. Other sorts see every match.
+SEARCH_CANDIDATES = 500
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The rows of a library page before pagination, the keyset ordering to page them by, and
+    the matching rows to count (`core.pagination.bounded_count`)."""
+
+    blueprints: QuerySet[Blueprint]
+    ordering: tuple[str, ...]
+    matches: QuerySet[Blueprint]
+
+
+def blueprint_library(*, filters: SearchFilters) -> Listing:
+    """Full-text search (title > tags > description) with filters and a sort, for keyset pages:
+    each page one query bounded by its size (relevance: by SEARCH_CANDIDATES)."""
+    sort = filters.sort or (Sort.RELEVANCE if filters.query.strip() else Sort.NEWEST)
+    matches = listed_blueprints()
+    if filters.category:
+        matches = matches.filter(category=filters.category)
+    if filters.licence:
+        matches = matches.filter(licence=filters.licence)
+    if filters.owner_id:
+        matches = matches.filter(owner_id=filters.owner_id)
+    if filters.has_model is not None:
+        matches = matches.filter(has_model=filters.has_model)
+    if filters.tag:
+        matches = matches.filter(tags__contains=[filters.tag.strip().lower()])
+    if not filters.query.strip():
+        sort = Sort.NEWEST if sort == Sort.RELEVANCE else sort
+        ordering = SORT_ORDERINGS.get(sort, SORT_ORDERINGS[Sort.NEWEST])
+        return Listing(matches.select_related("owner", "latest_revision"), ordering, matches)
+    query = SearchQuery(filters.query.strip(), search_type="websearch", config=SEARCH_CONFIG)
+    matches = matches.filter(search_vector=query)
+    if sort != Sort.RELEVANCE:
+        ordering = SORT_ORDERINGS.get(sort, SORT_ORDERINGS[Sort.NEWEST])
+        return Listing(matches.select_related("owner", "latest_revision"), ordering, matches)
+    candidates = matches.order_by(*SORT_ORDERINGS[Sort.NEWEST]).values("pk")[:SEARCH_CANDIDATES]
+    ranked = (
+        Blueprint.objects.filter(pk__in=candidates)
+        .select_related("owner", "latest_revision")
+        .annotate(rank=SearchRank(F("search_vector"), query))
+    )
+    return Listing(ranked, SORT_ORDERINGS[Sort.RELEVANCE], matches)
 
 
 def blueprint_search(*, filters: SearchFilters) -> QuerySet[Blueprint]:
-    """Full-text search (title > tags > description) with filters and a sort; one query per page."""
-    blueprints = listed_blueprints().select_related("owner", "latest_revision")
-    if filters.category:
-        blueprints = blueprints.filter(category=filters.category)
-    if filters.licence:
-        blueprints = blueprints.filter(licence=filters.licence)
-    if filters.owner_id:
-        blueprints = blueprints.filter(owner_id=filters.owner_id)
-    if filters.has_model is not None:
-        blueprints = blueprints.filter(has_model=filters.has_model)
-    if filters.tag:
-        blueprints = blueprints.filter(tags__contains=[filters.tag.strip().lower()])
-    sort = filters.sort or (Sort.RELEVANCE if filters.query.strip() else Sort.NEWEST)
-    if filters.query.strip():
-        query = SearchQuery(filters.query.strip(), search_type="websearch", config=SEARCH_CONFIG)
-        blueprints = blueprints.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-    elif sort == Sort.RELEVANCE:
-        sort = Sort.NEWEST
-    order = {
-        Sort.RELEVANCE: ("-rank", "-last_published_at", "-pk"),
-        Sort.NEWEST: ("-last_published_at", "-pk"),
-        Sort.MOST_FORKED: ("-fork_count", "-last_published_at", "-pk"),
-        Sort.MOST_DOWNLOADED: ("-download_count", "-last_published_at", "-pk"),
-    }.get(sort, ("-last_published_at", "-pk"))
-    return blueprints.order_by(*order)
+    """`blueprint_library`'s rows in its order (for callers that take the first few)."""
+    listing = blueprint_library(filters=filters)
+    return listing.blueprints.order_by(*listing.ordering)
+
+
+OWNER_ORDERING = ("-updated_at", "-pk")
 
 
 def blueprint_list_for_owner(*, user: Any) -> QuerySet[Blueprint]:
-    """The member's own blueprints, drafts and hidden ones included."""
+    """The member's own blueprints, drafts and hidden ones included (in OWNER_ORDERING)."""
     return (
-        Blueprint.objects.filter(owner_id=user.pk)
-        .select_related("owner", "latest_revision")
-        .order_by("-updated_at", "-pk")
+        Blueprint.objects.filter(owner_id=user.pk).select_related("owner", "latest_revision").order_by(*OWNER_ORDERING)
     )
 
 
@@ -115,8 +167,12 @@ def _files_prefetch() -> "Prefetch[Any]":
     return Prefetch("files", queryset=File.objects.order_by("original_name"))
 
 
+REVISION_ORDERING = ("-number", "-pk")  # (blueprint, number) is unique: its index serves the pages
+REVISION_PAGE_SIZE = 20
+
+
 def revisions_for_viewer(*, blueprint: Blueprint, user: Any) -> QuerySet[Revision]:
-    revisions = blueprint.revisions.select_related("author").order_by("-number")
+    revisions = blueprint.revisions.select_related("author").order_by(*REVISION_ORDERING)
     if blueprint.owner_id == getattr(user, "pk", None) or _is_staff(user):
         return revisions
     return revisions.filter(is_published=True, is_hidden=False)
@@ -197,22 +253,28 @@ class LineageNode:
 class Lineage:
     ancestors: list[Blueprint]  # the root first; hidden ones stay in the chain for attribution
     descendants: list[LineageNode]  # a tree below this blueprint (listed blueprints only)
-    descendant_count: int
+    descendant_count: int  # counted up to LINEAGE_COUNT_LIMIT
+    descendants_more: bool = False  # more descendants than the tree shows (the oldest LINEAGE_LIMIT)
+    count_more: bool = False  # more than LINEAGE_COUNT_LIMIT descendants
 
 
-def blueprint_lineage(*, blueprint: Blueprint) -> Lineage:
-    """Ancestors and descendants at any depth, in two queries (the `lineage` array holds the path)."""
+LINEAGE_LIMIT = 100
+LINEAGE_COUNT_LIMIT = 1000
+
+
+def blueprint_lineage(*, blueprint: Blueprint, limit: int = LINEAGE_LIMIT) -> Lineage:
+    """Ancestors and descendants at any depth, in three queries (the `lineage` array holds the
+    path): the tree shows the oldest `limit` descendants (a fork is younger than its parent, so
+    the shown ones form a tree), the count stops at LINEAGE_COUNT_LIMIT."""
     by_id = {
         ancestor.pk: ancestor
         for ancestor in Blueprint.objects.filter(pk__in=blueprint.lineage).select_related("owner", "forked_from")
     }
     ancestors = [by_id[pk] for pk in blueprint.lineage if pk in by_id]
-    below = list(
-        listed_blueprints()
-        .filter(lineage__contains=[blueprint.pk])
-        .select_related("owner", "forked_from")
-        .order_by("created_at", "pk")
-    )
+    descendants = listed_blueprints().filter(lineage__contains=[blueprint.pk])
+    below = list(descendants.select_related("owner", "forked_from").order_by("created_at", "pk")[: limit + 1])
+    truncated = len(below) > limit
+    below = below[:limit]
     nodes = {node.pk: LineageNode(node) for node in below}
     roots: list[LineageNode] = []
     for node in below:
@@ -225,7 +287,17 @@ def blueprint_lineage(*, blueprint: Blueprint) -> Lineage:
             # Its parent is hidden or unpublished: show it under the nearest listed ancestor.
             nearest = next((pk for pk in reversed(node.lineage) if pk in nodes), None)
             (nodes[nearest].children if nearest else roots).append(nodes[node.pk])
-    return Lineage(ancestors=ancestors, descendants=roots, descendant_count=len(below))
+    if truncated:
+        count, count_more = bounded_count(descendants, limit=LINEAGE_COUNT_LIMIT)
+    else:
+        count, count_more = len(below), False
+    return Lineage(
+        ancestors=ancestors,
+        descendants=roots,
+        descendant_count=count,
+        descendants_more=truncated,
+        count_more=count_more,
+    )
 
 
 # --- Compare ----------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -25,6 +24,7 @@ from blueprints.forms import BlueprintForm, ForkForm, PublishForm, SearchForm, a
 from blueprints.models import Blueprint, FileStatus, Revision
 from community.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
+from core.pagination import KeysetPage, bounded_count, keyset_page, query_without_cursor
 
 PAGE_SIZE = 24
 
@@ -32,20 +32,26 @@ PAGE_SIZE = 24
 def library(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     filters = form.filters() if form.is_valid() else selectors.SearchFilters()
-    page = Paginator(selectors.blueprint_search(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    listing = selectors.blueprint_library(filters=filters)
+    page = keyset_page(listing.blueprints, ordering=listing.ordering, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+    count, more = bounded_count(listing.matches)
     template = "blueprints/_results.html" if getattr(request, "htmx", False) else "blueprints/library.html"
-    return render(
-        request, template, {"form": form, "page": page, "query": query.urlencode(), "searching": bool(filters.query)}
-    )
+    context = {
+        "form": form,
+        "page": page,
+        "count": count,
+        "count_more": more,
+        "query": query_without_cursor(request),
+        "searching": bool(filters.query),
+    }
+    return render(request, template, context)
 
 
 @login_required
 def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     blueprints = selectors.blueprint_list_for_owner(user=request.user)
-    page = Paginator(blueprints, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "blueprints/mine.html", {"page": page})
+    page = keyset_page(blueprints, ordering=selectors.OWNER_ORDERING, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+    return render(request, "blueprints/mine.html", {"page": page, "query": query_without_cursor(request)})
 
 
 @login_required
@@ -86,11 +92,33 @@ def _shown_revision(blueprint: Blueprint, user: Any) -> Revision | None:
     return selectors.revision_for_viewer(blueprint=blueprint, number=number, user=user)
 
 
+REVISIONS_CURSOR = "revisions"
+
+
+def _cursor_link(request: HttpRequest, param: str, page: KeysetPage, *, previous: bool) -> str:
+    """This page's URL at the previous/next page of one of its lists ("" when there is none);
+    the page's other parameters (another list's cursor) are kept."""
+    if not (page.has_previous if previous else page.has_next):
+        return ""
+    query = request.GET.copy()
+    query.pop(param, None)
+    cursor = page.previous_cursor if previous else page.next_cursor
+    if cursor:
+        query[param] = cursor
+    return f"?{query.urlencode()}#{param}" if query else f"{request.path}#{param}"
+
+
 def blueprint_detail(request: HttpRequest, slug: str) -> HttpResponse:
     blueprint = selectors.blueprint_for_viewer(slug=slug, user=request.user)
     revision = _shown_revision(blueprint, request.user)
     is_owner = blueprint.owner_id == request.user.pk
     draft = blueprint.revisions.filter(is_published=False).first() if is_owner else None
+    revisions = keyset_page(
+        selectors.revisions_for_viewer(blueprint=blueprint, user=request.user),
+        ordering=selectors.REVISION_ORDERING,
+        cursor=request.GET.get(REVISIONS_CURSOR),
+        size=selectors.REVISION_PAGE_SIZE,
+    )
     return render(
         request,
         "blueprints/detail.html",
@@ -98,7 +126,9 @@ def blueprint_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "blueprint": blueprint,
             "revision": revision,
             "files": list(revision.files.all()) if revision else [],
-            "revisions": selectors.revisions_for_viewer(blueprint=blueprint, user=request.user),
+            "revisions": revisions,
+            "revisions_previous": _cursor_link(request, REVISIONS_CURSOR, revisions, previous=True),
+            "revisions_next": _cursor_link(request, REVISIONS_CURSOR, revisions, previous=False),
             "lineage": selectors.blueprint_lineage(blueprint=blueprint),
             "is_owner": is_owner,
             "draft": draft,

@@ -22,6 +22,7 @@ from community.portfolio import portfolio_for
 from community.services.api_tokens import EXPIRY_DAYS_DEFAULT, EXPIRY_DAYS_MAX, EXPIRY_DAYS_MIN
 from community.targets import target_lookup, visible_objects
 from core.exceptions import ApplicationError, NotAllowed
+from core.pagination import KeysetPagination
 
 
 class MeSerializer(CountryFieldMixin, serializers.ModelSerializer):
@@ -97,23 +98,37 @@ class PublicMemberSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "country", "skills", "experience", "bio", "reputation", "date_joined"]
 
 
+class MemberPagination(KeysetPagination):
+    ordering = selectors.directory_ordering(selectors.DirectorySort.REPUTATION)
+
+
 class MemberListApi(ListAPIView):
-    """The member directory: `q`, `country`, `skill`, `experience`, `sort` (reputation, name, newest)."""
+    """The member directory: `q`, `country`, `skill`, `experience`, `sort` (reputation, name, newest);
+    keyset pages (`?cursor=` from `next`)."""
 
     permission_classes = [AllowAny]
     throttle_scope = "search"  # core.throttling.ScopedThrottle
     serializer_class = PublicMemberSerializer
+    pagination_class = MemberPagination
 
-    def get_queryset(self) -> Any:
+    def _filters(self) -> selectors.DirectoryFilters:
         params = self.request.query_params
-        filters = selectors.DirectoryFilters(
+        return selectors.DirectoryFilters(
             q=params.get("q", "")[:100],
             country=params.get("country", "")[:2],
             skill=params.get("skill", "")[:40],
             experience=params.get("experience", ""),
             sort=params.get("sort", selectors.DirectorySort.REPUTATION),
         )
-        return selectors.member_directory(filters=filters)
+
+    @property
+    def paginator(self) -> MemberPagination:
+        if not hasattr(self, "_paginator"):
+            self._paginator = MemberPagination(ordering=selectors.directory_ordering(self._filters().sort))
+        return self._paginator
+
+    def get_queryset(self) -> Any:
+        return selectors.member_directory(filters=self._filters())
 
 
 class PortfolioItemSerializer(serializers.Serializer):
@@ -193,17 +208,26 @@ class FollowOutSerializer(serializers.ModelSerializer):
         return found[0].url(found[1]) if found else ""
 
 
+class FollowPagination(KeysetPagination):
+    ordering = selectors.FOLLOW_ORDERING
+
+
 class FollowListApi(APIView):
-    """What the signed-in member follows; POST follows a target (idempotent)."""
+    """What the signed-in member follows, newest first (keyset pages; targets the member can no
+    longer see are left out); POST follows a target (idempotent)."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = FollowPagination
 
     @extend_schema(responses=FollowOutSerializer(many=True))
     def get(self, request: Request) -> Response:
-        follows = list(selectors.follows_of(user=cast(User, request.user))[:500])
+        paginator = self.pagination_class()
+        follows = paginator.paginate_queryset(selectors.follows_of(user=cast(User, request.user)), request, view=self)
         visible = visible_objects(user=request.user, pairs=[(f.content_type_id, f.object_id) for f in follows])
         follows = [f for f in follows if (f.content_type_id, f.object_id) in visible]
-        return Response(FollowOutSerializer(follows, many=True, context={"visible": visible}).data)
+        return paginator.get_paginated_response(
+            FollowOutSerializer(follows, many=True, context={"visible": visible}).data
+        )
 
     @extend_schema(request=FollowSerializer, responses={201: FollowOutSerializer})
     def post(self, request: Request) -> Response:
@@ -269,12 +293,22 @@ class CommentCreateSerializer(serializers.Serializer):
     reply_to = serializers.IntegerField(required=False, allow_null=True, help_text="The comment answered.")
 
 
+class CommentPagination(KeysetPagination):
+    """Pages of top-level comments (oldest first), each followed by its replies."""
+
+    ordering = selectors.THREAD_ORDERING
+    page_size = selectors.THREAD_PAGE_SIZE
+
+
 class CommentListApi(APIView):
-    """Comments of one target (`?target=challenges.challenge&object_id=1`), oldest first, replies flat
-    with their `parent`; 404 for a target the caller may not see. POST comments (members only)."""
+    """Comments of one target (`?target=challenges.challenge&object_id=1`): a page of top-level
+    comments, oldest first (`?cursor=` from `next`), each followed by its replies (flat, with their
+    `parent`; at most 50 per comment); 404 for a target the caller may not see. POST comments
+    (members only)."""
 
     permission_classes = [AllowAny]
     throttle_scope = "comments"  # core.throttling.ScopedThrottle
+    pagination_class = CommentPagination  # documents the envelope; `get` pages by hand
 
     @extend_schema(
         parameters=[OpenApiParameter("target", str, required=True), OpenApiParameter("object_id", int, required=True)],
@@ -290,10 +324,15 @@ class CommentListApi(APIView):
         if missing or object_id is None:
             raise ApplicationError(_("Say whose comments to list."), {"fields": missing})
         _target, obj = target_lookup(label=label, object_id=object_id, user=request.user)
+        paginator = CommentPagination()
+        paginator.request = request
+        paginator.page = selectors.comment_thread(
+            obj=obj, cursor=request.query_params.get("cursor"), size=paginator.get_page_size(request)
+        )
         comments = []
-        for comment in selectors.comment_thread(obj=obj):
-            comments.extend([comment, *comment.reply_list])  # type: ignore[attr-defined]
-        return Response(CommentSerializer(comments, many=True).data)
+        for comment in paginator.page.object_list:
+            comments.extend([comment, *comment.reply_list])
+        return paginator.get_paginated_response(CommentSerializer(comments, many=True).data)
 
     @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
     def post(self, request: Request) -> Response:
@@ -377,11 +416,16 @@ class NotificationSerializer(serializers.ModelSerializer):
         return notification_text(notification.kind, notification.context)
 
 
+class NotificationPagination(KeysetPagination):
+    ordering = selectors.NOTIFICATION_ORDERING
+
+
 class NotificationListApi(ListAPIView):
-    """The signed-in member's notifications, newest first (`?unread=1` for unread only)."""
+    """The signed-in member's notifications, newest first (`?unread=1` for unread only); keyset pages."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = NotificationSerializer
+    pagination_class = NotificationPagination
 
     def get_queryset(self) -> Any:
         return selectors.notifications_for(

@@ -19,4 +19,5 @@ class CommunityConfig(AppConfig):
             url=lambda member: reverse("community:profile", kwargs={"pk": member.pk}),
             title=lambda member: member.public_name,
             commentable=False,
+            visible=lambda viewer: User.objects.filter(is_active=True),
         )

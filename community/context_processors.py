@@ -13,13 +13,13 @@ class UnreadCount:
         self.request = request
 
     @cached_property
-    def value(self) -> int:
+    def value(self) -> int:  # a BoundedCount: shows "99+" beyond 99
         cached = getattr(self.request, "_unread_notifications", None)
         if cached is None:
             user = getattr(self.request, "user", None)
             cached = notification_unread_count(user=user) if user is not None and user.is_authenticated else 0
             self.request._unread_notifications = cached  # type: ignore[attr-defined]
-        return int(cached)
+        return cached
 
     def __str__(self) -> str:
         return str(self.value)

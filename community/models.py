@@ -110,6 +110,23 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.Index(fields=["country"], name="community_user_country_idx"),
             models.Index(fields=["-reputation", "id"], name="community_user_reputation_idx"),
             GinIndex(fields=["skills"], name="community_user_skills_gin"),
+            # The directory's sorts and the leaderboard: keyset pages of listed members
+            # (selectors.DIRECTORY_ORDERINGS), each an index range scan.
+            models.Index(
+                fields=["-reputation", "display_name", "id"],
+                name="community_user_dir_rep_idx",
+                condition=Q(is_active=True, listed_in_directory=True),
+            ),
+            models.Index(
+                fields=["display_name", "id"],
+                name="community_user_dir_name_idx",
+                condition=Q(is_active=True, listed_in_directory=True),
+            ),
+            models.Index(
+                fields=["-date_joined", "-id"],
+                name="community_user_dir_new_idx",
+                condition=Q(is_active=True, listed_in_directory=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -149,7 +166,11 @@ class Follow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["follower", "content_type", "object_id"], name="community_follow_once"),
         ]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="community_follow_target_idx")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="community_follow_target_idx"),
+            # Keyset pages of what a member follows, newest first (and the feed's newest follows).
+            models.Index(fields=["follower", "-created_at", "-id"], name="community_follow_page_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.follower_id} → {self.content_type_id}:{self.object_id}"
@@ -186,6 +207,12 @@ class Comment(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["content_type", "object_id", "created_at"], name="community_comment_target_idx"),
+            # Keyset pages of a thread's top-level comments, oldest first.
+            models.Index(
+                fields=["content_type", "object_id", "created_at", "id"],
+                name="community_comment_top_idx",
+                condition=Q(parent__isnull=True),
+            ),
             models.Index(fields=["author", "-created_at"], name="community_comment_author_idx"),
         ]
         constraints = [
@@ -283,7 +310,14 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient"], name="community_notification_unread", condition=Q(read_at__isnull=True)),
-            models.Index(fields=["recipient", "-created_at"], name="community_notification_list"),
+            # Keyset pages of a member's notifications (all, and unread only), newest first (the first
+            # replaces `community_notification_list` on (recipient, -created_at), its prefix).
+            models.Index(fields=["recipient", "-created_at", "-id"], name="community_notif_page"),
+            models.Index(
+                fields=["recipient", "-created_at", "-id"],
+                name="community_notif_unread_page",
+                condition=Q(read_at__isnull=True),
+            ),
             models.Index(fields=["recipient"], name="community_notification_digest", condition=Q(email_state="digest")),
         ]
 

@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import Lower, RowNumber
 from django.http import Http404
 
 from community.models import ApiToken, Comment, Follow, Notification, ReputationEntry, ReputationReason, User
 from community.targets import Target, target_of_model, visible_objects
+from core.pagination import KeysetPage, bounded_count, encode_cursor, keyset_page
 
 
 def member_list() -> QuerySet[User]:
@@ -90,8 +91,22 @@ class DirectoryFilters:
     sort: str = DirectorySort.REPUTATION
 
 
+# Each sort of the directory is a keyset ordering (NOT NULL columns, `pk` last) with a partial
+# index of the listed members to match (migration 0005_scale_indexes).
+DIRECTORY_ORDERINGS: dict[str, tuple[str, ...]] = {
+    DirectorySort.REPUTATION: ("-reputation", "display_name", "pk"),
+    DirectorySort.NAME: ("display_name", "pk"),
+    DirectorySort.NEWEST: ("-date_joined", "-pk"),
+}
+
+
+def directory_ordering(sort: str) -> tuple[str, ...]:
+    return DIRECTORY_ORDERINGS.get(sort, DIRECTORY_ORDERINGS[DirectorySort.REPUTATION])
+
+
 def member_directory(*, filters: DirectoryFilters) -> QuerySet[User]:
-    """Members who chose to be listed, searched and filtered; one query per page."""
+    """Members who chose to be listed, searched and filtered, in `directory_ordering(filters.sort)`;
+    paginate with `core.pagination.keyset_page` on that ordering (one query per page)."""
     members = User.objects.filter(is_active=True, listed_in_directory=True)
     if filters.q.strip():
         words = filters.q.strip()
@@ -104,11 +119,7 @@ def member_directory(*, filters: DirectoryFilters) -> QuerySet[User]:
         members = members.filter(skills__contains=[filters.skill.strip().lower()])
     if filters.experience:
         members = members.filter(experience=filters.experience)
-    order = {
-        DirectorySort.NAME: ("display_name", "pk"),
-        DirectorySort.NEWEST: ("-date_joined", "-pk"),
-    }.get(filters.sort, ("-reputation", "display_name", "pk"))
-    return members.order_by(*order)
+    return members.order_by(*directory_ordering(filters.sort))
 
 
 def leaderboard(*, country: str = "", skill: str = "", limit: int = 50) -> list[User]:
@@ -194,39 +205,113 @@ def is_following(*, user: Any, obj: Any) -> bool:
     return Follow.objects.filter(follower=user, content_type=content_type, object_id=obj.pk).exists()
 
 
+FOLLOW_ORDERING = ("-created_at", "-pk")
+
+
 def follows_of(*, user: User) -> QuerySet[Follow]:
-    return Follow.objects.filter(follower=user).select_related("content_type").order_by("-created_at", "-pk")
+    return Follow.objects.filter(follower=user).select_related("content_type").order_by(*FOLLOW_ORDERING)
 
 
 # --- Comments -----------------------------------------------------------------------------------
 
 
-def comment_thread(*, obj: Any) -> list[Comment]:
-    """Top-level comments of `obj`, oldest first, each with `.reply_list`; one query for all."""
+THREAD_PAGE_SIZE = 30
+THREAD_ORDERING = ("created_at", "pk")
+# Replies shown under one top-level comment per page; the rest are counted (`.more_replies`).
+REPLIES_PER_COMMENT = 50
+
+
+def comment_thread(*, obj: Any, cursor: str | None = None, size: int = THREAD_PAGE_SIZE) -> KeysetPage:
+    """One page of `obj`'s top-level comments, oldest first (keyset on `created_at, pk`), each with
+    `.reply_list` (its first REPLIES_PER_COMMENT replies, oldest first) and `.more_replies`.
+
+    Two queries whatever the thread's length: the page of top-level comments with their authors,
+    and the replies of that page with theirs."""
     content_type = ContentType.objects.get_for_model(type(obj))
-    comments = list(
-        Comment.objects.filter(content_type=content_type, object_id=obj.pk)
-        .select_related("author")
-        .order_by("created_at", "pk")
+    top = Comment.objects.filter(content_type=content_type, object_id=obj.pk, parent__isnull=True).select_related(
+        "author"
     )
-    top: list[Comment] = []
+    page = keyset_page(top, ordering=THREAD_ORDERING, cursor=cursor, size=size)
     by_id: dict[int, Comment] = {}
-    for comment in comments:
-        comment.reply_list = []  # type: ignore[attr-defined]
+    for comment in page.object_list:
+        comment.reply_list = []
+        comment.more_replies = 0
         by_id[comment.pk] = comment
-    for comment in comments:
-        if comment.parent_id is None:
-            top.append(comment)
-        elif comment.parent_id in by_id:
-            by_id[comment.parent_id].reply_list.append(comment)  # type: ignore[attr-defined]
-    return top
+    if by_id:
+        replies = (
+            Comment.objects.filter(parent_id__in=list(by_id))
+            .select_related("author")
+            .annotate(
+                position=Window(RowNumber(), partition_by=[F("parent_id")], order_by=[F("created_at"), F("pk")]),
+                siblings=Window(Count("pk"), partition_by=[F("parent_id")]),
+            )
+            .filter(position__lte=REPLIES_PER_COMMENT)
+            .order_by("parent_id", "created_at", "pk")
+        )
+        for reply in replies:
+            parent = by_id[reply.parent_id]  # type: ignore[index]
+            parent.reply_list.append(reply)  # type: ignore[attr-defined]
+            parent.more_replies = max(0, reply.siblings - REPLIES_PER_COMMENT)  # type: ignore[attr-defined]
+    return page
+
+
+def thread_cursor_for(comment: Comment) -> str | None:
+    """The `comment_thread` cursor of the page that starts with `comment`'s top-level comment
+    (None: the first page), so a posted or edited comment is shown where it is."""
+    top_id = comment.parent_id or comment.pk
+    top = Comment.objects.filter(pk=top_id).values("created_at", "content_type_id", "object_id").first()
+    if top is None:
+        return None
+    before = (
+        Comment.objects.filter(
+            Q(created_at__lt=top["created_at"]) | Q(created_at=top["created_at"], pk__lt=top_id),
+            content_type_id=top["content_type_id"],
+            object_id=top["object_id"],
+            parent__isnull=True,
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "pk")
+        .first()
+    )
+    return encode_cursor(list(before)) if before else None
+
+
+def comment_count(*, obj: Any, limit: int = 1000) -> tuple[int, bool]:
+    """How many comments `obj` has (replies included), counted up to `limit` (an index-only scan)."""
+    content_type = ContentType.objects.get_for_model(type(obj))
+    return bounded_count(Comment.objects.filter(content_type=content_type, object_id=obj.pk), limit=limit)
 
 
 # --- Notifications --------------------------------------------------------------------------------
 
 
-def notification_unread_count(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+UNREAD_COUNT_LIMIT = 99
+
+
+class BoundedCount(int):
+    """A count that stopped at its limit: compares and pluralises as the limit, shows as "99+"."""
+
+    more: bool = False
+
+    def __new__(cls, value: int, more: bool = False) -> "BoundedCount":
+        count = super().__new__(cls, value)
+        count.more = more
+        return count
+
+    def __str__(self) -> str:
+        return f"{int(self)}+" if self.more else str(int(self))
+
+
+def notification_unread_count(*, user: User) -> BoundedCount:
+    """Unread notifications up to 99 ("99+" beyond): at most 100 entries of the partial unread
+    index, however many thousands a member has."""
+    count, more = bounded_count(
+        Notification.objects.filter(recipient=user, read_at__isnull=True), limit=UNREAD_COUNT_LIMIT
+    )
+    return BoundedCount(count, more)
+
+
+NOTIFICATION_ORDERING = ("-created_at", "-pk")
 
 
 def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
@@ -251,15 +336,23 @@ class Activity:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+FEED_FOLLOWS = 500
+
+
 def activity_feed(*, user: User, limit: int = 20) -> list[Activity]:
     """What happened in what the member follows: comments on followed targets and by followed
     members (only where the member may see the target), and their own notifications, newest first.
 
-    Queries: follows, comments, notifications, plus one per kind of target for the permission check.
+    Queries: follows, comments, notifications, plus one per kind of target for the permission check
+    (`visible_objects`). The newest FEED_FOLLOWS follows count, so the feed stays one bounded query.
     """
     from community.messages import notification_text
 
-    follows = list(Follow.objects.filter(follower=user).values_list("content_type_id", "object_id"))
+    follows = list(
+        Follow.objects.filter(follower=user)
+        .order_by("-created_at", "-pk")
+        .values_list("content_type_id", "object_id")[:FEED_FOLLOWS]
+    )
     user_type = ContentType.objects.get_for_model(User)
     followed_members = [object_id for content_type_id, object_id in follows if content_type_id == user_type.pk]
     on_targets = Q()

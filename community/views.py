@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_countries import countries
+from rest_framework.utils.urls import replace_query_param
 
 from community import selectors, services
 from community.forms import ApiTokenForm, DirectoryForm, ProfileForm
@@ -21,9 +21,13 @@ from community.models import ReputationReason
 from community.portfolio import portfolio_for
 from community.services import reputation as formula
 from community.targets import target_lookup
-from community.templatetags.community_tags import thread_context
+from community.templatetags.community_tags import THREAD_CURSOR_PARAM, thread_context
 from core.exceptions import ApplicationError
 from core.forms import add_application_error
+from core.pagination import bounded_count, keyset_page, query_without_cursor
+
+DIRECTORY_PAGE_SIZE = 24
+FOLLOWING_PAGE_SIZE = 50
 
 
 @login_required
@@ -77,9 +81,17 @@ def api_token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryForm(request.GET or None)
     filters = form.filters() if form.is_valid() else selectors.DirectoryFilters()
-    page = Paginator(selectors.member_directory(filters=filters), 24).get_page(request.GET.get("page"))
+    members = selectors.member_directory(filters=filters)
+    page = keyset_page(
+        members,
+        ordering=selectors.directory_ordering(filters.sort),
+        cursor=request.GET.get("cursor"),
+        size=DIRECTORY_PAGE_SIZE,
+    )
+    count, more = bounded_count(members)
     template = "community/_directory_results.html" if getattr(request, "htmx", False) else "community/directory.html"
-    return render(request, template, {"form": form, "page": page})
+    context = {"form": form, "page": page, "query": query_without_cursor(request), "count": count, "count_more": more}
+    return render(request, template, context)
 
 
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
@@ -127,11 +139,15 @@ def reputation_explained(request: HttpRequest) -> HttpResponse:
 @login_required
 def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
-    page = Paginator(selectors.notifications_for(user=request.user, unread_only=unread_only), 30).get_page(
-        request.GET.get("page")
+    page = keyset_page(
+        selectors.notifications_for(user=request.user, unread_only=unread_only),
+        ordering=selectors.NOTIFICATION_ORDERING,
+        cursor=request.GET.get("cursor"),
+        size=30,
     )
     rows = [(notification, notification_text(notification.kind, notification.context)) for notification in page]
-    return render(request, "community/notifications.html", {"page": page, "rows": rows, "unread_only": unread_only})
+    context = {"page": page, "rows": rows, "unread_only": unread_only, "query": query_without_cursor(request)}
+    return render(request, "community/notifications.html", context)
 
 
 @login_required
@@ -186,10 +202,14 @@ def _object_id(request: HttpRequest) -> int:
     return object_id
 
 
-def _thread_response(request: HttpRequest, obj: Any, *, error: str = "", status: int = 200) -> HttpResponse:
+def _thread_response(
+    request: HttpRequest, obj: Any, *, error: str = "", status: int = 200, comment: Any = None
+) -> HttpResponse:
+    """The re-rendered thread for HTMX, at the page that holds `comment` (the first page without one)."""
     from django.middleware.csrf import get_token
 
-    context = thread_context(request=request, obj=obj)
+    cursor = (selectors.thread_cursor_for(comment) or "") if comment is not None else ""
+    context = thread_context(request=request, obj=obj, cursor=cursor)
     context.update({"error": error, "csrf_token": get_token(request)})
     return render(request, "community/_thread_body.html", context, status=status)
 
@@ -201,6 +221,7 @@ def comment_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _target, obj = target_lookup(label=label, object_id=_object_id(request), user=request.user)
     parent = request.POST.get("parent", "")
     error = ""
+    comment = None
     try:
         comment = services.comment_create(
             author=request.user,
@@ -212,32 +233,41 @@ def comment_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ApplicationError as failure:
         error = failure.message
     if getattr(request, "htmx", False):
-        return _thread_response(request, obj, error=error, status=200)
+        return _thread_response(request, obj, error=error, status=200, comment=comment)
     if error:
         messages.error(request, error)
         return _back(request)
     messages.success(request, _("Your comment is posted."))
+    return _back_to_comment(request, comment)
+
+
+def _back_to_comment(request: HttpRequest, comment: Any) -> HttpResponse:
+    """Back to the page, at the page of its thread that shows `comment`."""
     response = _back(request)
-    response["Location"] += f"#comment-{comment.pk}"
+    cursor = selectors.thread_cursor_for(comment)
+    location = response["Location"].split("#", 1)[0]
+    if cursor:
+        location = replace_query_param(location, THREAD_CURSOR_PARAM, cursor)
+    response["Location"] = f"{location}#comment-{comment.pk}"
     return response
 
 
-def _comment_target(request: HttpRequest, comment_id: int) -> Any:
+def _comment_target(request: HttpRequest, comment_id: int) -> tuple[Any, Any]:
     comment = services.comment_for_viewer(comment_id=comment_id, user=request.user)
-    return comment.content_type.get_object_for_this_type(pk=comment.object_id)
+    return comment, comment.content_type.get_object_for_this_type(pk=comment.object_id)
 
 
 @login_required
 @require_POST
 def comment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _comment_target(request, pk)
+    comment, obj = _comment_target(request, pk)
     error = ""
     try:
         services.comment_edit(comment_id=pk, user=request.user, body=request.POST.get("body", ""))
     except ApplicationError as failure:
         error = failure.message
     if getattr(request, "htmx", False):
-        return _thread_response(request, obj, error=error)
+        return _thread_response(request, obj, error=error, comment=comment)
     if error:
         messages.error(request, error)
     else:
@@ -248,14 +278,16 @@ def comment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _comment_target(request, pk)
+    comment, obj = _comment_target(request, pk)
     error = ""
     try:
         services.comment_report(comment_id=pk, user=request.user, reason=request.POST.get("reason", ""))
     except ApplicationError as failure:
         error = failure.message
     if getattr(request, "htmx", False):
-        return _thread_response(request, obj, error=error or _("Thank you. The moderators will look at it."))
+        return _thread_response(
+            request, obj, error=error or _("Thank you. The moderators will look at it."), comment=comment
+        )
     if error:
         messages.error(request, error)
     else:
@@ -286,12 +318,18 @@ def following(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What the member follows, with links (targets they can no longer see are left out)."""
     from community.targets import visible_objects
 
-    follows = list(selectors.follows_of(user=request.user)[:200])
-    visible = visible_objects(user=request.user, pairs=[(f.content_type_id, f.object_id) for f in follows])
+    page = keyset_page(
+        selectors.follows_of(user=request.user),
+        ordering=selectors.FOLLOW_ORDERING,
+        cursor=request.GET.get("cursor"),
+        size=FOLLOWING_PAGE_SIZE,
+    )
+    visible = visible_objects(user=request.user, pairs=[(f.content_type_id, f.object_id) for f in page])
     rows = []
-    for item in follows:
+    for item in page:
         found = visible.get((item.content_type_id, item.object_id))
         if found is not None:
             target, obj = found
             rows.append({"follow": item, "title": target.title(obj), "url": target.url(obj), "label": target.label})
-    return render(request, "community/following.html", {"rows": rows})
+    context = {"rows": rows, "page": page, "query": query_without_cursor(request)}
+    return render(request, "community/following.html", context)

@@ -4,36 +4,74 @@ from typing import Any
 
 from django import template
 from django.contrib.contenttypes.models import ContentType
+from django.http import QueryDict
 
+from community.selectors import comment_count, is_following
 from community.selectors import comment_thread as thread_of
-from community.selectors import is_following
 from community.services import comment_is_editable, mention_handle
 from community.targets import target_of_model
 
 register = template.Library()
 
 
-def thread_context(*, request: Any, obj: Any) -> dict[str, Any]:
-    """What `community/_thread.html` needs; also used by the views that re-render it for HTMX."""
-    target = target_of_model(type(obj))
+THREAD_CURSOR_PARAM = "comments"
+
+
+def _thread_link(request: Any, page_url: str, cursor: str | None, anchor: str) -> str:
+    """The page's URL with the thread's cursor set (or removed), its other parameters kept. A
+    re-render after a POST (HTMX) links to the target's page, not to the form's action."""
+    on_page = request is not None and request.method == "GET"
+    query = request.GET.copy() if on_page else QueryDict(mutable=True)
+    query.pop(THREAD_CURSOR_PARAM, None)
+    if cursor:
+        query[THREAD_CURSOR_PARAM] = cursor
+    encoded = query.urlencode()
+    base = request.path if on_page else page_url
+    return f"{base}?{encoded}#{anchor}" if encoded else f"{base}#{anchor}"
+
+
+def thread_context(*, request: Any, obj: Any, cursor: str | None = None, target: Any = None) -> dict[str, Any]:
+    """What `community/_thread.html` needs; also used by the views that re-render it for HTMX.
+
+    One page of top-level comments (`?comments=<cursor>`, oldest first) with their replies: the
+    thread costs its page, however long it is. `cursor` overrides the request's (a re-render after
+    posting shows the page with the new comment)."""
+    target = target or target_of_model(type(obj))
     user = getattr(request, "user", None)
     if target is None or not target.can_view(user, obj):
         return {"visible": False}
-    comments = thread_of(obj=obj)
-    for comment in comments:
-        for item in [comment, *getattr(comment, "reply_list", [])]:
+    if cursor is None and request is not None:
+        cursor = request.GET.get(THREAD_CURSOR_PARAM)
+    page = thread_of(obj=obj, cursor=cursor)
+    rows = []
+    for comment in page.object_list:
+        replies = comment.reply_list
+        for index, item in enumerate([comment, *replies]):
             item.editable = comment_is_editable(comment=item, user=user)
+            item.is_reply = index > 0
+            item.opens_replies = index == 1
+            item.closes_replies = index > 0 and index == len(replies)
+            item.replies_not_shown = comment.more_replies if item.closes_replies else 0
+            rows.append(item)
     content_type = ContentType.objects.get_for_model(type(obj))
+    count, more = comment_count(obj=obj)
+    thread_id = f"thread-{content_type.pk}-{obj.pk}"
+    page_url = target.url(obj)
     return {
         "visible": True,
         "request": request,
         "user": user,
-        "comments": comments,
+        "comments": page.object_list,
+        "rows": rows,
+        "page": page,
+        "previous_url": _thread_link(request, page_url, page.previous_cursor, thread_id) if page.has_previous else "",
+        "next_url_page": _thread_link(request, page_url, page.next_cursor, thread_id) if page.has_next else "",
         "label": target.label,
         "object_id": obj.pk,
-        "thread_id": f"thread-{content_type.pk}-{obj.pk}",
-        "next_url": target.url(obj),
-        "count": sum(1 + len(getattr(c, "reply_list", [])) for c in comments),
+        "thread_id": thread_id,
+        "next_url": page_url,
+        "count": count,
+        "count_more": more,
         "my_handle": mention_handle(user) if user is not None and user.is_authenticated else "",
     }
 
