@@ -99,13 +99,18 @@ def on_phase_added(sender: Any, *, phase_id: int, **kwargs: Any) -> None:
     )
 
 
+# What an "opened" notice needs (not the briefs: a batch loads hundreds of phases).
+_OPENED_FIELDS = ("title", "closes_at", "challenge__slug", "challenge__title", "challenge__published_at",
+                  "challenge__invite_only")  # fmt: skip
+
+
 @receiver(signals.phases_transitioned, dispatch_uid="community.phases_transitioned")
 def on_phases_transitioned(sender: Any, *, moves: list[signals.PhaseMove], **kwargs: Any) -> None:
     """Followers are told when a phase opens; a whole batch of moves (the scheduler's) in three queries."""
     opened = {move.phase_id: move.transition_id for move in moves if move.to_status == PhaseStatus.OPEN}
     if not opened:
         return
-    phases = list(Phase.objects.select_related("challenge").filter(pk__in=opened).order_by("pk"))
+    phases = list(Phase.objects.select_related("challenge").only(*_OPENED_FIELDS).filter(pk__in=opened).order_by("pk"))
     followers = follower_ids_by_object(model=Challenge, object_ids={phase.challenge_id for phase in phases})
     who_see: dict[int, list[int]] = {}
     events = []

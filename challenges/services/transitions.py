@@ -21,6 +21,7 @@ Every move happens once: a phase is moved only by whoever holds its row lock, on
 `next_transition_at` is due, and the move changes that deadline in the same transaction.
 """
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -406,9 +407,27 @@ def phases_sweep(
     return report
 
 
+# What the scheduler reads of a phase it moves (not the briefs: a batch loads hundreds of rows).
+_SCHEDULER_FIELDS = (
+    "challenge__status",
+    "status",
+    "opens_at",
+    "closes_at",
+    "next_transition_at",
+    "armed_for",
+    "hold",
+    "held_since",
+)
+
+
 def _lock_due(phases: QuerySet[Phase]) -> QuerySet[Phase]:
-    """Claim rows for the scheduler: locked with `SKIP LOCKED` (never waiting), their challenge read along."""
-    return phases.select_for_update(skip_locked=True, of=("self",)).select_related("challenge").order_by("pk")
+    """Claim rows for the scheduler: locked with `SKIP LOCKED` (never waiting), their challenge's status read along."""
+    return (
+        phases.select_for_update(skip_locked=True, of=("self",))
+        .select_related("challenge")
+        .only(*_SCHEDULER_FIELDS)
+        .order_by("pk")
+    )
 
 
 def _advance_locked(phases: list[Phase], *, task: str, now: datetime) -> dict[int, Advance]:
@@ -452,25 +471,39 @@ def _with_unmet_requirements(phase_ids: list[int]) -> set[int]:
     )
 
 
+# The scheduler's moves as one JSON array (json.dumps is much faster than psycopg's arrays), read
+# by two statements: the phases' new state, then one transition record per move.
 _MOVE_SQL = """
-UPDATE {table} AS p
-SET status = v.status, hold = '', held_since = NULL, opens_at = v.opens_at, closes_at = v.closes_at,
-    next_transition_at = v.next_transition_at, armed_for = v.armed_for, updated_at = %s
-FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])
-    AS v(id, status, opens_at, closes_at, next_transition_at, armed_for)
+UPDATE {phase} AS p
+SET status = v.to_status, hold = '', held_since = NULL, opens_at = v.opens_at, closes_at = v.closes_at,
+    next_transition_at = v.next_transition_at, armed_for = v.armed_for, updated_at = %(written)s
+FROM jsonb_to_recordset(%(moves)s::jsonb) AS v(id bigint, to_status text, opens_at timestamptz,
+     closes_at timestamptz, next_transition_at timestamptz, armed_for timestamptz)
 WHERE p.id = v.id
 """
+_RECORD_SQL = """
+INSERT INTO {record} (phase_id, from_status, to_status, actor_id, task, reason, due_at, created_at)
+SELECT v.id, v.from_status, v.to_status, NULL, %(task)s, v.reason, v.due_at, %(written)s
+FROM jsonb_to_recordset(%(moves)s::jsonb) AS v(id bigint, from_status text, to_status text, reason text,
+     due_at timestamptz)
+ORDER BY v.id
+RETURNING id, phase_id
+"""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, task: str, now: datetime) -> None:
     """The scheduler's writer: the time-driven moves of phases locked by the caller, all at once.
 
     The same checks, dates, deadlines, records and announcements as `_phase_move` makes for one
-    move (in the `SCHEDULE` role, with no actor), in three statements whatever the number of moves.
+    move (in the `SCHEDULE` role, with no actor), in two statements whatever the number of moves.
     """
     if not moves:
         return
-    records: list[PhaseTransition] = []
+    rows = []
     for phase, to, why in moves:
         from_status = phase.status
         if not phase_move_allowed(from_status, to, {Role.SCHEDULE}):
@@ -485,48 +518,40 @@ def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, task: str, 
         if due is not None and due <= now + arm_ahead() and phase.armed_for != due:
             phase.armed_for = due
             _arm_on_commit(phase.pk, due)
-        records.append(
-            PhaseTransition(
-                phase=phase,
-                from_status=from_status,
-                to_status=to,
-                actor=None,
-                task=task,
-                reason=why[:500],
-                due_at=due_at,
-            )
+        rows.append(
+            {
+                "id": phase.pk,
+                "from_status": str(from_status),
+                "to_status": str(to),
+                "reason": why[:500],
+                "due_at": _iso(due_at),
+                "opens_at": _iso(phase.opens_at),
+                "closes_at": _iso(phase.closes_at),
+                "next_transition_at": _iso(phase.next_transition_at),
+                "armed_for": _iso(phase.armed_for),
+            }
         )
-    updated_at = timezone.now()
+    params = {"moves": json.dumps(rows), "task": task, "written": timezone.now()}
     with connection.cursor() as cursor:
-        cursor.execute(
-            _MOVE_SQL.format(table=connection.ops.quote_name(Phase._meta.db_table)),
-            [
-                updated_at,
-                [phase.pk for phase, _to, _why in moves],
-                [str(phase.status) for phase, _to, _why in moves],
-                [phase.opens_at for phase, _to, _why in moves],
-                [phase.closes_at for phase, _to, _why in moves],
-                [phase.next_transition_at for phase, _to, _why in moves],
-                [phase.armed_for for phase, _to, _why in moves],
-            ],
-        )
+        cursor.execute(_MOVE_SQL.format(phase=connection.ops.quote_name(Phase._meta.db_table)), params)
+        cursor.execute(_RECORD_SQL.format(record=connection.ops.quote_name(PhaseTransition._meta.db_table)), params)
+        transition_of = {phase_id: pk for pk, phase_id in cursor.fetchall()}
     for phase, _to, _why in moves:
-        phase.updated_at = updated_at
-    PhaseTransition.objects.bulk_create(records)
+        phase.updated_at = params["written"]
     signals.announce_phase_moves_on_commit(
         Phase,
         [
             signals.PhaseMove(
-                phase_id=record.phase_id,
-                challenge_id=record.phase.challenge_id,
-                transition_id=record.pk,
-                from_status=record.from_status,
-                to_status=str(record.to_status),
+                phase_id=row["id"],
+                challenge_id=phase.challenge_id,
+                transition_id=transition_of[row["id"]],
+                from_status=row["from_status"],
+                to_status=row["to_status"],
                 actor_id=None,
                 task=task,
-                reason=record.reason,
+                reason=row["reason"],
             )
-            for record in records
+            for row, (phase, _to, _why) in zip(rows, moves, strict=True)
         ],
     )
 

@@ -27,18 +27,18 @@ ALL_KINDS = "all"
 
 # One statement for any number of events: the rows that did not exist yet come back, with the
 # e-mail state each recipient's preferences give them; rows already there (the event announced
-# before) are left alone. One row of the arrays per (recipient, event).
+# before) are left alone. One JSON row per (recipient, event).
 _INSERT_SQL = """
 INSERT INTO community_notification
     (recipient_id, kind, event_key, context, url, actor_id, created_at, email_state)
-SELECT u.id, e.kind, e.event_key, e.context::jsonb, e.url, e.actor_id, %(now)s,
+SELECT u.id, e.kind, e.event_key, e.context, e.url, e.actor_id, %(now)s,
        CASE
            WHEN u.email_frequency = 'off' OR e.kind = ANY(u.email_muted_kinds) THEN 'none'
            WHEN u.email_frequency = 'daily' THEN 'digest'
            ELSE 'queued'
        END
-FROM unnest(%(recipient_ids)s::bigint[], %(kinds)s::text[], %(event_keys)s::text[], %(contexts)s::text[],
-            %(urls)s::text[], %(actor_ids)s::bigint[]) AS e(recipient_id, kind, event_key, context, url, actor_id)
+FROM jsonb_to_recordset(%(rows)s::jsonb)
+    AS e(recipient_id bigint, kind text, event_key text, context jsonb, url text, actor_id bigint)
 JOIN community_user u ON u.id = e.recipient_id AND u.is_active
 ORDER BY u.id, e.event_key
 ON CONFLICT (recipient_id, event_key) DO NOTHING
@@ -85,29 +85,28 @@ def notify(
 def notify_many(*, events: Iterable[NotificationEvent]) -> int:
     """`notify` for many events in one statement (a batch of phase moves, say), by the same rules;
     returns how many notifications were new."""
-    rows: dict[str, list[Any]] = {
-        key: [] for key in ("recipient_ids", "kinds", "event_keys", "contexts", "urls", "actor_ids")
-    }
+    rows: list[dict[str, Any]] = []
     for event in events:
         if event.kind not in NotificationKind.values:
             raise ApplicationError(f"Unknown notification kind: {event.kind}")
         if not event.event_key or len(event.event_key) > 200:
             raise ApplicationError("An event key of 1 to 200 characters is required.")
         recipients = sorted({int(pk) for pk in event.recipient_ids if pk is not None and pk != event.actor_id})
-        if not recipients:
-            continue
-        context = json.dumps(event.context, default=str)
-        for recipient in recipients:
-            rows["recipient_ids"].append(recipient)
-            rows["kinds"].append(event.kind)
-            rows["event_keys"].append(event.event_key)
-            rows["contexts"].append(context)
-            rows["urls"].append(event.url[:500])
-            rows["actor_ids"].append(event.actor_id)
-    if not rows["recipient_ids"]:
+        rows += (
+            {
+                "recipient_id": recipient,
+                "kind": event.kind,
+                "event_key": event.event_key,
+                "context": event.context,
+                "url": event.url[:500],
+                "actor_id": event.actor_id,
+            }
+            for recipient in recipients
+        )
+    if not rows:
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, {**rows, "now": timezone.now()})
+        cursor.execute(_INSERT_SQL, {"rows": json.dumps(rows, default=str), "now": timezone.now()})
         created = cursor.fetchall()
         to_mail = [pk for pk, state in created if state == EmailState.QUEUED]
         if to_mail:
