@@ -11,7 +11,8 @@ production), plus the database URL.
 PostgreSQL as `scripts/test.py` finds it: DATABASE_URL (its server; the database name is
 replaced), else the server on 127.0.0.1:5432, else an embedded one with its data in var/postgres
 (as `make run`; it is stopped again at the end, the data stays). Seeding needs neither Redis nor
-S3: nothing is cached, queued or uploaded (seeded files are rows without objects).
+S3: nothing is cached, queued or uploaded (seeded files are rows without objects). If Redis answers,
+the public page cache is reset at the end (its pages may show data seeded before).
 """
 
 from __future__ import annotations
@@ -54,12 +55,33 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
-def recreate(url: str, name: str, *, template: str | None = None) -> None:
+class InUse(Exception):
+    pass
+
+
+def refuse_if_in_use(url: str, names: tuple[str, ...]) -> None:
+    """Drop nothing while a server (a benchmark) still uses either database."""
     import psycopg
-    from psycopg import sql
 
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        used = conn.execute(
+            "SELECT DISTINCT datname FROM pg_stat_activity WHERE datname = ANY(%s) AND pid <> pg_backend_pid()",
+            [list(names)],
+        ).fetchall()
+    if used:
+        listed = ", ".join(sorted(name for (name,) in used))
+        raise InUse(f"{listed} in use (a benchmark server?); stop what uses it and run again. Nothing was dropped.")
+
+
+def recreate(url: str, name: str, *, template: str | None = None) -> None:
+    import psycopg
+    from psycopg import errors, sql
+
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        try:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        except errors.ObjectInUse as error:
+            raise InUse(f"{name} is in use (a benchmark server?); stop what uses it and run again.") from error
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
@@ -78,6 +100,19 @@ def manage(url: str, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
+def forget_cached_pages(url: str) -> None:
+    """The public page cache (Redis) may hold pages of data seeded before: start every topic afresh.
+    Only if Redis answers; seeding itself never needs it."""
+    host = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    if not devservices.port_is_open(host.hostname or "127.0.0.1", host.port or 6379):
+        return
+    code = "from core.caching import bump_now, all_topics; bump_now(*all_topics())"
+    try:
+        manage(url, "shell", "-c", code)
+    except subprocess.CalledProcessError:
+        print("Note: the page cache could not be reset; cached pages expire after PUBLIC_CACHE_SECONDS.")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
@@ -92,6 +127,7 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     try:
         full, tenth = DATABASES
+        refuse_if_in_use(url, DATABASES)
         print(f"Creating and migrating {full} ...", flush=True)
         recreate(url, full)
         manage(with_database(url, full), "migrate", "--no-input", "-v", "0")
@@ -108,8 +144,12 @@ def main(argv: list[str]) -> int:
             data.update(database=name, database_url=with_database(url, name))
             summary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
             print(f"Wrote {summary.relative_to(ROOT)}", flush=True)
+        forget_cached_pages(with_database(url, full))
     except subprocess.CalledProcessError as error:
         print(f"Seeding failed: {error}", file=sys.stderr)
+        return 1
+    except InUse as error:
+        print(f"Seeding refused: {error}", file=sys.stderr)
         return 1
     finally:
         for service in reversed(services):
