@@ -150,7 +150,7 @@ def bump(*topics: str, using: str = DEFAULT_DB_ALIAS) -> None:
     One bump per topic and transaction: a callback already queued at this savepoint level or an outer
     one (so it survives whenever this one would) covers the new one.
     """
-    if not topics:
+    if not topics or settings.PUBLIC_CACHE_SECONDS <= 0:  # the cache is off: nothing to retire
         return
     wanted = frozenset(topics)
     connection = connections[using]

@@ -277,3 +277,16 @@ def test_no_entry_outlives_the_versions_it_was_stored_under():
     before = caching.versions(topics)
     caching.bump_now(*topics)
     assert caching.versions(topics)["challenges"] == before["challenges"] + 1
+
+
+def test_json_and_the_browsable_api_are_cached_apart(client, challenge):
+    client.get("/api/v1/challenges/")
+    browsable = client.get("/api/v1/challenges/", headers={"Accept": "text/html"})
+    assert browsable["Content-Type"].startswith("text/html")
+    assert client.get("/api/v1/challenges/")["Content-Type"].startswith("application/json")
+
+
+def test_pages_outside_the_table_are_never_cached(client, challenge):
+    assert caching.topics_for_path("/accounts/login/") is None
+    assert caching.topics_for_path("/members/notifications/") is None
+    assert caching.topics_for_path("/challenges/") is not None
