@@ -77,11 +77,11 @@ def test_the_challenge_page_and_the_phase_page_cost_the_same_at_any_size(
         reverse("challenges:phase", args=[open_challenge.slug, phase.pk]),
     ]
 
+    invited = iter(range(1000))
+
     def grow() -> None:
-        for n in range(5):
-            judge_invite(
-                challenge=open_challenge, by=owner, email=f"more-judges-{Challenge.objects.count()}-{n}@example.com"
-            )
+        for _ in range(5):
+            judge_invite(challenge=open_challenge, by=owner, email=f"more-judges-{next(invited)}@example.com")
 
     for url in urls:
         assert_query_count_flat(client, url, grow=grow, budget=30)

@@ -108,7 +108,11 @@ def test_the_judging_pages_and_apis_show_a_sealed_entry_to_the_owner_only_once_t
             assert {r.status_code for r in responses.values()} == {403}, (role, state)
             continue
         sees = role != "owner" or not sealed or state != "open"
-        assert [row["entry"] for row in ranking.json()] == ([entry.pk] if sees else []), (role, state, sealed)
+        assert [row["entry"] for row in ranking.json()["results"]] == ([entry.pk] if sees else []), (
+            role,
+            state,
+            sealed,
+        )
         assert [row["total"] for row in progress.json()] == [1 if sees else 0], (role, state, sealed)
         for name, response in responses.items():
             assert response.status_code == 200, (role, state, name)
