@@ -630,7 +630,7 @@ def _phase_ranking(phase: Phase, submitted: QuerySet[Entry]) -> list[RankedEntry
         if (judge_id, entry_id) not in recused and criterion_id in weights and entry_id in entries
     ]
     facts = [
-        EntryFacts(entry_id=entry.pk, submitted_at=entry.submitted_at or entry.created_at, votes=entry.vote_count)  # type: ignore[attr-defined]
+        EntryFacts(entry_id=entry.pk, submitted_at=entry.submitted_at or entry.created_at, votes=entry.vote_count)
         for entry in entries.values()
     ]
     ranked = rank_entries(facts, scores, weights, Fraction(rules.vote_share_percent, 100))
