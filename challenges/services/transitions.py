@@ -60,6 +60,7 @@ from challenges.models import (
 from challenges.services.common import actor_roles, lock_challenge, lock_phase
 from challenges.services.notify import phase_owner_notify_held
 from community.models import User
+from core.caching import bump
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 
 logger = logging.getLogger(__name__)
@@ -538,6 +539,7 @@ def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, task: str, 
         transition_of = {phase_id: pk for pk, phase_id in cursor.fetchall()}
     for phase, _to, _why in moves:
         phase.updated_at = params["written"]
+    bump("challenges")
     signals.announce_phase_moves_on_commit(
         Phase,
         [
