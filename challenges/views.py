@@ -42,6 +42,7 @@ from core.exceptions import ApplicationError
 from core.pagination import bounded_count, keyset_page, query_without_cursor
 
 PAGE_SIZE = 12
+INVITATIONS_PAGE_SIZE = 50
 
 # The steps of posting a challenge, in order: (url name, label).
 STEPS = [
@@ -312,7 +313,14 @@ def edit_judges(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "assignments": JudgeAssignment.objects.filter(challenge=challenge)
         .select_related("judge")
         .order_by("created_at"),
-        "invitations": ChallengeInvitation.objects.filter(challenge=challenge).order_by("email"),
+        # An invite-only challenge may invite thousands: a keyset page of them, by address.
+        "invitations": keyset_page(
+            ChallengeInvitation.objects.filter(challenge=challenge),
+            ordering=("email", "pk"),
+            cursor=request.GET.get("cursor"),
+            size=INVITATIONS_PAGE_SIZE,
+        ),
+        "query": query_without_cursor(request),
     }
     return render(request, "challenges/edit_judges.html", context)
 
