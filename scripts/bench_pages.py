@@ -334,10 +334,22 @@ class Server:
         exceptions = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Match|DoesNotExist)\b", line)]
         return "\n".join(dict.fromkeys(kept + exceptions[-1:]))
 
+    def log_since_count(self, offset: int, text: str) -> int:
+        with contextlib.suppress(OSError), self.log_path.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace").count(text)
+        return 0
+
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
             return "\n" + "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         return ""
+
+    def quit(self) -> None:
+        """SIGQUIT: gunicorn's quick shutdown (`stop` waits for it)."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGQUIT)
 
     def stop(self) -> None:
         """SIGQUIT (gunicorn's quick shutdown) to the master we started, then SIGKILL to its process group
@@ -345,8 +357,7 @@ class Server:
         process = self.process
         if process is None or process.poll() is not None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGQUIT)
+        self.quit()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -474,12 +485,19 @@ def wrk(url: str, headers: dict[str, str], *, seconds: float, connections: int, 
     return data
 
 
-def drain(result: dict[str, Any]) -> None:
-    """Sync workers finish the requests still queued when wrk stops: wait for them, or they slow the next run."""
-    rps = max(result["rps"], 0.05)
-    wait = result["connections"] / rps
-    if wait > 0.05:
-        time.sleep(min(wait + 0.2, 90))
+def drain(server: Server, limit: float = 180) -> float:
+    """Sync workers go on with the requests still queued when wrk stops, and would slow the next run: send one
+    floor request per worker behind them and wait until all are answered. Returns the seconds waited."""
+    import requests
+
+    def probe(_: int) -> None:
+        with contextlib.suppress(requests.RequestException):
+            requests.get(server.base + FLOOR_PATH, timeout=limit)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        list(pool.map(probe, range(WORKERS)))
+    return time.monotonic() - started
 
 
 @dataclass
@@ -561,6 +579,7 @@ def measure(
         order = servers if index % 2 == 0 else list(reversed(servers))
         for server in order:
             row = rows[(server.database, target.key)]
+            offset = server.log_size()
             try:
                 result = wrk(
                     server.base + row.target.path,
@@ -577,13 +596,20 @@ def measure(
             row.rps, row.requests, row.connections = result["rps"], result["requests"], connections
             row.p50_ms, row.p99_ms = result["p50_us"] / 1000, result["p99_us"] / 1000
             row.errors = result["errors"]
+            waited = drain(server)
+            timeouts = server.log_since_count(offset, "WORKER TIMEOUT")
+            if not row.requests:
+                row.error = f"no request was answered within the {seconds:.0f} s run"
+            if timeouts:
+                row.error = f"{timeouts} gunicorn worker timeouts (a request took over 60 s)"
             done += 1
             note = f" ({row.errors} failed)" if row.errors else ""
+            note += f"; server busy {waited:.0f} s after the run" if waited > 2 else ""
+            note += f"; ERROR: {row.error}" if row.error else ""
             progress(
                 f"{server.database:<24} {target.key[:44]:<44} {row.rps:>8.1f} req/s  p99 {row.p99_ms:>7.0f} ms"
                 f"  c={connections}{note}"
             )
-            drain(result)
         if (index + 1) % args.floor_every == 0 and index + 1 < len(runnable):
             floor_runs()
     floor_runs()
@@ -591,6 +617,12 @@ def measure(
 
 
 # --- reporting ---------------------------------------------------------------------------------
+
+
+def floor_of(runs: list[float]) -> float:
+    """The median floor; a run with no answer at all (a stuck server) is left out: it is no floor."""
+    answered = [run for run in runs if run > 0]
+    return statistics.median(answered) if answered else 0.0
 
 
 def fmt_rps(value: float) -> str:
@@ -665,6 +697,7 @@ def report(
     seconds: float,
     run_id: str,
     load: dict[str, Any],
+    warnings: list[str],
 ) -> Path:
     """The Markdown tables on stdout (paste them into docs) and everything as JSON in var/bench/."""
     end = machine()
@@ -687,7 +720,7 @@ def report(
         print(f"{server.database}: {showcase.get('members', 0):,} members; {words}")
         print()
         ordered = [rows[(server.database, t.key)] for t in targets if (server.database, t.key) in rows]
-        print(database_table(server.database, ordered, statistics.median(floor_runs), floor_runs, args.connections))
+        print(database_table(server.database, ordered, floor_of(floor_runs), floor_runs, args.connections))
     names = [s.database for s in servers]
     pairs: list[tuple[Row, Row]] = []
     if len(servers) == 2:  # the full data first, then the tenth
@@ -701,9 +734,13 @@ def report(
         print("Errors (these pages were not measured):")
         for row in errors:
             print(f"- {row.database} {row.target.key} {row.target.path}: {row.error[:300]}")
+    for warning in warnings:
+        print()
+        print(f"WARNING: {warning}")
     path = OUT / f"pages-{run_id}.json"
     data = {
         "run": run_id,
+        "warnings": warnings,
         "seconds": round(seconds, 1),
         "settings": {k: v for k, v in vars(args).items() if k != "password"},
         "workers": WORKERS,
@@ -717,7 +754,7 @@ def report(
         "databases": {
             s.database: {
                 "floor_runs": floors.get(s.database, []),
-                "floor": statistics.median(floors[s.database]) if floors.get(s.database) else None,
+                "floor": floor_of(floors.get(s.database, [])),
                 "showcase": s.showcase,
                 "rows": [
                     {**asdict(rows[(s.database, t.key)]), "target": asdict(rows[(s.database, t.key)].target)}
@@ -786,6 +823,13 @@ def migrate(env: dict[str, str], database: str, *, allowed: bool) -> None:
     manage(env, "migrate", "--no-input", "-v", "0")
 
 
+def seeded_at(database: str) -> float | None:
+    """When `make seed-scale` last wrote this database (its summary file), to notice a seed during the run."""
+    with contextlib.suppress(OSError):
+        return (SCALE_DIR / f"{database}.json").stat().st_mtime
+    return None
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if shutil.which("wrk") is None:
@@ -819,6 +863,7 @@ def main(argv: list[str]) -> int:
     rows: dict[tuple[str, str], Row] = {}
     targets: list[Target] = []
     floors: dict[str, list[float]] = {}
+    seeded = {name: seeded_at(name) for name in databases}
     try:
         base_url = find_postgres(services)
         missing = [name for name in databases if not database_exists(base_url, name)]
@@ -884,7 +929,7 @@ def main(argv: list[str]) -> int:
         )
         floors = measure(servers, targets, rows, args)
         for server in servers:
-            floor = statistics.median(floors[server.database])
+            floor = floor_of(floors[server.database])
             for target in targets:
                 row = rows[(server.database, target.key)]
                 if not row.error and row.requests:
@@ -899,6 +944,8 @@ def main(argv: list[str]) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         for server in servers:
+            server.quit()
+        for server in servers:
             server.stop()
         if sentinel is not None:
             sentinel.close()
@@ -909,7 +956,15 @@ def main(argv: list[str]) -> int:
             service.stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    report(servers, targets, rows, floors, args, seconds=time.monotonic() - started, run_id=run_id, load=load)
+    warnings = [
+        f"{name} was seeded again during this run (var/scale/{name}.json changed): its figures are not valid"
+        for name in databases
+        if seeded_at(name) != seeded[name]
+    ]
+    report(
+        servers, targets, rows, floors, args, seconds=time.monotonic() - started, run_id=run_id, load=load,
+        warnings=warnings,
+    )  # fmt: skip
     failed = any(r.error or r.errors or not r.requests for r in rows.values())
     missed = any(not r.verdict.startswith("PASS") for r in rows.values())
     return 1 if failed or (args.strict and missed) else 0

@@ -74,9 +74,14 @@ def discover(scale: dict[str, Any], member_email: str) -> dict[str, Any]:
     common = _word(_find(scale, "common", "word")) or COMMON_WORD
     rare = _word(_find(scale, "rare", "word")) or _word(_find(scale, "rare"))
     if rare is None:
-        words = sorted((blueprint.title.split() if blueprint else []), key=len, reverse=True)
-        rare = words[0].lower() if words else "zyxwvut"
-        fallbacks.append(f"no rare word in the scale file: using {rare!r}")
+        try:  # the vocabulary `make seed-scale` writes blueprints with
+            from core.scale import RARE_WORDS
+
+            rare = str(RARE_WORDS[0])
+        except (ImportError, AttributeError, IndexError):
+            words = sorted((blueprint.title.split() if blueprint else []), key=len, reverse=True)
+            rare = words[0].lower() if words else "zyxwvut"
+            fallbacks.append(f"no rare word in the scale file: using {rare!r}")
     return {
         "challenge": {"pk": challenge.pk, "slug": challenge.slug} if challenge else None,
         "phase": {"pk": phase.pk, "kind": phase.kind} if phase else None,
