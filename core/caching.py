@@ -356,7 +356,7 @@ class PublicCacheMiddleware:
         if any(word in cache_control for word in ("private", "no-store", "no-cache")):
             return None
         vary = {part.strip().lower() for part in response.get("Vary", "").split(",") if part.strip()}
-        if not vary <= _KEYED_VARY:
+        if not vary <= (_KEYED_VARY if is_api else _KEYED_VARY - {"accept"}):
             return None
         if response.get("Content-Language", language) != language:
             return None
