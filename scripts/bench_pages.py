@@ -11,7 +11,7 @@ floor req/s of its server: what the machine and the stack can do is divided out.
 Method, targets and options: bench/pages/README.md. Every process started here is stopped by PID, on
 Ctrl-C and on errors too; the Redis keys of the run (its own prefixes) are deleted.
 
-    make bench-pages                                  # both databases, ~9 minutes
+    make bench-pages                                  # both databases, ~11 minutes
     make bench-pages ARGS="--only blueprint --duration 3"
     make bench-pages ARGS="--database coachworks_scale"
 """
