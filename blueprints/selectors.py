@@ -76,9 +76,12 @@ SORT_ORDERINGS: dict[str, tuple[str, ...]] = {
     Sort.MOST_FORKED: ("-fork_count", "-last_published_at", "-pk"),
     Sort.MOST_DOWNLOADED: ("-download_count", "-last_published_at", "-pk"),
 }
-# Relevance ranks at most this many matches: the newest ones (an index range scan of the newest
-# listed blueprints, filtered by the search). A word that matches 40,000 blueprints then costs
-# ranking 500, not 40,000; a rare word's matches are all ranked. Other sorts see every match.
+# A search first reads the ids of up to SEARCH_MATCH_LIMIT matches (the GIN index, no order): that
+# is the count ("1,000+"), and when there are no more, the page is sorted from those ids (a rare
+# word's few matches are all ranked; no walk of the whole sort index looking for them). A common
+# word (more matches) is paged by walking the sort's index, which soon finds enough matches; its
+# relevance ranks only the newest SEARCH_CANDIDATES matches (40,000 matches cost ranking 500).
+SEARCH_MATCH_LIMIT = 1000
 SEARCH_CANDIDATES = 500
 
 
@@ -90,6 +93,7 @@ class Listing:
     blueprints: QuerySet[Blueprint]
     ordering: tuple[str, ...]
     matches: QuerySet[Blueprint]
+    counted: tuple[int, bool] | None = None  # (count, more) when the search has counted already
 
 
 def blueprint_library(*, filters: SearchFilters) -> Listing:
@@ -113,16 +117,23 @@ def blueprint_library(*, filters: SearchFilters) -> Listing:
         return Listing(matches.select_related("owner", "latest_revision"), ordering, matches)
     query = SearchQuery(filters.query.strip(), search_type="websearch", config=SEARCH_CONFIG)
     matches = matches.filter(search_vector=query)
+    ids = list(matches.order_by().values_list("pk", flat=True)[: SEARCH_MATCH_LIMIT + 1])
+    counted = (min(len(ids), SEARCH_MATCH_LIMIT), len(ids) > SEARCH_MATCH_LIMIT)
+    few = not counted[1]
+    ordering = SORT_ORDERINGS.get(sort, SORT_ORDERINGS[Sort.NEWEST])
     if sort != Sort.RELEVANCE:
-        ordering = SORT_ORDERINGS.get(sort, SORT_ORDERINGS[Sort.NEWEST])
-        return Listing(matches.select_related("owner", "latest_revision"), ordering, matches)
-    candidates = matches.order_by(*SORT_ORDERINGS[Sort.NEWEST]).values("pk")[:SEARCH_CANDIDATES]
+        rows = Blueprint.objects.filter(pk__in=ids) if few else matches
+        return Listing(rows.select_related("owner", "latest_revision"), ordering, matches, counted)
+    if few:
+        candidates: Any = ids
+    else:
+        candidates = matches.order_by(*SORT_ORDERINGS[Sort.NEWEST]).values("pk")[:SEARCH_CANDIDATES]
     ranked = (
         Blueprint.objects.filter(pk__in=candidates)
         .select_related("owner", "latest_revision")
         .annotate(rank=SearchRank(F("search_vector"), query))
     )
-    return Listing(ranked, SORT_ORDERINGS[Sort.RELEVANCE], matches)
+    return Listing(ranked, ordering, matches, counted)
 
 
 def blueprint_search(*, filters: SearchFilters) -> QuerySet[Blueprint]:

@@ -34,7 +34,7 @@ def library(request: HttpRequest) -> HttpResponse:
     filters = form.filters() if form.is_valid() else selectors.SearchFilters()
     listing = selectors.blueprint_library(filters=filters)
     page = keyset_page(listing.blueprints, ordering=listing.ordering, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
-    count, more = bounded_count(listing.matches)
+    count, more = listing.counted or bounded_count(listing.matches)
     template = "blueprints/_results.html" if getattr(request, "htmx", False) else "blueprints/library.html"
     context = {
         "form": form,

@@ -255,24 +255,25 @@ def comment_thread(*, obj: Any, cursor: str | None = None, size: int = THREAD_PA
     return page
 
 
-def thread_cursor_for(comment: Comment) -> str | None:
-    """The `comment_thread` cursor of the page that starts with `comment`'s top-level comment
-    (None: the first page), so a posted or edited comment is shown where it is."""
+def thread_cursor_for(comment: Comment, *, size: int = THREAD_PAGE_SIZE) -> str | None:
+    """The `comment_thread` cursor of the page (as paged from the first) that shows `comment`
+    (None: the first page), so a posted or edited comment is shown where it is. Runs after a
+    write only: it counts the top-level comments before it (an index-only scan)."""
     top_id = comment.parent_id or comment.pk
     top = Comment.objects.filter(pk=top_id).values("created_at", "content_type_id", "object_id").first()
     if top is None:
         return None
-    before = (
-        Comment.objects.filter(
-            Q(created_at__lt=top["created_at"]) | Q(created_at=top["created_at"], pk__lt=top_id),
-            content_type_id=top["content_type_id"],
-            object_id=top["object_id"],
-            parent__isnull=True,
-        )
-        .order_by("-created_at", "-pk")
-        .values_list("created_at", "pk")
-        .first()
+    earlier = Comment.objects.filter(
+        Q(created_at__lt=top["created_at"]) | Q(created_at=top["created_at"], pk__lt=top_id),
+        content_type_id=top["content_type_id"],
+        object_id=top["object_id"],
+        parent__isnull=True,
     )
+    position = earlier.count()
+    if position < size:
+        return None
+    start = position - position % size
+    before = earlier.order_by(*THREAD_ORDERING).values_list("created_at", "pk")[start - 1 : start].first()
     return encode_cursor(list(before)) if before else None
 
 

@@ -118,6 +118,7 @@ def test_a_common_word_shows_a_bounded_count(client: Any, owner: Any, settings: 
 def test_relevance_ranks_only_the_newest_candidates(owner: Any, monkeypatch: Any) -> None:
     from blueprints import selectors
 
+    monkeypatch.setattr(selectors, "SEARCH_MATCH_LIMIT", 5)  # 6 matches: a common word
     monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 4)
     more_blueprints(owner, 6)
     listing = selectors.blueprint_library(filters=selectors.SearchFilters(query="chassis"))

@@ -23,7 +23,7 @@ ROWS = 20_000
 
 @pytest.fixture
 def big_library(owner: Any) -> Blueprint:
-    """ROWS listed blueprints (1 in 50 hidden), "chassis" in 4 of 5, "monocoque" in 1 in 1,000."""
+    """ROWS listed blueprints (1 in 50 hidden), "chassis" in 4 of 5, "monocoque" in 1 in 1,000 (none hidden)."""
     first = make_published(owner, "Seed")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -34,7 +34,7 @@ def big_library(owner: Any) -> Blueprint:
                 owner_id, latest_revision_id)
             SELECT now() - g * interval '1 minute', now(), 'Part ' || g ||
                    CASE WHEN g %% 5 <> 0 THEN ' chassis' ELSE ' wheel' END ||
-                   CASE WHEN g %% 1000 = 0 THEN ' monocoque' ELSE '' END,
+                   CASE WHEN g %% 1000 = 1 THEN ' monocoque' ELSE '' END,
                    'part-' || g, 'Bulk row', 'chassis', '{}', %s, '{}',
                    now() - g * interval '1 minute', g %% 3 = 0, '', g %% 997, g %% 89, g %% 50 = 0,
                    %s, %s
@@ -108,10 +108,17 @@ def test_a_common_word_sorted_by_newest_walks_the_index(big_library: Blueprint) 
     assert "blueprints_blueprint" not in seq_scanned(plan)
 
 
-def test_a_rare_word_is_found_through_the_search_index(big_library: Blueprint) -> None:
-    plan = plan_of(page_query(selectors.SearchFilters(query="monocoque")))
-    assert "blueprints_search_gin" in indexes_used(plan)
-    assert "blueprints_blueprint" not in seq_scanned(plan)
+@pytest.mark.parametrize("sort", ["", "newest", "forks"])
+def test_a_rare_word_is_found_through_the_search_index_and_its_few_matches_sorted(
+    big_library: Blueprint, sort: str
+) -> None:
+    listing = selectors.blueprint_library(filters=selectors.SearchFilters(query="monocoque", sort=sort))
+    assert listing.counted == (20, False)
+    ids = plan_of(listing.matches.order_by().values("pk")[: selectors.SEARCH_MATCH_LIMIT + 1])
+    assert "blueprints_search_gin" in indexes_used(ids)
+    assert "blueprints_blueprint" not in seq_scanned(ids)
+    page = plan_of(page_query(selectors.SearchFilters(query="monocoque", sort=sort)))
+    assert "blueprints_blueprint" not in seq_scanned(page)
 
 
 def test_the_count_of_a_common_word_stops_at_its_limit(big_library: Blueprint) -> None:

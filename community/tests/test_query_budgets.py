@@ -145,3 +145,29 @@ def test_the_comment_api_pages_with_a_cursor_oldest_first(client: Any, ada: Any,
     assert len([c for c in second["results"] if c["parent"] is None]) == 15
     assert second["next"] is None
     assert second["previous"]
+
+
+def test_the_home_feed_costs_one_visibility_query_per_kind_of_target(client: Any, ada: Any, jonas: Any) -> None:
+    """The feed checks what the member may see with one query per content type (not per item)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from blueprints.tests.conftest import make_published
+
+    client.force_login(ada)
+    blueprint_type = ContentType.objects.get_for_model(make_published(jonas, "Seed")).pk
+
+    def follow_and_discuss() -> None:
+        for number in range(4):
+            blueprint = make_published(jonas, f"Frame {Follow.objects.count()}-{number}")
+            Follow.objects.create(follower=ada, content_type_id=blueprint_type, object_id=blueprint.pk)
+            make_comments(blueprint, jonas, 3)
+        Follow.objects.get_or_create(follower=ada, content_type_id=_user_type(), object_id=jonas.pk)
+        more_notifications(ada, 5)
+
+    follow_and_discuss()
+    assert_query_count_flat(client, "/", grow=follow_and_discuss, budget=12)
+    assert b"commented on" in client.get("/").content
+
+
+def test_the_home_page_costs_the_same_for_visitors(client: Any, jonas: Any) -> None:
+    assert_query_count_flat(client, "/", grow=lambda: more_notifications(jonas), budget=6)
