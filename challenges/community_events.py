@@ -99,32 +99,34 @@ def on_phase_added(sender: Any, *, phase_id: int, **kwargs: Any) -> None:
     )
 
 
-# What an "opened" notice needs (not the briefs: a batch loads hundreds of phases).
-_OPENED_FIELDS = ("title", "closes_at", "challenge__slug", "challenge__title", "challenge__published_at",
-                  "challenge__invite_only")  # fmt: skip
-
-
 @receiver(signals.phases_transitioned, dispatch_uid="community.phases_transitioned")
 def on_phases_transitioned(sender: Any, *, moves: list[signals.PhaseMove], **kwargs: Any) -> None:
     """Followers are told when a phase opens; a whole batch of moves (the scheduler's) in three queries."""
     opened = {move.phase_id: move.transition_id for move in moves if move.to_status == PhaseStatus.OPEN}
     if not opened:
         return
-    phases = list(Phase.objects.select_related("challenge").only(*_OPENED_FIELDS).filter(pk__in=opened).order_by("pk"))
-    followers = follower_ids_by_object(model=Challenge, object_ids={phase.challenge_id for phase in phases})
+    rows = list(
+        Phase.objects.filter(pk__in=opened)
+        .order_by("pk")
+        .values_list("pk", "title", "closes_at", "challenge_id", "challenge__slug", "challenge__title",
+                     "challenge__published_at", "challenge__invite_only")
+    )  # fmt: skip
+    followers = follower_ids_by_object(model=Challenge, object_ids={row[3] for row in rows})
     who_see: dict[int, list[int]] = {}
     events = []
-    for phase in phases:
-        challenge = phase.challenge
-        if challenge.pk not in who_see:
-            who_see[challenge.pk] = _followers_who_see(challenge, followers.get(challenge.pk, []))
+    for pk, title, closes_at, challenge_id, slug, challenge_title, published_at, invite_only in rows:
+        if challenge_id not in who_see:
+            ids = followers.get(challenge_id, [])
+            if published_at is None or invite_only:  # rare: each follower's access is checked
+                ids = _followers_who_see(Challenge.objects.get(pk=challenge_id), ids)
+            who_see[challenge_id] = ids
         events.append(
             NotificationEvent(
-                recipient_ids=who_see[challenge.pk],
+                recipient_ids=who_see[challenge_id],
                 kind=NotificationKind.PHASE_OPENED,
-                event_key=f"phase-opened:{opened[phase.pk]}",
-                context={"challenge": challenge.title, "phase": phase.title, "closes_at": phase.closes_at.isoformat()},
-                url=phase_url(phase),
+                event_key=f"phase-opened:{opened[pk]}",
+                context={"challenge": challenge_title, "phase": title, "closes_at": closes_at.isoformat()},
+                url=reverse("challenges:phase", kwargs={"slug": slug, "pk": pk}),
             )
         )
     notify_many(events=events)

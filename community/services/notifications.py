@@ -85,9 +85,10 @@ def notify(
 def notify_many(*, events: Iterable[NotificationEvent]) -> int:
     """`notify` for many events in one statement (a batch of phase moves, say), by the same rules;
     returns how many notifications were new."""
+    kinds = set(NotificationKind.values)
     rows: list[dict[str, Any]] = []
     for event in events:
-        if event.kind not in NotificationKind.values:
+        if event.kind not in kinds:
             raise ApplicationError(f"Unknown notification kind: {event.kind}")
         if not event.event_key or len(event.event_key) > 200:
             raise ApplicationError("An event key of 1 to 200 characters is required.")
