@@ -41,6 +41,7 @@ targets.register(
     can_view=challenge_can_view,
     url=lambda challenge: challenge.get_absolute_url(),
     title=lambda challenge: challenge.title,
+    visible=challenges_visible_to,
 )
 targets.register(
     Phase,
@@ -48,6 +49,7 @@ targets.register(
     url=lambda phase: phase_url(phase),
     title=lambda phase: f"{phase.challenge.title}: {phase.title}",
     followable=False,
+    visible=lambda user: Phase.objects.filter(challenge__in=challenges_visible_to(user)).select_related("challenge"),
 )
 
 

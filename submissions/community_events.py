@@ -23,6 +23,7 @@ targets.register(
     url=lambda entry: entry.get_absolute_url(),
     title=lambda entry: entry.title,
     followable=False,
+    visible=entries_visible_to,
 )
 
 
