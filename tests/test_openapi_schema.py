@@ -115,11 +115,11 @@ def test_error_bodies_are_the_contracts_components(schema: dict[str, Any]) -> No
     [
         ("delete", "/api/v1/entries/{id}/vote/", "200", "Entry"),
         ("post", "/api/v1/entries/{id}/recusal/", "204", None),
-        ("get", "/api/v1/phases/{id}/ranking/", "200", "RankingRow"),
+        ("get", "/api/v1/phases/{id}/ranking/", "200", "PaginatedRankingRowList"),
         ("get", "/api/v1/phases/{id}/judging-progress/", "200", "JudgeProgress"),
         ("post", "/api/v1/notifications/read/", "200", "NotificationsMarkedRead"),
         ("post", "/api/v1/comments/{id}/report/", "201", "CommentReported"),
-        ("get", "/api/v1/challenges/{id}/judges/", "200", "JudgeListItem"),
+        ("get", "/api/v1/challenges/{id}/judges/", "200", "PaginatedJudgeListItemList"),
     ],
 )
 def test_success_responses_are_the_ones_the_views_send(

@@ -153,8 +153,8 @@ def test_every_api_route_of_the_app_is_in_the_permission_table():
 def test_the_public_sees_accepted_judges_only_and_no_addresses(world):
     judge_invite(challenge=world.challenge, by=world.users["owner"], email="pending@example.com")
 
-    public = world.client_for("member").get(f"/api/v1/challenges/{world.challenge.pk}/judges/").json()
-    own = world.client_for("owner").get(f"/api/v1/challenges/{world.challenge.pk}/judges/").json()
+    public = world.client_for("member").get(f"/api/v1/challenges/{world.challenge.pk}/judges/").json()["results"]
+    own = world.client_for("owner").get(f"/api/v1/challenges/{world.challenge.pk}/judges/").json()["results"]
 
     assert [j["judge"]["name"] for j in public] == ["Judge"]
     assert "email" not in public[0]
