@@ -54,3 +54,4 @@ admin.site.site_title = "Coachworks"
 
 # A URL under /api/ that matches no route answers in the API's error contract, not with an HTML page.
 handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

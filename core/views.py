@@ -20,6 +20,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+def server_error(request: HttpRequest) -> HttpResponse:
+    """An unexpected failure: under `/api/` the contract's JSON body (programs parse it), elsewhere the site's page."""
+    if request.path.startswith("/api/"):
+        message = _("Something went wrong on our side. Try again later.")
+        return JsonResponse({"message": message, "extra": {}}, status=500)
+    return defaults.server_error(request)
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """A URL that matches no route: under `/api/` the contract's JSON body, elsewhere the site's page."""
     if request.path.startswith("/api/"):

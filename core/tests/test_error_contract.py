@@ -246,3 +246,31 @@ def test_an_api_url_that_matches_no_route_is_a_404_in_the_contract_shape(client)
     page = client.get("/no-such-page/")
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
+
+
+# --- Found by the page benchmark: an unexpected failure under /api/ answered Django's HTML page ---
+
+
+def test_an_unexpected_failure_under_the_api_is_the_contracts_500() -> None:
+    from django.test import RequestFactory
+
+    from core.views import server_error
+
+    import json
+
+    response = server_error(RequestFactory().get("/api/v1/challenges/"))
+    assert response.status_code == 500
+    body = json.loads(response.content)
+    assert set(body) == {"message", "extra"}
+    assert body["message"]
+    assert body["extra"] == {}
+
+
+def test_an_unexpected_failure_on_a_page_is_the_sites_500_page() -> None:
+    from django.test import RequestFactory
+
+    from core.views import server_error
+
+    response = server_error(RequestFactory().get("/challenges/"))
+    assert response.status_code == 500
+    assert not response["Content-Type"].startswith("application/json")
