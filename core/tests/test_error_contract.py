@@ -252,11 +252,11 @@ def test_an_api_url_that_matches_no_route_is_a_404_in_the_contract_shape(client)
 
 
 def test_an_unexpected_failure_under_the_api_is_the_contracts_500() -> None:
+    import json
+
     from django.test import RequestFactory
 
     from core.views import server_error
-
-    import json
 
     response = server_error(RequestFactory().get("/api/v1/challenges/"))
     assert response.status_code == 500
