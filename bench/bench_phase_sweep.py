@@ -114,11 +114,13 @@ def build_due_phases(count: int) -> tuple[list[int], int]:
             for index, model in enumerate(template_phases):
                 due = minute + timedelta(microseconds=((n * PHASES_PER_CHALLENGE + index) * 60_000_000) // count)
                 if index % 2 == 0:  # open since yesterday, closing now
-                    dates = {"status": PhaseStatus.OPEN, "opens_at": due - timedelta(days=1), "closes_at": due}
+                    status, opens, closes = PhaseStatus.OPEN, due - timedelta(days=1), due
                 else:  # opening now
-                    dates = {"status": PhaseStatus.SCHEDULED, "opens_at": due, "closes_at": due + timedelta(days=7)}
-                dates["judging_ends_at"] = dates["closes_at"] + timedelta(days=7)
-                phases.append(_copy(model, challenge_id=challenge.pk, next_transition_at=due, armed_for=None, **dates))
+                    status, opens, closes = PhaseStatus.SCHEDULED, due, due + timedelta(days=7)
+                phases.append(
+                    _copy(model, challenge_id=challenge.pk, status=status, opens_at=opens, closes_at=closes,
+                          judging_ends_at=closes + timedelta(days=7), next_transition_at=due, armed_for=None)
+                )  # fmt: skip
         Phase.objects.bulk_create(phases, batch_size=2000)
         by_template = {model.pk: index for index, model in enumerate(template_phases)}
         template_of = [template_phases[i % PHASES_PER_CHALLENGE].pk for i in range(len(phases))]

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -504,7 +505,8 @@ def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, task: str, 
     """
     if not moves:
         return
-    rows = []
+    rows: list[dict[str, Any]] = []
+    made: list[tuple[Phase, str, str, str]] = []  # phase, from, to, reason
     for phase, to, why in moves:
         from_status = phase.status
         if not phase_move_allowed(from_status, to, {Role.SCHEDULE}):
@@ -532,28 +534,30 @@ def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, task: str, 
                 "armed_for": _iso(phase.armed_for),
             }
         )
-    params = {"moves": json.dumps(rows), "task": task, "written": timezone.now()}
+        made.append((phase, str(from_status), str(to), why[:500]))
+    written = timezone.now()
+    params: dict[str, Any] = {"moves": json.dumps(rows), "task": task, "written": written}
     with connection.cursor() as cursor:
         cursor.execute(_MOVE_SQL.format(phase=connection.ops.quote_name(Phase._meta.db_table)), params)
         cursor.execute(_RECORD_SQL.format(record=connection.ops.quote_name(PhaseTransition._meta.db_table)), params)
         transition_of = {phase_id: pk for pk, phase_id in cursor.fetchall()}
     for phase, _to, _why in moves:
-        phase.updated_at = params["written"]
+        phase.updated_at = written
     bump("challenges")
     signals.announce_phase_moves_on_commit(
         Phase,
         [
             signals.PhaseMove(
-                phase_id=row["id"],
+                phase_id=phase.pk,
                 challenge_id=phase.challenge_id,
-                transition_id=transition_of[row["id"]],
-                from_status=row["from_status"],
-                to_status=row["to_status"],
+                transition_id=transition_of[phase.pk],
+                from_status=from_status,
+                to_status=to_status,
                 actor_id=None,
                 task=task,
-                reason=row["reason"],
+                reason=reason,
             )
-            for row, (phase, _to, _why) in zip(rows, moves, strict=True)
+            for phase, from_status, to_status, reason in made
         ],
     )
 
