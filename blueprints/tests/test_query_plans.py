@@ -4,8 +4,6 @@ sequential scan would be the alternative: 20,000 blueprints, a word in 80 % of t
 Each test asserts the plan of `EXPLAIN (FORMAT JSON)`: the index is used, and the blueprints table
 is not read whole (no Seq Scan) where a page of 24 rows is all that is wanted."""
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ from blueprints import selectors
 from blueprints.models import Blueprint
 from blueprints.tests.conftest import make_published
 from core.pagination import _after, bounded_count, decode_cursor, keyset_page
+from tests.query_plans import indexes_used, plan_of, seq_scanned
 
 pytestmark = pytest.mark.django_db
 
@@ -45,24 +44,6 @@ def big_library(owner: Any) -> Blueprint:
         )
         cursor.execute("ANALYZE blueprints_blueprint")
     return first
-
-
-def plan_of(queryset: Any) -> dict[str, Any]:
-    return json.loads(queryset.explain(format="json"))[0]["Plan"]
-
-
-def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from nodes(child)
-
-
-def indexes_used(plan: dict[str, Any]) -> set[str]:
-    return {node["Index Name"] for node in nodes(plan) if "Index Name" in node}
-
-
-def seq_scanned(plan: dict[str, Any]) -> set[str]:
-    return {node["Relation Name"] for node in nodes(plan) if node["Node Type"] == "Seq Scan"}
 
 
 def page_query(filters: selectors.SearchFilters) -> Any:

@@ -13,30 +13,11 @@ from django.utils import timezone
 from challenges import selectors
 from challenges.models import Challenge
 from challenges.tests.factories import UserFactory
+from tests.query_plans import indexes_used, plan_of, sorts_more_than
 
 pytestmark = pytest.mark.django_db
 
 ROWS = 4000
-
-
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    found = [plan]
-    for child in plan.get("Plans", []):
-        found.extend(_nodes(child))
-    return found
-
-
-def _plan(queryset: Any) -> dict[str, Any]:
-    raw = queryset.explain(format="json")
-    return (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-
-
-def _indexes(plan: dict[str, Any]) -> set[str]:
-    return {node["Index Name"] for node in _nodes(plan) if "Index Name" in node}
-
-
-def _sorts_every_row(plan: dict[str, Any]) -> bool:
-    return any(node["Node Type"] == "Sort" and node.get("Plan Rows", 0) > 500 for node in _nodes(plan))
 
 
 @pytest.fixture
@@ -63,12 +44,12 @@ def many_challenges(db: None) -> list[Any]:
 
 def test_the_public_list_reads_the_published_index(many_challenges: Any) -> None:
     filters = selectors.ChallengeFilters()
-    plan = _plan(selectors.challenge_list(user=None, filters=filters)[:13])
-    assert "challenges_published_idx" in _indexes(plan), json.dumps(plan, indent=1)
-    assert not _sorts_every_row(plan), json.dumps(plan, indent=1)
+    plan = plan_of(selectors.challenge_list(user=None, filters=filters)[:13])
+    assert "challenges_published_idx" in indexes_used(plan), json.dumps(plan, indent=1)
+    assert not sorts_more_than(plan, 500), json.dumps(plan, indent=1)
 
 
 def test_my_challenges_read_the_owner_index(many_challenges: Any) -> None:
     filters = selectors.ChallengeFilters(mine=True)
-    plan = _plan(selectors.challenge_list(user=many_challenges[0], filters=filters)[:13])
-    assert "challenges_owner_created_idx" in _indexes(plan), json.dumps(plan, indent=1)
+    plan = plan_of(selectors.challenge_list(user=many_challenges[0], filters=filters)[:13])
+    assert "challenges_owner_created_idx" in indexes_used(plan), json.dumps(plan, indent=1)

@@ -2,8 +2,6 @@
 sequential scan would be the alternative: 30,000 notifications, 20,000 members, 20,000 comments,
 analysed. Each test asserts the plan of `EXPLAIN (FORMAT JSON)` of a page's query."""
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,26 +10,9 @@ from django.db import connection
 
 from community import selectors
 from community.models import Comment, Notification, User
+from tests.query_plans import indexes_used, plan_of, seq_scanned
 
 pytestmark = pytest.mark.django_db
-
-
-def plan_of(queryset: Any) -> dict[str, Any]:
-    return json.loads(queryset.explain(format="json"))[0]["Plan"]
-
-
-def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from nodes(child)
-
-
-def indexes_used(plan: dict[str, Any]) -> set[str]:
-    return {node["Index Name"] for node in nodes(plan) if "Index Name" in node}
-
-
-def seq_scanned(plan: dict[str, Any]) -> set[str]:
-    return {node["Relation Name"] for node in nodes(plan) if node["Node Type"] == "Seq Scan"}
 
 
 @pytest.fixture
