@@ -356,10 +356,15 @@ def activity_feed(*, user: User, limit: int = 20) -> list[Activity]:
     )
     user_type = ContentType.objects.get_for_model(User)
     followed_members = [object_id for content_type_id, object_id in follows if content_type_id == user_type.pk]
-    on_targets = Q()
+    # One condition per kind of target (`object_id = ANY(...)`), not one per follow: the SQL and
+    # the Python that builds it stay small however many targets the member follows.
+    followed_by_type: dict[int, list[int]] = {}
     for content_type_id, object_id in follows:
         if content_type_id != user_type.pk:
-            on_targets |= Q(content_type_id=content_type_id, object_id=object_id)
+            followed_by_type.setdefault(content_type_id, []).append(object_id)
+    on_targets = Q()
+    for content_type_id, object_ids in followed_by_type.items():
+        on_targets |= Q(content_type_id=content_type_id, object_id__in=object_ids)
     wanted = Q(author_id__in=followed_members) if followed_members else Q()
     if on_targets:
         wanted = wanted | on_targets if followed_members else on_targets
