@@ -187,7 +187,9 @@ class Challenge(TimeStampedModel):
             models.Index(fields=["vehicle_type"], name="challenges_vehicle_type_idx"),
             # The challenge list, newest published first (`selectors.PUBLISHED_ORDER`), and one's own.
             models.Index(
-                fields=["-published_at", "-id"], name="challenges_published_idx", condition=Q(published_at__isnull=False)
+                fields=["-published_at", "-id"],
+                name="challenges_published_idx",
+                condition=Q(published_at__isnull=False),
             ),
             models.Index(fields=["owner", "-created_at", "-id"], name="challenges_owner_created_idx"),
             GinIndex(

@@ -134,7 +134,9 @@ def test_earnings_page_query_count_does_not_grow_with_payouts(
 def test_the_statement_downloads_as_csv_and_pdf(client, winner, money):
     login(client, winner)
 
-    rows = list(csv.reader(io.StringIO(b"".join(client.get(reverse("payments:statement_csv")).streaming_content).decode())))
+    rows = list(
+        csv.reader(io.StringIO(b"".join(client.get(reverse("payments:statement_csv")).streaming_content).decode()))
+    )
     pdf = client.get(reverse("payments:statement_pdf"))
 
     assert rows[0][:5] == ["Date", "Challenge", "Description", "Kind", "Amount"]
@@ -148,7 +150,9 @@ def test_a_statement_cell_a_spreadsheet_would_run_as_a_formula_is_quoted(client,
     prize(challenge, winner, "10.00")
     login(client, winner)
 
-    rows = list(csv.reader(io.StringIO(b"".join(client.get(reverse("payments:statement_csv")).streaming_content).decode())))
+    rows = list(
+        csv.reader(io.StringIO(b"".join(client.get(reverse("payments:statement_csv")).streaming_content).decode()))
+    )
 
     assert rows[1][1] == '\'=HYPERLINK("https://evil.example","Claim")'
     assert rows[1][2] == 'Prize: =HYPERLINK("https://evil.example","Claim")'  # not at the start: harmless
