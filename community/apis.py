@@ -303,15 +303,19 @@ class CommentPagination(KeysetPagination):
 class CommentListApi(APIView):
     """Comments of one target (`?target=challenges.challenge&object_id=1`): a page of top-level
     comments, oldest first (`?cursor=` from `next`), each followed by its replies (flat, with their
-    `parent`; at most 50 per comment); 404 for a target the caller may not see. POST comments
-    (members only)."""
+    `parent`; the first 50 per comment). With `?parent=<id>` of a top-level comment: a page of all
+    its replies, oldest first. 404 for a target the caller may not see. POST comments (members only)."""
 
     permission_classes = [AllowAny]
     throttle_scope = "comments"  # core.throttling.ScopedThrottle
     pagination_class = CommentPagination  # documents the envelope; `get` pages by hand
 
     @extend_schema(
-        parameters=[OpenApiParameter("target", str, required=True), OpenApiParameter("object_id", int, required=True)],
+        parameters=[
+            OpenApiParameter("target", str, required=True),
+            OpenApiParameter("object_id", int, required=True),
+            OpenApiParameter("parent", int, description="A top-level comment: list its replies instead."),
+        ],
         responses=CommentSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
@@ -326,6 +330,17 @@ class CommentListApi(APIView):
         _target, obj = target_lookup(label=label, object_id=object_id, user=request.user)
         paginator = CommentPagination()
         paginator.request = request
+        if "parent" in request.query_params:
+            parent_id = parse_id(request.query_params.get("parent"))
+            if parent_id is None:
+                raise ApplicationError(
+                    _("Say whose replies to list."), {"fields": {"parent": [_("Give a comment's id.")]}}
+                )
+            parent = selectors.thread_comment(obj=obj, pk=parent_id)
+            paginator.page = selectors.comment_replies(
+                parent=parent, cursor=request.query_params.get("cursor"), size=paginator.get_page_size(request)
+            )
+            return paginator.get_paginated_response(CommentSerializer(paginator.page.object_list, many=True).data)
         paginator.page = selectors.comment_thread(
             obj=obj, cursor=request.query_params.get("cursor"), size=paginator.get_page_size(request)
         )

@@ -217,7 +217,8 @@ def follows_of(*, user: User) -> QuerySet[Follow]:
 
 THREAD_PAGE_SIZE = 30
 THREAD_ORDERING = ("created_at", "pk")
-# Replies shown under one top-level comment per page; the rest are counted (`.more_replies`).
+# Replies shown under one top-level comment per page; the rest are counted (`.more_replies`) and
+# read a page at a time with `comment_replies`.
 REPLIES_PER_COMMENT = 50
 
 
@@ -253,6 +254,28 @@ def comment_thread(*, obj: Any, cursor: str | None = None, size: int = THREAD_PA
             parent.reply_list.append(reply)  # type: ignore[attr-defined]
             parent.more_replies = max(0, reply.siblings - REPLIES_PER_COMMENT)  # type: ignore[attr-defined]
     return page
+
+
+def comment_replies(*, parent: Comment, cursor: str | None = None, size: int = REPLIES_PER_COMMENT) -> KeysetPage:
+    """One page of the replies to `parent`, oldest first: how the replies past the first
+    REPLIES_PER_COMMENT of a comment are read (`replies_after` gives the cursor that follows them)."""
+    replies = Comment.objects.filter(parent=parent).select_related("author")
+    return keyset_page(replies, ordering=THREAD_ORDERING, cursor=cursor, size=size)
+
+
+def thread_comment(*, obj: Any, pk: int) -> Comment:
+    """The top-level comment `pk` of `obj`'s thread; 404 when it is not one (a reply, another
+    target's comment, or none)."""
+    content_type = ContentType.objects.get_for_model(type(obj))
+    comment = Comment.objects.filter(pk=pk, content_type=content_type, object_id=obj.pk, parent__isnull=True).first()
+    if comment is None:
+        raise Http404
+    return comment
+
+
+def replies_after(reply: Comment) -> str:
+    """The `comment_replies` cursor of the replies that follow `reply`."""
+    return encode_cursor([reply.created_at, reply.pk])
 
 
 def thread_cursor_for(comment: Comment, *, size: int = THREAD_PAGE_SIZE) -> str | None:

@@ -1,5 +1,6 @@
 """Pages and API: permissions per endpoint, privacy, query counts, time zones."""
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -189,6 +190,69 @@ def test_a_thread_costs_the_same_queries_for_any_number_of_comments(
     with django_assert_max_num_queries(4):
         response = client.get(f"/api/v1/comments/?target={LABEL}&object_id={challenge.pk}")
     assert len(response.json()["results"]) == rows * 2
+
+
+@pytest.fixture
+def long_reply_chain(ada, jonas, challenge):
+    """A question with REPLIES_PER_COMMENT + 5 answers (bulk: the rate limit is not the point here)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from community.selectors import REPLIES_PER_COMMENT
+
+    question = comment_create(author=ada, label=LABEL, object_id=challenge.pk, body="question")
+    start = timezone.now()
+    Comment.objects.bulk_create(
+        Comment(
+            content_type=ContentType.objects.get_for_model(challenge),
+            object_id=challenge.pk,
+            author=jonas,
+            parent=question,
+            body=f"answer {number}",
+            body_html=f"<p>answer {number}</p>",
+            created_at=start + timedelta(seconds=number),
+        )
+        for number in range(REPLIES_PER_COMMENT + 5)
+    )
+    return question
+
+
+def _answers(html):
+    return [int(number) for number in re.findall(r"<p>answer (\d+)</p>", html)]
+
+
+def test_every_reply_of_a_long_chain_can_be_read_on_the_page(client, challenge, long_reply_chain):
+    from community.selectors import REPLIES_PER_COMMENT
+
+    first = client.get(challenge.get_absolute_url()).content.decode()
+    assert _answers(first) == list(range(REPLIES_PER_COMMENT))
+    assert "Show 5 more replies" in first
+
+    more_url = re.search(r'href="([^"]+)"[^>]*data-testid="more-replies"', first).group(1).replace("&amp;", "&")
+    rest = client.get(more_url).content.decode()
+    assert _answers(rest) == list(range(REPLIES_PER_COMMENT, REPLIES_PER_COMMENT + 5))
+    assert 'data-testid="more-replies"' not in rest
+
+    earlier_url = re.search(r'href="([^"]+)"[^>]*data-testid="replies-earlier"', rest).group(1).replace("&amp;", "&")
+    assert _answers(client.get(earlier_url).content.decode()) == list(range(REPLIES_PER_COMMENT))
+
+
+def test_the_comment_api_lists_every_reply_of_a_comment_a_page_at_a_time(client, challenge, long_reply_chain):
+    from community.selectors import REPLIES_PER_COMMENT
+
+    url = f"/api/v1/comments/?target={LABEL}&object_id={challenge.pk}&parent={long_reply_chain.pk}&page_size=40"
+    first = client.get(url).json()
+    second = client.get(first["next"]).json()
+    bodies = [reply["body"] for reply in first["results"] + second["results"]]
+    assert bodies == [f"answer {number}" for number in range(REPLIES_PER_COMMENT + 5)]
+    assert second["next"] is None
+
+
+def test_replies_are_listed_only_for_a_top_level_comment_of_that_target(client, ada, challenge, long_reply_chain):
+    reply = Comment.objects.filter(parent=long_reply_chain).first()
+    base = f"/api/v1/comments/?target={LABEL}&object_id={challenge.pk}"
+    assert client.get(f"{base}&parent={reply.pk}").status_code == 404
+    assert client.get(f"{base}&parent=999999").status_code == 404
+    assert client.get(f"{base}&parent=x").status_code == 400
 
 
 def test_the_challenge_page_shows_the_thread_and_members_post_with_htmx(client, ada, challenge):
