@@ -27,6 +27,21 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
+# For runs where one client address sends every request (the tests, the page benchmark): the API
+# throttles and allauth's rate limits off (production rates would answer 429 within a second).
+RATE_LIMITS_OFF: dict[str, str] = dict.fromkeys(
+    (
+        "API_THROTTLE_ANON",
+        "API_THROTTLE_USER",
+        "API_THROTTLE_SEARCH",
+        "API_THROTTLE_UPLOADS",
+        "API_THROTTLE_COMMENTS",
+        "API_THROTTLE_VOTES",
+        "ALLAUTH_RATE_LIMITS",
+    ),
+    "off",
+)
+
 
 class ServiceError(RuntimeError):
     """A service could not be started; the message says which and why."""

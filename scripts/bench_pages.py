@@ -242,18 +242,7 @@ def run_env(base: dict[str, str], *, database_url: str, redis_url: str, prefix: 
             "PAYMENTS_BANK_IBAN": "DE65100700000123456789",
             "PAYMENTS_BANK_BIC": "DEUTDEBBXXX",
             # One client address sends everything: production rates would answer 429 within a second.
-            **dict.fromkeys(
-                (
-                    "API_THROTTLE_ANON",
-                    "API_THROTTLE_USER",
-                    "API_THROTTLE_SEARCH",
-                    "API_THROTTLE_UPLOADS",
-                    "API_THROTTLE_COMMENTS",
-                    "API_THROTTLE_VOTES",
-                    "ALLAUTH_RATE_LIMITS",
-                ),
-                "off",
-            ),  # fmt: skip
+            **devservices.RATE_LIMITS_OFF,
             "SIGN_IN_FAILURE_LIMIT": "1000",
         }
     )

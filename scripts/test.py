@@ -88,18 +88,7 @@ def main(argv: list[str]) -> int:
             "PUBLIC_CACHE_SECONDS": "0",
             # Every test request comes from 127.0.0.1 and shares the run's cache: production rates would
             # turn unrelated tests into 429s. Tests about throttling set their own rates (`settings`).
-            **dict.fromkeys(
-                (
-                    "API_THROTTLE_ANON",
-                    "API_THROTTLE_USER",
-                    "API_THROTTLE_SEARCH",
-                    "API_THROTTLE_UPLOADS",
-                    "API_THROTTLE_COMMENTS",
-                    "API_THROTTLE_VOTES",
-                    "ALLAUTH_RATE_LIMITS",
-                ),
-                "off",
-            ),  # fmt: skip
+            **devservices.RATE_LIMITS_OFF,
         }
     )
     try:
