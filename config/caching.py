@@ -81,3 +81,14 @@ MODELS: dict[str, tuple[str, ...]] = {
     "submissions": (SUBMISSIONS,),
     # payments: no anonymous page or public API shows its tables (challenge status moves are challenges').
 }
+
+# Routes served per member only (signed in), besides those of ROUTES: what a member sees of their own.
+PERSONAL_ROUTES: tuple[str, ...] = ("community:notifications", "api-notifications")
+
+# Tables whose rows each belong to one member, shown only to that member (the personal cache,
+# `core.personal_cache`): "app_label.model" -> (topic, the column holding the member's id). A write bumps
+# "<topic>:<member id>", so a notification for one member retires only that member's pages; a signed-in
+# page may depend on such a table only through queries filtered on its own member's id.
+MEMBER_TOPICS: dict[str, tuple[str, str]] = {
+    "community.notification": ("notifications", "recipient_id"),
+}

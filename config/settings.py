@@ -548,7 +548,9 @@ MFA_TOTP_TOLERANCE = 1
 MIDDLEWARE += [
     "core.admin_site.StaffTwoFactorMiddleware",
     "core.throttling.SignInLockoutMiddleware",
-    "axes.middleware.AxesMiddleware",  # last, as axes asks
+    "axes.middleware.AxesMiddleware",  # last as axes asks, but for the personal cache (GETs of cached routes only)
+    # Signed-in pages and API lists per member, after every check above (`core.personal_cache`).
+    "core.personal_cache.PersonalCacheMiddleware",
 ]
 
 # --- Logging ----------------------------------------------------------------------------------

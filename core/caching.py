@@ -184,6 +184,41 @@ def topics_for_path(path: str) -> tuple[str, ...] | None:
     return _table()[0].get(match.view_name)
 
 
+@functools.cache
+def member_topics_table() -> Mapping[str, tuple[str, str]]:
+    """"app_label.model" -> (topic, member id column) of the tables whose rows belong to one member."""
+    try:
+        return import_string(settings.PUBLIC_CACHE_TABLE + ".MEMBER_TOPICS")
+    except ImportError:
+        return {}
+
+
+def member_topic(topic: str, member_id: object) -> str:
+    """The topic of one member's rows of a member-scoped table ("notifications:42")."""
+    return f"{topic}:{member_id}"
+
+
+def bump_members(label: str, member_ids: Iterable[object], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Retire the entries of these members that depend on their rows of the member-scoped table `label`
+    ("app_label.model"), after commit: for writes that bypass signals (bulk inserts, `update`)."""
+    topic, _column = member_topics_table()[label]
+    bump(*{member_topic(topic, pk) for pk in member_ids}, using=using)
+
+
+@functools.lru_cache(maxsize=8192)
+def is_personal_route(path: str) -> bool:
+    """True if the personal cache (`core.personal_cache`) may serve `path`: a route of ROUTES or PERSONAL_ROUTES."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    try:
+        personal = import_string(settings.PUBLIC_CACHE_TABLE + ".PERSONAL_ROUTES")
+    except ImportError:
+        personal = ()
+    return match.view_name in _table()[0] or match.view_name in personal
+
+
 def topics_for_model(model: type[Model]) -> tuple[str, ...]:
     models = _table()[1]
     meta = model._meta
@@ -204,6 +239,11 @@ def _on_delete(sender: type[Model], **kwargs: Any) -> None:
     bump(*topics_for_model(sender), using=kwargs.get("using") or DEFAULT_DB_ALIAS)
 
 
+def _on_member_row(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+    topic, column = member_topics_table()[sender._meta.label_lower]
+    bump(member_topic(topic, getattr(instance, column)), using=kwargs.get("using") or DEFAULT_DB_ALIAS)
+
+
 def _on_m2m(sender: type[Model], instance: Model, action: str, model: type[Model], **kwargs: Any) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
         topics = {*topics_for_model(sender), *topics_for_model(type(instance)), *topics_for_model(model)}
@@ -220,6 +260,11 @@ def connect_signals() -> None:
             uid = f"public-cache:{model._meta.label_lower}"
             signals.post_save.connect(_on_save, sender=model, weak=False, dispatch_uid=uid)
             signals.post_delete.connect(_on_delete, sender=model, weak=False, dispatch_uid=uid)
+    for label in member_topics_table():
+        model = apps.get_model(label)
+        uid = f"personal-cache:{label}"
+        signals.post_save.connect(_on_member_row, sender=model, weak=False, dispatch_uid=uid)
+        signals.post_delete.connect(_on_member_row, sender=model, weak=False, dispatch_uid=uid)
     signals.m2m_changed.connect(_on_m2m, weak=False, dispatch_uid="public-cache:m2m")
 
 
@@ -293,6 +338,54 @@ class Entry:
     nonce: bool
 
 
+def storable(request: HttpRequest, response: HttpResponseBase, language: str, is_api: bool) -> Entry | None:
+    """The response as an entry to store (the visitor's CSRF tokens and CSP nonce cut out), or None when it
+    must not be stored: not a plain 200, private, varying on what the key lacks, or carrying other cookies."""
+    if response.status_code != 200 or response.streaming or not isinstance(response, HttpResponse):
+        return None
+    cache_control = response.get("Cache-Control", "").lower()
+    if any(word in cache_control for word in ("private", "no-store", "no-cache")):
+        return None
+    vary = {part.strip().lower() for part in response.get("Vary", "").split(",") if part.strip()}
+    if not vary <= (_KEYED_VARY if is_api else _KEYED_VARY - {"accept"}):
+        return None
+    if response.get("Content-Language", language) != language:
+        return None
+    if is_api and not response.get("Content-Type", "").startswith("application/json"):
+        return None
+    body = response.content
+    if len(body) > MAX_ENTRY_BYTES or CSRF_PLACEHOLDER in body or NONCE_PLACEHOLDER in body:
+        return None
+
+    csrf = False
+    cookies = set(response.cookies)
+    if cookies - {settings.CSRF_COOKIE_NAME}:
+        return None
+    secret = request.META.get("CSRF_COOKIE")
+    if cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        # The page carries this visitor's CSRF token(s): cut every one out (a token is the secret,
+        # masked; anyone can unmask it). Any other cookie makes the page the visitor's own.
+        if not secret:
+            return None
+
+        def cut(match: re.Match[bytes]) -> bytes:
+            return CSRF_PLACEHOLDER if _unmask(match.group()) == secret else match.group()
+
+        body = _MASKED_TOKEN.sub(cut, body)
+        csrf = CSRF_PLACEHOLDER in body
+    if secret and secret.encode() in body:
+        return None
+
+    nonce_value = getattr(request, "_csp_nonce", None)
+    nonce = isinstance(nonce_value, str)
+    if nonce:
+        body = body.replace(nonce_value.encode(), NONCE_PLACEHOLDER)  # type: ignore[union-attr]
+
+    headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_STORED]
+    etag = response.get("ETag") or ""
+    return Entry(body=body, headers=headers, etag=etag, csrf=csrf, nonce=nonce)
+
+
 class PublicCacheMiddleware:
     """Serves anonymous GET/HEAD requests of the cached routes from Redis (see the module's docstring),
     and gives API responses validators: an ETag (304 on a matching If-None-Match) and Cache-Control."""
@@ -326,7 +419,7 @@ class PublicCacheMiddleware:
         response = self.get_response(request)
         if is_api:
             response = self.validate(request, response, public=True)
-        stored = self.storable(request, response, language, is_api)
+        stored = storable(request, response, language, is_api)
         if stored is not None:
             try:
                 client, _prefix = _redis()
@@ -349,51 +442,6 @@ class PublicCacheMiddleware:
             set_response_etag(response)
         return get_conditional_response(request, etag=response.get("ETag"), response=response) or response
 
-    def storable(self, request: HttpRequest, response: HttpResponseBase, language: str, is_api: bool) -> Entry | None:
-        if response.status_code != 200 or response.streaming or not isinstance(response, HttpResponse):
-            return None
-        cache_control = response.get("Cache-Control", "").lower()
-        if any(word in cache_control for word in ("private", "no-store", "no-cache")):
-            return None
-        vary = {part.strip().lower() for part in response.get("Vary", "").split(",") if part.strip()}
-        if not vary <= (_KEYED_VARY if is_api else _KEYED_VARY - {"accept"}):
-            return None
-        if response.get("Content-Language", language) != language:
-            return None
-        if is_api and not response.get("Content-Type", "").startswith("application/json"):
-            return None
-        body = response.content
-        if len(body) > MAX_ENTRY_BYTES or CSRF_PLACEHOLDER in body or NONCE_PLACEHOLDER in body:
-            return None
-
-        csrf = False
-        cookies = set(response.cookies)
-        if cookies - {settings.CSRF_COOKIE_NAME}:
-            return None
-        secret = request.META.get("CSRF_COOKIE")
-        if cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-            # The page carries this visitor's CSRF token(s): cut every one out (a token is the secret,
-            # masked; anyone can unmask it). Any other cookie makes the page the visitor's own.
-            if not secret:
-                return None
-
-            def cut(match: re.Match[bytes]) -> bytes:
-                return CSRF_PLACEHOLDER if _unmask(match.group()) == secret else match.group()
-
-            body = _MASKED_TOKEN.sub(cut, body)
-            csrf = CSRF_PLACEHOLDER in body
-        if secret and secret.encode() in body:
-            return None
-
-        nonce_value = getattr(request, "_csp_nonce", None)
-        nonce = isinstance(nonce_value, str)
-        if nonce:
-            body = body.replace(nonce_value.encode(), NONCE_PLACEHOLDER)  # type: ignore[union-attr]
-
-        headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_STORED]
-        etag = response.get("ETag") or ""
-        return Entry(body=body, headers=headers, etag=etag, csrf=csrf, nonce=nonce)
-
     def replay(self, request: HttpRequest, entry: Entry) -> HttpResponseBase:
         body = entry.body
         if entry.nonce:
@@ -401,7 +449,8 @@ class PublicCacheMiddleware:
         if entry.csrf:
             self.csrf.process_request(request)
             first, *rest = body.split(CSRF_PLACEHOLDER)
-            body = first + b"".join(get_token(request).encode() + part for part in rest)
+            token = get_token(request).encode()  # one token per response, as one rendering uses
+            body = first + b"".join(token + part for part in rest)
         response = HttpResponse(body)
         for name, value in entry.headers:
             response[name] = value

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from community.messages import notification_text
 from community.models import EmailFrequency, EmailState, Notification, NotificationKind, User
+from core import caching
 from core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,8 @@ def notify_many(*, events: Iterable[NotificationEvent]) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_INSERT_SQL, {"rows": json.dumps(rows, default=str), "now": timezone.now()})
         created = cursor.fetchall()
+        # Raw SQL sends no signals: retire the recipients' cached pages (the feed and the list show them).
+        caching.bump_members("community.notification", {row["recipient_id"] for row in rows})
         to_mail = [pk for pk, state in created if state == EmailState.QUEUED]
         if to_mail:
             transaction.on_commit(lambda: _enqueue_emails(to_mail))
@@ -127,7 +130,11 @@ def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))
-    return unread.update(read_at=timezone.now())
+    with transaction.atomic():
+        marked = unread.update(read_at=timezone.now())
+        if marked:
+            caching.bump_members("community.notification", [user.pk])
+    return marked
 
 
 # --- E-mail -------------------------------------------------------------------------------------
