@@ -169,7 +169,7 @@ def _user_state(request: HttpRequest) -> str:
 
 
 def _messages_waiting(request: HttpRequest) -> bool:
-    if any(name in request.COOKIES for name in ("messages",)):
+    if request.COOKIES.get("messages"):  # CookieStorage's cookie; a deleted one is sent empty by some clients
         return True
     session = getattr(request, "session", None)
     return bool(session is not None and session.get("_messages"))

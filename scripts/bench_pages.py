@@ -371,7 +371,11 @@ def sign_in(server: Server, email: str, password: str) -> str:
         allow_redirects=False,
         timeout=30,
     )
-    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    if answer.status_code == 302:
+        # As a browser does: the page signed in to shows the "signed in" message once, which drops the
+        # messages cookie; sending that cookie with every request would render the message every time.
+        session.get(server.base + answer.headers.get("Location", "/"), timeout=30)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies if c.value)
     me = requests.get(server.base + "/api/v1/me/", headers={"Cookie": cookie}, timeout=30)
     if answer.status_code != 302 or me.status_code != 200:
         raise BenchError(

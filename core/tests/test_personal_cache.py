@@ -179,3 +179,11 @@ def test_reads_of_tables_without_topics_or_other_members_rows_are_refused():
     assert reads([('SELECT * FROM "community_notification"', [])], 7).refused
     # A set-returning function after FROM is not a table.
     assert not reads([("SELECT * FROM unnest(%s) AS ids", [[1, 2]])], 7).refused
+
+
+def test_a_deleted_messages_cookie_does_not_keep_a_member_from_their_entries(challenge, stranger):
+    member = as_member(stranger)
+    member.cookies["messages"] = ""  # what some clients send after the server deleted the cookie
+    get(member, "/challenges/")
+    _, queries = get(member, "/challenges/")
+    assert content_queries(queries) == []
