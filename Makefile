@@ -36,10 +36,12 @@ run: install
 test: install-dev browser
 	$(BIN)/python scripts/test.py $(ARGS)
 
+## Style, types and the layers of the apps (pyproject.toml [tool.importlinter]); CI runs it before the tests.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff format .

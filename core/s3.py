@@ -4,6 +4,7 @@
 URLs for browsers, which may reach the store under another address (docker-compose).
 """
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -62,3 +63,15 @@ def bucket_ensure(*, bucket: str | None = None) -> bool:
             return False
         return True
     return False
+
+
+# What apps need of the bucket besides its existence (upload CORS rules, say), registered by each app in
+# its `ready()` so `manage.py ensure_buckets` runs them without knowing the apps: (what, step), where the
+# step returns a sentence saying what it did.
+BUCKET_SETUP: list[tuple[str, Callable[[], str]]] = []
+
+
+def bucket_setup_register(what: str, step: Callable[[], str]) -> None:
+    """Run `step` after the bucket exists, in `ensure_buckets` (once per `what`)."""
+    if all(name != what for name, _step in BUCKET_SETUP):
+        BUCKET_SETUP.append((what, step))

@@ -76,5 +76,15 @@ def test_the_image_runs_the_system_checks_before_serving():
     assert "python manage.py check && exec gunicorn" in dockerfile
 
 
-def test_ci_runs_make_test():
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+def test_ci_checks_the_code_then_runs_make_test():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
+    assert ci.index("make lint") < ci.index("make test")
+
+
+def test_the_layers_of_the_apps_hold():
+    """An app imports only the apps below it (pyproject.toml [tool.importlinter]); tests may import any."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports")], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
