@@ -226,12 +226,6 @@ def revision_by_id_for_viewer(*, pk: int, user: Any) -> Revision:
     return revision_for_viewer(blueprint=blueprint, number=revision.number, user=user)
 
 
-def draft_for_owner(*, blueprint: Blueprint, user: Any) -> Revision | None:
-    if blueprint.owner_id != getattr(user, "pk", None):
-        raise PermissionDenied
-    return blueprint.revisions.filter(is_published=False).prefetch_related(_files_prefetch()).first()
-
-
 def file_for_viewer(*, pk: int, user: Any) -> File:
     file = File.objects.select_related("revision__blueprint__owner").filter(pk=pk).first()
     if file is None:

@@ -21,7 +21,6 @@ from challenges.models import (
     Challenge,
     ChallengeInvitation,
     ChallengeStatus,
-    ChallengeTransition,
     JudgeAssignment,
     JudgeStatus,
     Phase,
@@ -200,13 +199,6 @@ def challenge_detail(*, user: AnyUser | None, slug: str | None = None, pk: int |
     return challenge
 
 
-def prize_totals(challenge: Challenge) -> dict[int, Decimal]:
-    """Prize money per phase id, from the prefetched prizes."""
-    return {
-        phase.pk: sum((prize.amount for prize in phase.prizes.all()), Decimal(0)) for phase in challenge.phases.all()
-    }
-
-
 def challenge_prize_sum(*, challenge_id: int) -> Decimal:
     total = Prize.objects.filter(phase__challenge_id=challenge_id).aggregate(total=Sum("amount"))["total"]
     return total or Decimal("0.00")
@@ -216,14 +208,6 @@ def phase_transitions_visible_to(user: AnyUser | None) -> QuerySet[PhaseTransiti
     return (
         PhaseTransition.objects.filter(phase__challenge__in=challenges_visible_to(user))
         .select_related("phase", "actor")
-        .order_by("created_at", "pk")
-    )
-
-
-def challenge_transitions_visible_to(user: AnyUser | None) -> QuerySet[ChallengeTransition]:
-    return (
-        ChallengeTransition.objects.filter(challenge__in=challenges_visible_to(user))
-        .select_related("actor")
         .order_by("created_at", "pk")
     )
 

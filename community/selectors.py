@@ -11,13 +11,8 @@ from django.db.models.functions import Lower, RowNumber
 from django.http import Http404
 
 from community.models import ApiToken, Comment, Follow, Notification, ReputationEntry, ReputationReason, User
-from community.targets import Target, target_of_model, visible_objects
+from community.targets import visible_objects
 from core.pagination import KeysetPage, bounded_count, encode_cursor, keyset_page
-
-
-def member_list() -> QuerySet[User]:
-    return User.objects.filter(is_active=True).order_by("display_name", "pk")
-
 
 # --- Confirmed addresses: the only way an e-mail address binds to an account -------------------
 
@@ -431,13 +426,6 @@ def activity_feed(*, user: User, limit: int = 20) -> list[Activity]:
         )
     items.sort(key=lambda item: item.when, reverse=True)
     return items[:limit]
-
-
-def target_info(obj: Any) -> tuple[Target, ContentType]:
-    target = target_of_model(type(obj))
-    if target is None:
-        raise LookupError(f"{type(obj).__name__} is not registered with community.targets")
-    return target, ContentType.objects.get_for_model(type(obj))
 
 
 # --- Personal API tokens ------------------------------------------------------------------------

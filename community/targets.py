@@ -82,10 +82,6 @@ def target_lookup(*, label: str, object_id: int, user: Any, purpose: str = "comm
     return target, obj
 
 
-def content_type_for(target: Target) -> ContentType:
-    return ContentType.objects.get_for_model(target.model)
-
-
 def visible_objects(*, user: Any, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[Target, Any]]:
     """`{(content_type_id, object_id): (target, obj)}` for the pairs `user` may see.
 

@@ -186,7 +186,7 @@ def topics_for_path(path: str) -> tuple[str, ...] | None:
 
 @functools.cache
 def member_topics_table() -> Mapping[str, tuple[str, str]]:
-    """"app_label.model" -> (topic, member id column) of the tables whose rows belong to one member."""
+    """ "app_label.model" -> (topic, member id column) of the tables whose rows belong to one member."""
     try:
         return import_string(settings.PUBLIC_CACHE_TABLE + ".MEMBER_TOPICS")
     except ImportError:

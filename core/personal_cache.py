@@ -162,7 +162,8 @@ def _digest(*values: object) -> str:
 def _user_state(request: HttpRequest) -> str:
     """The member's row (but the time of their last sign-in) and their session: a change to either is a new key."""
     user = request.user
-    row = tuple(getattr(user, f.attname) for f in user._meta.concrete_fields if f.attname != "last_login")
+    fields = user._meta.concrete_fields  # type: ignore[union-attr]  # signed in only
+    row = tuple(getattr(user, f.attname) for f in fields if f.attname != "last_login")
     session = getattr(request, "session", None)
     items = sorted((str(k), repr(v)) for k, v in session.items()) if session is not None else []
     return _digest(row, items, timezone.get_current_timezone_name())
@@ -268,7 +269,9 @@ class PersonalCacheMiddleware:
         storage = getattr(request, "_messages", None)
         if storage is not None and getattr(storage, "used", False):
             return None
-        reads = reads_of(statements, request.user.pk)
+        member_id = request.user.pk
+        assert member_id is not None  # noqa: S101 - only signed-in members come here
+        reads = reads_of(statements, member_id)
         if reads.refused:
             logger.debug("personal cache: %s not stored: %s", request.path, reads.refused)
             return None
