@@ -39,6 +39,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/live", core_views.healthz_live, name="healthz-live"),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -91,6 +91,7 @@ EDITORS = "owner,staff"  # the client who owns the challenge, and staff
 
 R("/", get=EVERYONE)
 R("/healthz", get=EVERYONE, post="*:405")
+R("/healthz/live", get=EVERYONE, post="*:405")
 R("/favicon.ico", get=EVERYONE, post="*:405")
 R("/i18n/setlang/", get="*:redirect", post="*:redirect")
 R("/accounts/login/", get="anonymous:200 *:redirect", post="anonymous:200 *:redirect")
