@@ -32,6 +32,7 @@ def earnings(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "totals": selectors.member_earnings_totals(user=request.user),
         "page": page,
+        "rows": selectors.payout_rows(page),
         "query": query_without_cursor(request),
         "method": next((m for m in selectors.payout_methods_of(user=request.user) if m.is_active), None),
     }
