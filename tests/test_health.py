@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,39 @@ def test_liveness_answers_200_while_readiness_reports_every_component_down(close
     assert live == 200
     assert ready == 503
     assert all(state.startswith("error:") for state in checks.values()), checks
+
+
+def _wait_for(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def test_a_worker_keeps_its_liveness_file_fresh_and_removes_it_when_it_stops(tmp_path):
+    """What the workers' Kubernetes probes read (`find FILE -mmin -N`): the worker's own loop touches the file."""
+    alive = tmp_path / "worker-alive"
+    queue = f"liveness-{os.getpid()}-{time.monotonic_ns()}"  # an empty queue of its own: it takes no test's tasks
+    log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", "1",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", queue, "-n", f"{queue}@%h",
+         "--liveness-file", str(alive), "--liveness-interval", "1"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        _wait_for(alive.exists, 60, "the liveness file")
+        long_ago = time.time() - 3600
+        os.utime(alive, (long_ago, long_ago))
+
+        _wait_for(lambda: alive.stat().st_mtime > time.time() - 30, 10, "the worker to touch its file again")
+
+        worker.terminate()
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        log.close()
+
+    assert not alive.exists(), "a stopped worker must not look alive"
