@@ -121,10 +121,20 @@ PUBLIC_CACHE_TABLE = "config.caching"
 
 # --- Celery -----------------------------------------------------------------------------------
 
+from kombu import Exchange, Queue  # noqa: E402 - only the Celery block needs them
+
+from config.celery_routes import all_queues  # noqa: E402
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
-# One queue name per deployment; tests use their own so no other worker steals their tasks.
+# One queue prefix per deployment; tests use their own so no other worker steals their tasks. Each concern
+# (payouts, phases, files, notifications, mail) has a queue `<prefix>.<concern>`; `config/celery_routes.py`
+# decides which task goes where. A worker started without -Q consumes them all.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="coachworks")
+CELERY_TASK_QUEUES = [
+    Queue(_name, Exchange(_name, type="direct"), routing_key=_name) for _name in all_queues(CELERY_TASK_DEFAULT_QUEUE)
+]
+CELERY_TASK_ROUTES = ("config.celery_routes.route_task",)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -140,7 +150,9 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 # Longer than any ETA we ever arm (minutes), so Redis never redelivers a waiting task (celery#4400).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database schedule, sending each tick of a periodic task once however many beats run
+# (two pods during a rollout): `config.celery.OncePerTickScheduler`.
+CELERY_BEAT_SCHEDULER = "config.celery:OncePerTickScheduler"
 # Periodic tasks every app wants; the beat scheduler copies them into the database (editable in the admin).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
