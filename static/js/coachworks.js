@@ -35,14 +35,35 @@
     document.head.appendChild(script);
   }
 
+  // The top menu is a <details> that works without JavaScript. Browsers that lack ::details-content cannot
+  // show it closed on wide screens: open it there. Escape closes the open menu and returns to its button.
+  function setUpMenu() {
+    var menu = document.querySelector("[data-nav-menu]");
+    if (!menu) return;
+    var supportsDetailsContent = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+    if (!supportsDetailsContent && window.matchMedia) {
+      var wide = window.matchMedia("(min-width: 64em)");
+      var sync = function () { menu.open = wide.matches; };
+      sync();
+      if (wide.addEventListener) wide.addEventListener("change", sync);
+    }
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  }
+
   function enhance(root) {
     sizeBars(root);
     loadHtmxFor(root);
   }
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+    document.addEventListener("DOMContentLoaded", function () { setUpMenu(); enhance(document); });
   } else {
+    setUpMenu();
     enhance(document);
   }
   document.addEventListener("htmx:load", function (event) { sizeBars(event.detail.elt); });
