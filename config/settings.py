@@ -90,8 +90,36 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/coachworks"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DATABASE_POOL_MODE=transaction: DATABASE_URL is a PgBouncer in transaction pooling (README "Configuration"),
+# so a connection holds no state between transactions: no server-side cursors (`.iterator()` fetches in
+# chunks instead) and no prepared statements (psycopg prepares a query run 5 times on its connection).
+DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="session")
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ValueError(f"DATABASE_POOL_MODE must be 'session' or 'transaction', not {DATABASE_POOL_MODE!r}")
+# Read replicas (`core.db_router`): the public pages' reads go to DATABASE_REPLICA_URL when it is set, except
+# inside a transaction, after a write in the same request, and for REPLICA_STICKY_SECONDS after a request of
+# the same browser (or API token) that wrote. Its own pool mode: a replica may sit behind its own PgBouncer.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_POOL_MODE = env.str("DATABASE_REPLICA_POOL_MODE", default=DATABASE_POOL_MODE)
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=5)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    # Tests point it at the test database through a connection of its own (a "mirror"), as a replica would.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+    # Marks which requests may read from the replica; cached anonymous responses never reach it.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("core.caching.PublicCacheMiddleware") + 1, "core.middleware.ReplicaRoutingMiddleware"
+    )
+for _alias, _pool_mode in (("default", DATABASE_POOL_MODE), ("replica", DATABASE_REPLICA_POOL_MODE)):
+    if _alias not in DATABASES:
+        continue
+    # Behind PgBouncer a kept connection costs PgBouncer a slot, not a server process: keep it as well.
+    DATABASES[_alias]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES[_alias]["CONN_HEALTH_CHECKS"] = True
+    if _pool_mode == "transaction":
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES[_alias].setdefault("OPTIONS", {})["prepare_threshold"] = None
 # The user's e-mail is unique case-insensitively (a functional unique constraint), which this
 # check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
