@@ -13,7 +13,7 @@ from enum import StrEnum
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from challenges.lifecycle import Role
@@ -21,6 +21,7 @@ from challenges.models import Challenge, ChallengeStatus, Prize
 from challenges.selectors import challenge_roles
 from community.models import User
 from core.pagination import KeysetPage, keyset_page
+from core.templatetags.coachworks_time import local_date
 from payments.models import (
     ZERO,
     AccountKind,
@@ -60,7 +61,7 @@ class MoneyState:
 
 
 def _day(value: date) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return local_date(value)
 
 
 def money_state(obj: Payout) -> MoneyState:

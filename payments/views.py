@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from community.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
 from core.pagination import query_without_cursor
+from core.templatetags.coachworks_time import local_datetime
 from payments import selectors, services
 from payments.forms import PayoutMethodForm, add_application_error
 from payments.statements import statement_csv, statement_pdf
@@ -74,7 +75,7 @@ def payout_methods(request: AuthenticatedHttpRequest) -> HttpResponse:
                 _("Saved. Payouts go to %(account)s from %(when)s; we sent you an e-mail about the change.")
                 % {
                     "account": method.masked_iban,
-                    "when": timezone.localtime(method.usable_from).strftime("%Y-%m-%d %H:%M"),
+                    "when": local_datetime(method.usable_from),
                 },
             )
             return redirect("payments:payout_methods")

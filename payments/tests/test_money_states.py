@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.templatetags.coachworks_time import local_date
 from payments.models import Payout, PayoutKind
 from payments.selectors import MoneyStateCode, money_state
 from payments.services import (
@@ -67,7 +68,7 @@ def test_a_payout_in_an_exported_batch_names_the_batch_and_the_day_it_went_to_th
         today,
         None,
     )
-    assert state.label == f"In batch {batch.pk}, given to the bank on {today:%m/%d/%Y}"
+    assert state.label == f"In batch {batch.pk}, given to the bank on {local_date(today)}"
 
 
 def test_a_payout_in_a_batch_marked_paid_is_paid_on_that_day(submitted, staff):
@@ -82,7 +83,7 @@ def test_a_payout_in_a_batch_marked_paid_is_paid_on_that_day(submitted, staff):
         today,
         today,
     )
-    assert state.label == f"Paid on {today:%m/%d/%Y}"
+    assert state.label == f"Paid on {local_date(today)}"
 
 
 def test_a_paid_payout_the_bank_sent_back_is_returned_until_staff_retry_it(submitted, staff):
