@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from challenges import services
 from challenges.lifecycle import Role, phase_targets
@@ -229,7 +230,7 @@ class PhaseAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     def close_phase(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:
         self._move(request, queryset, PhaseStatus.CLOSED, "Closed by staff.")
 
-    @admin.action(description=_("Cancel"))
+    @admin.action(description=pgettext_lazy("call off a phase", "Cancel"))  # not "Cancel" as in abandon a form
     def cancel_phase(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:
         self._move(request, queryset, PhaseStatus.CANCELLED, "Cancelled by staff.")
 
