@@ -43,10 +43,10 @@ RULES: tuple[tuple[str, str], ...] = (
     ("*.send_*", MAIL),
     ("challenges.notify_owner_phase_held", MAIL),
     ("payments.notify_payout_method_changed", MAIL),
+    ("*.notify_*", NOTIFICATIONS),
     # A report that reads for minutes must not hold a payout worker.
     ("payments.reconcile", DEFAULT),
     ("payments.*", PAYOUTS),
-    ("*.notify_*", NOTIFICATIONS),
     ("challenges.*", PHASES),
     ("submissions.*", PHASES),
     ("blueprints.*", FILES),
