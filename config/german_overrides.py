@@ -1,10 +1,11 @@
 """Strings of Django, allauth, axes, DRF and django-celery-beat whose German the project catalogue replaces.
 
-Their own German catalogues address the reader as "Sie"; Coachworks says "du" on every page and in every
-mail (locale/GLOSSARY.md). The project catalogue (`LOCALE_PATHS`) wins over every installed app's catalogue
-at run time, so its translation of these msgids is the one shown. Listing them here keeps `makemessages`
-from marking those entries obsolete. Nothing imports this module; tests/test_german_catalogue.py checks
-that no string the running site can show uses the formal address.
+Their own German catalogues address the reader as "Sie" in places, and some of allauth's account pages and
+mails read badly; Coachworks says "du" on every page and in every mail (locale/GLOSSARY.md). The project
+catalogue (`LOCALE_PATHS`) wins over every installed app's catalogue at run time, so its translation of these
+msgids is the one shown. Listing them here keeps `makemessages` from marking those entries obsolete. Nothing
+imports this module; tests/test_german_catalogue.py checks that no string the running site can show uses the
+formal address.
 """
 
 # ruff: noqa: E501 (each msgid stays one literal, exactly as its package writes it, so it can be found there)
@@ -137,4 +138,50 @@ OVERRIDDEN_MSGIDS = (
     gettext_noop(
         "You are seeing this message because this site requires a CSRF cookie when submitting forms. This cookie is required for security reasons, to ensure that your browser is not being hijacked by third parties."
     ),
+    gettext_noop("Invalid or expired key."),
+    gettext_noop("Your primary email address must be verified."),
+    gettext_noop("The new value must be different from the current one."),
+    gettext_noop("You must type the same password each time."),
+    gettext_noop("Email (again)"),
+    gettext_noop("Password (again)"),
+    gettext_noop("New Password (again)"),
+    gettext_noop("Email Verification"),
+    gettext_noop("Enter Password Reset Code"),
+    gettext_noop(
+        "You are receiving this email because you or someone else tried to signup for an\naccount using email address:\n\n%(email)s\n\nHowever, an account using that email address already exists.  In case you have\nforgotten about this, please use the password forgotten procedure to recover\nyour account:\n\n%(password_reset_url)s"
+    ),
+    gettext_noop("Thank you for using %(site_name)s!\n%(site_domain)s"),
+    gettext_noop(
+        "You're receiving this email because you or someone else has requested a password reset for your user account.\nIt can be safely ignored if you did not request a password reset. Click the link below to reset your password."
+    ),
+    gettext_noop("Email Address"),
+    gettext_noop("Changing to"),
+    gettext_noop("Your email address is still pending verification."),
+    gettext_noop("Change Email"),
+    gettext_noop(
+        'This email confirmation link expired or is invalid. Please <a href="%(email_url)s">issue a new email confirmation request</a>.'
+    ),
+    gettext_noop("If you have not created an account yet, then please %(link)ssign up%(end_link)s first."),
+    gettext_noop("Removed email address %(email)s."),
+    gettext_noop("Password successfully set."),
+    gettext_noop("Primary email address set."),
+    gettext_noop(
+        "We have sent you an email. If you have not received it please check your spam folder. Otherwise contact us if you do not receive it in a few minutes."
+    ),
+    gettext_noop(
+        'The password reset link was invalid, possibly because it has already been used.  Please request a <a href="%(passwd_reset_url)s">new password reset</a>.'
+    ),
+    gettext_noop("Already have an account? Then please %(link)ssign in%(end_link)s."),
+    gettext_noop("Passkey Sign Up"),
+    gettext_noop(
+        "We have sent an email to you for verification. Follow the link provided to finalize the signup process. If you do not see the verification email in your main inbox, check your spam folder. Please contact us if you do not receive the verification email within a few minutes."
+    ),
+    gettext_noop(
+        "This part of the site requires us to verify that\nyou are who you claim to be. For this purpose, we require that you\nverify ownership of your email address. "
+    ),
+    gettext_noop(
+        "We have sent an email to you for\nverification. Please click on the link inside that email. If you do not see the verification email in your main inbox, check your spam folder. Otherwise\ncontact us if you do not receive it within a few minutes."
+    ),
+    gettext_noop('<strong>Note:</strong> you can still <a href="%(email_url)s">change your email address</a>.'),
+    gettext_noop("Menu:"),
 )
