@@ -84,6 +84,8 @@ TEMPLATES = [
         },
     },
 ]
+# Forms start with an announced error summary linking to the fields in error (core/form_renderer.py).
+FORM_RENDERER = "core.form_renderer.FormRenderer"
 
 # --- Database ---------------------------------------------------------------------------------
 

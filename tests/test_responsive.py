@@ -3,6 +3,9 @@ and German: nothing makes the page scroll sideways (wide tables scroll inside th
 laptop the signed-in top menu stays on one line. One browser tab per language; each page is loaded once
 and measured at every width."""
 
+import os
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +15,8 @@ from tests.main_pages import LANGUAGES, OVERFLOWING_ELEMENTS, SIGNED_OUT, WIDTHS
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HEIGHT = 800
+# Set to a directory to keep a full-page screenshot of every page at 390 and 1366 px (for looking at them).
+SCREENSHOTS = os.environ.get("COACHWORKS_SCREENSHOTS_DIR", "")
 
 
 @pytest.fixture
@@ -36,6 +41,9 @@ def test_no_main_page_scrolls_sideways_at_any_width(chromium, served, language):
                 "() => [document.documentElement.scrollWidth, window.innerWidth]"
             )
             measured += 1
+            if SCREENSHOTS and width in (390, 1366):
+                name = re.sub(r"[^a-z0-9]+", "-", f"{main_page.name}-{role}-{language}-{width}".lower())
+                page.screenshot(path=Path(SCREENSHOTS) / f"{name}.png", full_page=True)
             if scroll_width > inner_width:
                 culprits = ", ".join(page.evaluate(OVERFLOWING_ELEMENTS))
                 too_wide.append(f"{main_page.name} ({url}) as {role} at {width} px: {scroll_width} px wide; {culprits}")
