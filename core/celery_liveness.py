@@ -20,7 +20,7 @@ TOUCH_SECONDS = 15.0
 
 
 class LivenessFile(bootsteps.StartStopStep):
-    requires = {"celery.worker.components:Timer"}
+    requires = ("celery.worker.components:Timer",)
 
     def __init__(
         self, parent: Any, liveness_file: str | None = None, liveness_interval: float | None = None, **kwargs: Any
