@@ -2,7 +2,8 @@
 
 No kubectl and no cluster: a small loader below builds each kustomization as `kubectl kustomize` would for the
 features the manifests use (resources, namespace, images, strategic-merge and JSON 6902 patches) and refuses
-any other, so a new feature cannot slip past it unbuilt. `kubernetes_validate` checks every object against the
+any other, so a new feature cannot slip past it unbuilt. Where kubectl happens to be installed, one test
+checks that its kustomize builds the very same objects. `kubernetes_validate` checks every object against the
 bundled OpenAPI schemas in strict mode (an unknown or misspelt field fails).
 """
 
@@ -14,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -172,6 +174,18 @@ def built(directory: Path) -> tuple[dict[str, Any], ...]:
 
 
 BUILDS = pytest.mark.parametrize("directory", [BASE, PRODUCTION], ids=["base", "production"])
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="no kubectl here to compare the loader with")
+@BUILDS
+def test_the_loader_builds_exactly_what_kubectl_kustomize_builds(directory):
+    """Where kubectl is installed, its own kustomize (offline) must agree with the loader object for object."""
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(directory)], capture_output=True, text=True, check=True, timeout=60
+    )
+    theirs = {(doc["kind"], doc["metadata"]["name"]): doc for doc in yaml.safe_load_all(result.stdout) if doc}
+
+    assert {(doc["kind"], doc["metadata"]["name"]): doc for doc in built(directory)} == theirs
 
 
 # --- reading the objects -------------------------------------------------------------------------------------
