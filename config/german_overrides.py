@@ -184,4 +184,5 @@ OVERRIDDEN_MSGIDS = (
     ),
     gettext_noop('<strong>Note:</strong> you can still <a href="%(email_url)s">change your email address</a>.'),
     gettext_noop("Menu:"),
+    gettext_noop("Sign In"),
 )
