@@ -83,6 +83,7 @@ class MainPage:
     path: Callable[[Site], str]
     roles: tuple[str, ...]  # who opens it: SIGNED_OUT and/or the signed-in role it is about
     english_only: bool = False  # a page whose content is not translated (and says so with lang="en")
+    ready: str = ""  # for a page that renders after loading: what shows once it has
 
 
 ANYONE = (SIGNED_OUT, MEMBER)
@@ -120,7 +121,7 @@ MAIN_PAGES = (
     MainPage("wizard: review", lambda s: f"/challenges/{s.draft_challenge.slug}/edit/review/", (CLIENT,)),
     MainPage("sign-in", lambda s: "/accounts/login/", (SIGNED_OUT,)),
     MainPage("sign-up", lambda s: "/accounts/signup/", (SIGNED_OUT,)),
-    MainPage("API docs", lambda s: "/api/v1/docs/", ANYONE, english_only=True),
+    MainPage("API docs", lambda s: "/api/v1/docs/", ANYONE, english_only=True, ready=".swagger-ui .opblock"),
 )
 
 ROLES = (SIGNED_OUT, MEMBER, JUDGE, CLIENT)
@@ -157,6 +158,8 @@ def visits(chromium: Any, base_url: str, site: Site, language: str) -> Iterator[
                 response = page.goto(url, wait_until="load")
                 assert response is not None
                 assert response.status == 200, f"{main_page.name} ({url}) as {role}: HTTP {response.status}"
+                if main_page.ready:
+                    page.wait_for_selector(main_page.ready, timeout=60_000)
                 expected = "en" if main_page.english_only else language
                 assert page.get_attribute("html", "lang") == expected, f"{main_page.name} as {role} is not in {expected}"
                 yield page, role, main_page, url
