@@ -48,6 +48,7 @@ from payments.models import (
     ReconciliationRun,
 )
 from payments.providers import manual
+from payments.selectors import money_state
 
 
 def _staff(request: HttpRequest) -> User:
@@ -318,6 +319,7 @@ class PayoutAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
         "kind",
         "amount",
         "currency",
+        "money_state",
         "status",
         "provider",
         "attempts",
@@ -327,10 +329,14 @@ class PayoutAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["status", "kind", "currency", "provider"]
     search_fields = ["recipient__email", "idempotency_key", "challenge__title", "description"]
     list_select_related = ["recipient", "batch"]
-    readonly_fields = [field.name for field in Payout._meta.fields]
+    readonly_fields = ["money_state", *[field.name for field in Payout._meta.fields]]
     inlines = [PayoutTransitionInline]
     actions = ["retry", "mark_paid", "mark_failed", "mark_returned"]
     object_actions = PAYOUT_ACTIONS
+
+    @admin.display(description=gettext_lazy("where the money is"))
+    def money_state(self, payout: Payout) -> str:
+        return money_state(payout).label
 
     @admin.action(description=gettext_lazy("Retry (failed payouts)"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:

@@ -14,6 +14,7 @@ from core.models import StaffAction
 from payments.models import BatchStatus, FundingReceipt, PayoutBatch, PayoutStatus
 from payments.services import funding_request_ensure, payout_execute, payout_mark_failed
 from payments.tests.factories import bank_account, challenge_in_funding, funded_challenge, prize
+from tests.query_budget import assert_query_count_flat
 from tests.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +237,30 @@ def test_the_admin_index_leads_with_payouts_to_batch_and_failed_ones(staff_clien
     assert reverse("admin:payments_payoutbatch_export") in needs_doing
     assert "Payouts waiting for a SEPA batch" in needs_doing
     assert "<strong>1</strong>" in needs_doing
+
+
+def test_payouts_and_refunds_show_where_the_money_really_is_in_the_list_and_on_their_page(
+    staff_client, owner, staff, winner
+):
+    waiting = _submitted_payout(owner, staff, winner)
+
+    before_export = staff_client.get(reverse("admin:payments_payout_changelist")).content.decode()
+    staff_client.post(reverse("admin:payments_payoutbatch_export"))
+    batch = PayoutBatch.objects.get()
+    page = _page(staff_client, waiting)
+
+    assert "Waiting for the next batch" in before_export
+    assert f"In batch {batch.pk}, given to the bank on" in page
+
+
+def test_the_payout_list_costs_the_same_however_many_payouts_and_batches(staff_client, owner, staff, winner):
+    challenge = funded_challenge(owner, staff=staff, budget="10000.00")
+    bank_account(winner)
+
+    def more_payouts():
+        for _ in range(3):
+            payout_execute(payout_id=prize(challenge, winner, "10.00").pk)
+            staff_client.post(reverse("admin:payments_payoutbatch_export"))
+
+    assert_query_count_flat(staff_client, reverse("admin:payments_payout_changelist"), grow=more_payouts)
+    assert PayoutBatch.objects.count() == 3
