@@ -36,9 +36,9 @@ def tick_claim(entry_name: str, entry_schedule: Any, *, now: datetime, epoch: fl
         seconds = max(entry_schedule.run_every.total_seconds(), 1.0)
         return f"beat-tick:{entry_name}:every-{seconds:g}:{math.floor(epoch / seconds)}", math.ceil(2 * seconds)
     if isinstance(entry_schedule, crontab):
-        remaining = entry_schedule.remaining_estimate(now)
-        following = (now + remaining).replace(second=0, microsecond=0)
-        ttl = max(math.ceil(remaining.total_seconds()), MIN_TICK_SECONDS)
+        start, delta, _ = entry_schedule.remaining_delta(now)
+        following = (start + delta).replace(second=0, microsecond=0)
+        ttl = max(math.ceil((following - now).total_seconds()), MIN_TICK_SECONDS)
         return f"beat-tick:{entry_name}:before-{following.isoformat()}", ttl
     return f"beat-tick:{entry_name}:minute-{math.floor(epoch / 60)}", 2 * MIN_TICK_SECONDS
 
