@@ -10,8 +10,8 @@ the replica only when everything below holds, so a page never mixes a write with
 - the same client did not write within the last REPLICA_STICKY_SECONDS (a signed cookie for browsers, a mark
   in the cache for API tokens): a member sees their own writes at once (the bounded-staleness rule);
 - nothing was written in this request so far, and no transaction is open on the primary;
-- the model is not one whose reads must be current: money (`payments`), sessions, sign-in protection, the
-  beat schedule.
+- the model is not one whose reads must be current (`PRIMARY_ONLY`): money, sessions, API tokens, sign-in
+  protection, the beat schedule.
 
 Everything else reads the primary. The state lives in a context variable, one per request (threads and
 asyncio tasks each see their own); code outside a request (Celery, commands, tests) sees none: primary.
@@ -39,9 +39,9 @@ logger = logging.getLogger(__name__)
 
 PRIMARY = DEFAULT_DB_ALIAS
 REPLICA = "replica"
-# Reads that must see the latest commit whatever the page: balances and payouts, who is signed in, lock-outs
-# and second factors, the beat schedule.
-PRIMARY_ONLY_APPS = frozenset({"payments", "sessions", "axes", "mfa", "django_celery_beat"})
+# Reads that must see the latest commit whatever the page: balances and payouts, who is signed in, API tokens
+# (a revoked one stops at once), lock-outs and second factors, the beat schedule. App labels or "app.model".
+PRIMARY_ONLY = frozenset({"payments", "sessions", "community.apitoken", "axes", "mfa", "django_celery_beat"})
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 STICKY_COOKIE = "cw_primary"
 _STICKY_SALT = "core.db_router.sticky"
@@ -85,7 +85,8 @@ class ReplicaRouter:
     """`DATABASE_ROUTERS` when DATABASE_REPLICA_URL is set."""
 
     def db_for_read(self, model: type[Model], **hints: Any) -> str:
-        if model._meta.app_label in PRIMARY_ONLY_APPS:
+        meta = model._meta
+        if meta.app_label in PRIMARY_ONLY or meta.label_lower in PRIMARY_ONLY:
             return PRIMARY
         return read_alias()
 
