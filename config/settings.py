@@ -272,6 +272,11 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Coachworks <noreply@coachworks.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# In development the console mails are also kept in DEV_MAIL_DIR and listed for staff at /dev/mails/ (core.mail).
+DEV_MAIL_DIR = Path(env.str("DEV_MAIL_DIR", default=str(BASE_DIR / "var" / "mail")))
+DEV_MAIL_KEEP = 500
+if DEBUG and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_BACKEND = "core.mail.OutboxEmailBackend"
 
 # --- Internationalisation and time ------------------------------------------------------------
 
