@@ -177,8 +177,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_RESULT_EXPIRES = timedelta(days=1)
-# Longer than any ETA we ever arm (minutes), so Redis never redelivers a waiting task (celery#4400).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Longer than any ETA we ever arm (minutes) and than any task runs, so Redis never redelivers a waiting or
+# running task (celery#4400). It is also how long a task held by a worker killed with SIGKILL waits before
+# Redis hands it to another worker (the sweeps find lost phase moves and payouts in the database sooner).
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for such tasks every tenth of the timeout (at most every 10 s; kombu's default is every 100 s).
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # django-celery-beat's database schedule, sending each tick of a periodic task once however many beats run
 # (two pods during a rollout): `config.celery.OncePerTickScheduler`.
