@@ -141,6 +141,13 @@ def _action_label(model_admin: admin.ModelAdmin, request: HttpRequest) -> tuple[
     return name, found[2] if found else name
 
 
+def may_act(request: HttpRequest, model: type[models.Model]) -> bool:
+    """Whether the staff member may change objects of this kind (Django's change permission, which
+    superusers have and groups give): the gate of every action, button and record page."""
+    opts = model._meta
+    return bool(request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"))
+
+
 def run_action(
     model_admin: admin.ModelAdmin,
     request: HttpRequest,
@@ -153,6 +160,9 @@ def run_action(
     refused and why: one refusal does not stop the others. Each success is written to the admin
     log and the audit trail. Returns how many succeeded."""
     name, label = _action_label(model_admin, request)
+    if not may_act(request, model_admin.model):
+        model_admin.message_user(request, _("You may not change these."), messages.ERROR)
+        return 0
     done = 0
     for obj in objects:
         try:
@@ -227,10 +237,11 @@ class StaffAdminMixin:
         obj = admin_self.get_object(request, unquote(object_id))
         context = dict(extra_context or {})
         if obj is not None:
+            allowed = may_act(request, admin_self.model)
             context["object_actions"] = [
                 {"name": action.name, "label": action.label, "url": self._action_url(obj, action)}
                 for action in self.get_object_actions(obj)
-                if action.when(obj)
+                if action.when(obj) and (allowed or action.link is not None)
             ]
             context["audit_trail_url"] = self.audit_trail_link(obj)
         return super().change_view(request, object_id, form_url, context)  # type: ignore[misc]
@@ -245,7 +256,7 @@ class StaffAdminMixin:
         obj = admin_self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
-        if not admin_self.has_view_or_change_permission(request, obj):
+        if not may_act(request, admin_self.model):
             raise PermissionDenied
         found = next((each for each in self.get_object_actions(obj) if each.name == action), None)
         if found is None or found.run is None:

@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -25,6 +26,7 @@ from core.admin import (
     ObjectAction,
     ReadOnlyMixin,
     StaffAdminMixin,
+    may_act,
     register_object_action,
     register_todo,
     run_action,
@@ -199,6 +201,8 @@ class FundingReceiptAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
         return HttpResponseRedirect(_receipt_record_url())
 
     def record_view(self, request: HttpRequest) -> HttpResponse:
+        if not may_act(request, FundingReceipt):
+            raise PermissionDenied
         challenge = None
         initial: dict[str, Any] = {}
         if (challenge_id := request.GET.get("challenge", "")).isdigit():
@@ -453,6 +457,8 @@ class PayoutBatchAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         """The confirmation page of the export: what waits, and the button that writes the file."""
+        if not may_act(request, PayoutBatch):
+            raise PermissionDenied
         waiting = services.payouts_waiting_for_batch()
         if request.method == "POST":
             try:

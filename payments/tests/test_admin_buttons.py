@@ -203,9 +203,7 @@ def test_funding_receipts_cannot_be_added_or_edited_only_recorded(staff_client, 
 
     changelist = staff_client.get(reverse("admin:payments_fundingreceipt_changelist")).content.decode()
     page = _page(staff_client, receipt)
-    edited = staff_client.post(
-        reverse("admin:payments_fundingreceipt_change", args=[receipt.pk]), {"amount": "1.00"}
-    )
+    edited = staff_client.post(reverse("admin:payments_fundingreceipt_change", args=[receipt.pk]), {"amount": "1.00"})
 
     assert reverse("admin:payments_fundingreceipt_record") in changelist
     assert reverse("admin:payments_fundingreceipt_add") not in changelist
@@ -264,3 +262,28 @@ def test_the_payout_list_costs_the_same_however_many_payouts_and_batches(staff_c
 
     assert_query_count_flat(staff_client, reverse("admin:payments_payout_changelist"), grow=more_payouts)
     assert PayoutBatch.objects.count() == 3
+
+
+def test_staff_who_may_only_view_batches_get_no_buttons_and_cannot_post_them(client, owner, staff, winner):
+    from django.contrib.auth.models import Permission
+
+    from payments.tests.factories import UserFactory
+
+    payout = _submitted_payout(owner, staff, winner)
+    viewer = UserFactory.create(email="viewer@example.com", display_name="Viewer", is_staff=True)
+    type(viewer).objects.filter(pk=viewer.pk).update(is_superuser=False)
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="view_payoutbatch"), Permission.objects.get(codename="view_payout")
+    )
+    sign_in(client, viewer)
+
+    refused_export = client.post(reverse("admin:payments_payoutbatch_export"))
+    page = _page(client, payout)
+    refused_button = client.post(_button(payout, "mark-paid"), {"confirm": "1"})
+
+    assert refused_export.status_code == 403
+    assert page.count("data-object-action=") == 0
+    assert refused_button.status_code == 403
+    assert not PayoutBatch.objects.exists()
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.SUBMITTED
