@@ -33,7 +33,7 @@ def tick_claim(entry_name: str, entry_schedule: Any, *, now: datetime, epoch: fl
     else once per minute.
     """
     if isinstance(entry_schedule, schedule):
-        seconds = max(entry_schedule.run_every.total_seconds(), 1.0)
+        seconds = max(entry_schedule.seconds, 1.0)
         return f"beat-tick:{entry_name}:every-{seconds:g}:{math.floor(epoch / seconds)}", math.ceil(2 * seconds)
     if isinstance(entry_schedule, crontab):
         start, delta, _ = entry_schedule.remaining_delta(now)

@@ -104,9 +104,10 @@ def test_the_queues_carry_the_deployments_prefix_so_test_runs_never_meet(setting
 def message_counts(names: list[str]) -> dict[str, int]:
     counts = {}
     with app.connection_for_write() as connection:
+        channel: Any = connection.default_channel
         for name in names:
             try:
-                counts[name] = connection.default_channel.queue_declare(queue=name, passive=True).message_count
+                counts[name] = channel.queue_declare(queue=name, passive=True).message_count
             except ChannelError:  # Redis keeps no empty queue
                 counts[name] = 0
     return counts
@@ -118,8 +119,9 @@ def backlog(concern: str) -> int:
 
 def purge(names: list[str]) -> None:
     with app.connection_for_write() as connection:
+        channel: Any = connection.default_channel
         for name in names:
-            connection.default_channel.queue_purge(name)
+            channel.queue_purge(name)
 
 
 def test_sent_tasks_wait_in_their_concerns_queue_on_the_real_broker(settings):
