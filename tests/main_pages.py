@@ -58,7 +58,9 @@ def build_site() -> Site:
     own_entry = Entry.objects.select_related("phase").get(phase__challenge=challenge, lead_author=member)
 
     judging_phase = open_phase(client, staff, judges=[judge], title="Winter rescue truck for steep forest roads")
-    public_entry = enter(judging_phase, member, blueprint=blueprint, title="Rescue truck with a very long name")
+    # A title with a word longer than a phone is wide: it must break, not widen the page.
+    long_title = "Rescue truck: a-long-name-without-any-space-that-must-break-on-a-phone-screen-somewhere"
+    public_entry = enter(judging_phase, member, blueprint=blueprint, title=long_title)
     enter(judging_phase, jonas, blueprint=fork, title="Lower roof rescue truck")
     to_judging(judging_phase)
 
@@ -161,7 +163,9 @@ def visits(chromium: Any, base_url: str, site: Site, language: str) -> Iterator[
                 if main_page.ready:
                     page.wait_for_selector(main_page.ready, timeout=60_000)
                 expected = "en" if main_page.english_only else language
-                assert page.get_attribute("html", "lang") == expected, f"{main_page.name} as {role} is not in {expected}"
+                assert page.get_attribute("html", "lang") == expected, (
+                    f"{main_page.name} as {role} is not in {expected}"
+                )
                 yield page, role, main_page, url
     finally:
         context.close()
@@ -180,8 +184,9 @@ OVERFLOWING_ELEMENTS = """() => {
         if (overflow === "auto" || overflow === "scroll" || overflow === "hidden") { inScroller = true; break; }
       }
       if (!inScroller) {
+        const classes = typeof element.className === "string" ? element.className.trim().split(/\\s+/) : [];
         const name = element.tagName.toLowerCase() + (element.id ? "#" + element.id : "") +
-          (element.className && typeof element.className === "string" ? "." + element.className.trim().split(/\\s+/).join(".") : "");
+          classes.filter(Boolean).map(part => "." + part).join("");
         found.push(name + " right=" + Math.round(box.right));
       }
     }

@@ -46,13 +46,14 @@ def test_no_main_page_has_a_serious_or_critical_axe_violation(chromium, served, 
             page.set_viewport_size({"width": width, "height": 800})
             page.wait_for_timeout(150)  # the resize handler marks scrolling tables after 100 ms
             checked += 1
-            problems += [f"{main_page.name} ({url}) as {role} at {width} px: {v}" for v in blocking_violations(axe, page)]
+            problems += [
+                f"{main_page.name} ({url}) as {role} at {width} px: {v}" for v in blocking_violations(axe, page)
+            ]
     assert checked > 50
     assert not problems, "\n".join(problems)
 
 
 def test_the_keyboard_focus_is_always_visible(chromium, served):
-    build_site()
     context = chromium.new_context(base_url=served, viewport={"width": 1366, "height": 800})
     page = context.new_page()
     try:
@@ -69,10 +70,9 @@ def test_the_keyboard_focus_is_always_visible(chromium, served):
         context.close()
 
 
-def test_form_errors_are_summarised_announced_and_tied_to_their_fields(chromium, served):
-    site = build_site()
+def test_form_errors_are_summarised_announced_and_tied_to_their_fields(chromium, served, member):
     context = chromium.new_context(base_url=served, viewport={"width": 390, "height": 800})
-    context.add_cookies([session_cookie(served, site.users["member"])])
+    context.add_cookies([session_cookie(served, member)])
     page = context.new_page()
     try:
         page.goto("/blueprints/new/")
