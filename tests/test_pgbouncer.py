@@ -156,7 +156,7 @@ def test_the_money_phase_and_api_tests_pass_through_pgbouncer_in_transaction_mod
     assert run.returncode == 0, output[-6000:]
     summary = re.search(r"(\d+) passed", output)
     assert summary is not None, output[-3000:]
-    assert int(summary.group(1)) >= 100, output[-3000:]
+    assert int(summary.group(1)) >= 50, output[-3000:]  # not an empty collection
     assert not re.search(r"\d+ (failed|errors?)\b", output), output[-3000:]
     # It really went through PgBouncer: it created the run's test database behind it and used it.
     assert re.search(r"registered new auto-database: db=test_coachworks_pgbouncer_", pgbouncer.log.read_text())

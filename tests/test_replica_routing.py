@@ -101,6 +101,7 @@ def test_a_public_page_reads_its_rows_from_the_replica(client, ada):
     assert "Ada Lovelace" in response.content.decode()  # the replica sees committed rows
     assert "community_user" in tables(where.replica)
     assert "community_user" not in tables(where.primary)
+    assert STICKY_COOKIE not in response.cookies  # reading sends nobody to the primary
 
 
 def test_a_signed_in_members_public_page_reads_the_replica_but_the_session_from_the_primary(client, ada):
