@@ -135,9 +135,31 @@ class CommentAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
         run_action(self, request, queryset, lambda comment: _hide(comment, request.user, reason), reason=reason)
 
 
+REPORT_ACTIONS = (
+    ObjectAction(
+        name="hide-comment",
+        label=_("Hide the reported comment"),
+        explain=_(
+            "The comment is hidden with the report's reason (its author reads it); its open reports are resolved."
+        ),
+        run=lambda report, by, reason: services.comment_hide(comment_id=report.comment_id, by=by, reason=report.reason),
+        when=lambda report: report.status == ReportStatus.OPEN,
+    ),
+    ObjectAction(
+        name="dismiss",
+        label=_("Dismiss the report"),
+        explain=_("The comment stays as it is; the report leaves the queue."),
+        run=lambda report, by, reason: services.comment_report_dismiss(report_id=report.pk, by=by),
+        when=lambda report: report.status == ReportStatus.OPEN,
+    ),
+)
+
+
 @admin.register(CommentReport)
 class CommentReportAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     """The moderation queue: open reports first, oldest first."""
+
+    object_actions = REPORT_ACTIONS
 
     list_display = ("pk", "comment_excerpt", "comment_author", "reporter", "reason", "status", "created_at")
     list_filter = ("status",)
@@ -217,6 +239,15 @@ class ApiTokenAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("user",)
     exclude = ("secret_hash",)
     actions = ["revoke_tokens"]
+    object_actions = (
+        ObjectAction(
+            name="revoke",
+            label=_("Revoke the token"),
+            explain=_("The token stops working at once, wherever it is used; its member can make a new one."),
+            run=lambda token, by, reason: services.api_token_revoke(user=by, token=token),
+            when=lambda token: token.revoked_at is None,
+        ),
+    )
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
