@@ -66,3 +66,9 @@ class StaffAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label}: {self.summary}"
+
+    def value_before(self, field: str) -> object:
+        return (self.before or {}).get(field)
+
+    def value_after(self, field: str) -> object:
+        return (self.after or {}).get(field)

@@ -48,7 +48,7 @@ def test_opening_a_phase_early_records_the_reason_with_the_move_and_in_the_trail
     assert (move.actor, move.reason) == (staff, "The client asked to start on Monday")
     trail = StaffAction.objects.get(action="challenges.phase.to-open")
     assert (trail.challenge_id, trail.challenge_label) == (open_challenge.pk, open_challenge.title)
-    assert (trail.before["status"], trail.after["status"]) == ("scheduled", "open")
+    assert (trail.value_before("status"), trail.value_after("status")) == ("scheduled", "open")
 
 
 def test_a_move_the_table_forbids_is_refused_even_when_posted_directly(staff_client, open_challenge):

@@ -41,7 +41,7 @@ def test_dismissing_a_report_from_its_page_leaves_the_comment_and_names_its_auth
     assert report.status == ReportStatus.DISMISSED
     assert not report.comment.is_hidden
     trail = StaffAction.objects.get(action="community.commentreport.dismiss")
-    assert (trail.member, trail.before["status"], trail.after["status"]) == (ada, "open", "dismissed")
+    assert (trail.member, trail.value_before("status"), trail.value_after("status")) == (ada, "open", "dismissed")
     page = client.get(reverse("admin:community_commentreport_change", args=[report.pk])).content.decode()
     assert _button(report, "hide-comment") not in page
 
