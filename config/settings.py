@@ -94,16 +94,21 @@ DATABASES = {
 }
 # DATABASE_POOL_MODE=transaction: DATABASE_URL is a PgBouncer in transaction pooling (README "Configuration"),
 # so a connection holds no state between transactions: no server-side cursors (`.iterator()` fetches in
-# chunks instead) and no prepared statements (psycopg prepares a query run 5 times on its connection).
+# chunks instead) and no prepared statements (Django already keeps psycopg's off; said here so that no
+# OPTIONS change turns them on). tests/test_pgbouncer.py shows both break behind PgBouncer.
 DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="session")
-if DATABASE_POOL_MODE not in ("session", "transaction"):
-    raise ValueError(f"DATABASE_POOL_MODE must be 'session' or 'transaction', not {DATABASE_POOL_MODE!r}")
 # Read replicas (`core.db_router`): the public pages' reads go to DATABASE_REPLICA_URL when it is set, except
 # inside a transaction, after a write in the same request, and for REPLICA_STICKY_SECONDS after a request of
 # the same browser (or API token) that wrote. Its own pool mode: a replica may sit behind its own PgBouncer.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 DATABASE_REPLICA_POOL_MODE = env.str("DATABASE_REPLICA_POOL_MODE", default=DATABASE_POOL_MODE)
 REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=5)
+for _name, _mode in (
+    ("DATABASE_POOL_MODE", DATABASE_POOL_MODE),
+    ("DATABASE_REPLICA_POOL_MODE", DATABASE_REPLICA_POOL_MODE),
+):
+    if _mode not in ("session", "transaction"):  # PgBouncer's "statement" mode cannot run our transactions
+        raise ValueError(f"{_name} must be 'session' or 'transaction', not {_mode!r}")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
     # Tests point it at the test database through a connection of its own (a "mirror"), as a replica would.

@@ -7,6 +7,8 @@ commit: `transaction=True`). Which connection ran a query tells where the router
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any, cast
@@ -21,7 +23,7 @@ from community.models import User
 from core import db_router
 from core.db_router import PRIMARY, REPLICA, STICKY_COOKIE
 from tests.accounts import confirm_account
-from tests.test_settings import boot_settings
+from tests.test_settings import ROOT, boot_settings
 
 ROUTER = "core.db_router.ReplicaRouter"
 MIDDLEWARE = "core.middleware.ReplicaRoutingMiddleware"
@@ -316,3 +318,19 @@ def test_transaction_pooling_turns_off_server_side_cursors_and_prepared_statemen
         assert pooled[alias]["DISABLE_SERVER_SIDE_CURSORS"] is True
         assert pooled[alias]["OPTIONS"]["prepare_threshold"] is None
         assert pooled[alias]["CONN_MAX_AGE"] == 60
+
+
+@pytest.mark.django_db(databases=[])
+def test_an_unknown_pool_mode_stops_every_process_at_start():
+    # PgBouncer's "statement" mode cannot run transactions at all; a typo must not pass for "session" either.
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_POOL_MODE": "statement"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "DATABASE_POOL_MODE must be 'session' or 'transaction', not 'statement'" in result.stderr
