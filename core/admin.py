@@ -468,7 +468,7 @@ class ChallengeFilter(_SelectedValueFilter):
 
 
 class MemberFilter(_SelectedValueFilter):
-    title = gettext_lazy("member concerned")
+    title = gettext_lazy("member")
     parameter_name = "member"
     field_name = "member_id"
 
