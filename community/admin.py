@@ -5,9 +5,10 @@ the services: hiding a comment, dismissing a report, revoking a token, each writ
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,7 @@ from community.models import (
     User,
 )
 from core.admin import ObjectAction, ReadOnlyMixin, StaffAdminMixin, audit_trail_url, register_todo, run_action
-from core.audit import Concerns
+from core.audit import Concerns, record_staff_action
 
 
 @admin.register(User)
@@ -72,6 +73,21 @@ class UserAdmin(StaffAdminMixin, BaseUserAdmin):
 
     def concerns(self, obj: User) -> Concerns:
         return Concerns(member_id=obj.pk)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # saved (Django logs it; the trail too)
+            user = self.get_object(request, unquote(id))
+            if user is not None:
+                record_staff_action(
+                    actor=request.user,
+                    action="community.user.password",
+                    summary=f"Set a new password: {user}",
+                    target=user,
+                    concerns=self.concerns(user),
+                    admin_log=False,
+                )
+        return response
 
     def audit_trail_link(self, obj: User) -> str:
         return audit_trail_url(member=obj.pk)

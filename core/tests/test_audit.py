@@ -203,3 +203,19 @@ def test_the_trail_costs_the_same_however_long_it_grows(staff_client, staff, own
     assert_query_count_flat(
         staff_client, reverse("admin:core_staffaction_changelist") + f"?challenge_id={challenge.pk}", grow=more_rows
     )
+
+
+def test_a_password_staff_set_for_a_member_is_in_the_trail_but_the_password_is_not(staff_client, staff, stranger):
+    new_password = "An0ther-unusual-pw-2026!"
+
+    response = staff_client.post(
+        reverse("admin:auth_user_password_change", args=[stranger.pk]),
+        {"password1": new_password, "password2": new_password, "usable_password": "true"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = StaffAction.objects.get(action="community.user.password")
+    assert (row.actor, row.member) == (staff, stranger)
+    assert new_password not in str(row.before) + str(row.after) + row.summary
+    stranger.refresh_from_db()
+    assert stranger.check_password(new_password)
