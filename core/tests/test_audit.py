@@ -219,3 +219,18 @@ def test_a_password_staff_set_for_a_member_is_in_the_trail_but_the_password_is_n
     assert new_password not in str(row.before) + str(row.after) + row.summary
     stranger.refresh_from_db()
     assert stranger.check_password(new_password)
+
+
+def test_the_database_refuses_to_rewrite_or_delete_a_staff_action(staff, owner):
+    from django.db import IntegrityError, transaction
+
+    row = record_staff_action(actor=staff, action="x.y.z", summary="Marked paid", concerns=Concerns(member_id=owner.pk))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StaffAction.objects.filter(pk=row.pk).update(summary="Nothing happened")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StaffAction.objects.filter(pk=row.pk).delete()
+    StaffAction.objects.filter(pk=row.pk).update(member=None)  # what deleting the member does
+
+    row.refresh_from_db()
+    assert (row.summary, row.member_id) == ("Marked paid", None)
