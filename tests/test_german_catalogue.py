@@ -134,6 +134,7 @@ REJECTED = (
     Rejected("einloggen", r"\b[Ee]inlogg\w*|\b[Aa]uslogg\w*|\bLogin\b", "anmelden, abmelden"),
     Rejected("Account", r"\bAccount\w*", "Konto"),
     Rejected("Email", r"\b(Email|eMail|gemailt)\b", "E-Mail"),
+    Rejected("Mail", r"(?<![-\w])Mails?\b", "E-Mail"),
     Rejected("der Token", r"\b(der|den|einen) Token\b", "das Token"),
 )
 
@@ -242,11 +243,12 @@ def test_the_formal_address_is_told_from_they_and_its(text, formal):
 
 def test_the_glossary_terms_are_told_from_the_words_that_contain_them():
     assert (
-        rejected_terms("Die tägliche Zusammenfassung, die Bewertung, die Rückerstattung, die Einreichungsfrist") == []
+        rejected_terms("Die Zusammenfassung, die Bewertung, die Rückerstattung, die Einreichungsfrist, E-Mails") == []
     )
-    assert rejected_terms("Die Einreichungen des Siegers") == [
+    assert rejected_terms("Die Einreichungen des Siegers per Mail") == [
         "Einreichungen (use: Beitrag)",
         "Siegers (use: Gewinner)",
+        "Mail (use: E-Mail)",
     ]
 
 
