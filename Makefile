@@ -28,7 +28,7 @@ install-dev: $(VENV)/.installed-dev node_modules/.installed
 
 ## Browser tests drive Debian's Chromium (Playwright's own download does not work offline).
 browser:
-	@scripts/ensure-chromium.sh
+	@scripts/ensure-chromium.sh && (scripts/ensure-pgbouncer.sh || echo "PgBouncer could not be installed: tests/test_pgbouncer.py will skip")
 
 run: install
 	$(BIN)/python scripts/run.py

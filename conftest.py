@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from config.celery_routes import queues_arg
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -64,7 +66,7 @@ def celery_worker_process(transactional_db: None) -> Iterator[subprocess.Popen[b
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
              "--concurrency", "2", "--pool", "prefork", "--without-gossip", "--without-mingle",
-             "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
+             "-Q", queues_arg(), "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:

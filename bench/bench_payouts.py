@@ -22,10 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
 
+from config.celery_routes import queues_arg
 from conftest import ROOT, _database_url_for_tests
 from payments import tasks
 from payments.models import Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
@@ -84,7 +84,7 @@ def workers(bank: Path, tmp_path: Path) -> Iterator[Callable[[], list[subprocess
                         "--without-gossip",
                         "--without-mingle",
                         "-Q",
-                        settings.CELERY_TASK_DEFAULT_QUEUE,
+                        queues_arg(),
                         "-n",
                         f"bench-{n}-{os.getpid()}@%h",
                     ],

@@ -49,6 +49,7 @@ from challenges.models import (
 from challenges.services.transitions import SWEEP_TASK
 from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
 from community.models import EmailFrequency, Follow, Notification, NotificationKind
+from config.celery_routes import queues_arg
 from conftest import ROOT, _database_url_for_tests
 
 TARGET_SECONDS = 10.0
@@ -155,7 +156,7 @@ def celery_workers(count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
                  "--concurrency", "1", "--pool", "prefork", "--without-gossip", "--without-mingle",
-                 "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", f"sweep-{os.getpid()}-{n}-{time.monotonic_ns()}@%h"],
+                 "-Q", queues_arg(), "-n", f"sweep-{os.getpid()}-{n}-{time.monotonic_ns()}@%h"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             ))  # fmt: skip
     try:

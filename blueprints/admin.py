@@ -6,14 +6,15 @@ never edited by hand, and processing is re-run with an action rather than by cha
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from blueprints import services
 from blueprints.models import Blueprint, File, FileStatusChange, Revision
-from core.exceptions import ApplicationError
+from core.admin import ObjectAction, StaffAdminMixin, run_action
+from core.audit import Concerns
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -47,8 +48,26 @@ class StatusChangeInline(ReadOnlyInline):
     show_change_link = False
 
 
+BLUEPRINT_ACTIONS = (
+    ObjectAction(
+        name="hide",
+        label=_("Hide"),
+        explain=_("The blueprint leaves every list and page; its published data stays intact."),
+        run=lambda blueprint, by, reason: services.blueprint_hide(blueprint=blueprint, user=by),
+        when=lambda blueprint: not blueprint.is_hidden,
+    ),
+    ObjectAction(
+        name="unhide",
+        label=_("Show again"),
+        explain=_("The blueprint is listed and shown again."),
+        run=lambda blueprint, by, reason: services.blueprint_unhide(blueprint=blueprint, user=by),
+        when=lambda blueprint: blueprint.is_hidden,
+    ),
+)
+
+
 @admin.register(Blueprint)
-class BlueprintAdmin(admin.ModelAdmin):
+class BlueprintAdmin(StaffAdminMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "owner",
@@ -70,6 +89,10 @@ class BlueprintAdmin(admin.ModelAdmin):
     fields = ("title", "description", "category", "tags", "licence", *readonly_fields)
     inlines = [RevisionInline]
     actions = ["hide_selected", "unhide_selected"]
+    object_actions = BLUEPRINT_ACTIONS
+
+    def concerns(self, obj: Blueprint) -> Concerns:
+        return Concerns(member_id=obj.owner_id)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # members create blueprints (uploads happen in the browser)
@@ -82,19 +105,15 @@ class BlueprintAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Hide the selected blueprints"))
     def hide_selected(self, request: HttpRequest, queryset: QuerySet[Blueprint]) -> None:
-        for blueprint in queryset:
-            services.blueprint_hide(blueprint=blueprint, user=request.user)  # type: ignore[arg-type]
-        self.message_user(request, _("Hidden."), messages.SUCCESS)
+        run_action(self, request, queryset, lambda b: services.blueprint_hide(blueprint=b, user=request.user))  # type: ignore[arg-type]
 
     @admin.action(description=_("Show the selected blueprints again"))
     def unhide_selected(self, request: HttpRequest, queryset: QuerySet[Blueprint]) -> None:
-        for blueprint in queryset:
-            services.blueprint_unhide(blueprint=blueprint, user=request.user)  # type: ignore[arg-type]
-        self.message_user(request, _("Shown again."), messages.SUCCESS)
+        run_action(self, request, queryset, lambda b: services.blueprint_unhide(blueprint=b, user=request.user))  # type: ignore[arg-type]
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(StaffAdminMixin, admin.ModelAdmin):
     list_display = ("blueprint", "number", "is_published", "published_at", "is_hidden", "author")
     list_filter = ("is_published", "is_hidden")
     search_fields = ("blueprint__title", "blueprint__slug")
@@ -118,13 +137,19 @@ class RevisionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Hide the selected published revisions"))
     def hide_selected(self, request: HttpRequest, queryset: QuerySet[Revision]) -> None:
-        for revision in queryset.filter(is_published=True):
-            services.revision_hide(revision=revision, user=request.user)  # type: ignore[arg-type]
-        self.message_user(request, _("Hidden."), messages.SUCCESS)
+        run_action(
+            self,
+            request,
+            queryset.filter(is_published=True),
+            lambda revision: services.revision_hide(revision=revision, user=request.user),  # type: ignore[arg-type]
+        )
+
+    def concerns(self, obj: Revision) -> Concerns:
+        return Concerns(member_id=obj.author_id)
 
 
 @admin.register(File)
-class FileAdmin(admin.ModelAdmin):
+class FileAdmin(StaffAdminMixin, admin.ModelAdmin):
     list_display = ("original_name", "revision", "file_type", "size", "status", "rejection_code", "created_at")
     list_filter = ("status", "rejection_code", "kind", "file_type")
     search_fields = ("original_name", "sha256", "revision__blueprint__title")
@@ -148,17 +173,9 @@ class FileAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Re-run processing"))
     def reprocess(self, request: HttpRequest, queryset: QuerySet[File]) -> None:
-        queued, refused = 0, []
-        for file in queryset.select_related("revision"):
-            try:
-                services.file_reprocess(file=file, user=request.user)  # type: ignore[arg-type]
-            except ApplicationError as error:
-                refused.append(f"{file.original_name}: {error.message}")
-            else:
-                queued += 1
-        if queued:
-            self.message_user(
-                request, _("Processing queued for %(count)s files.") % {"count": queued}, messages.SUCCESS
-            )
-        for message in refused:
-            self.message_user(request, message, messages.WARNING)
+        run_action(
+            self,
+            request,
+            queryset.select_related("revision"),
+            lambda file: services.file_reprocess(file=file, user=request.user),  # type: ignore[arg-type]
+        )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Browsers send these for files they cannot name (most CAD formats).
 GENERIC_MIME_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/x-unknown"})
@@ -30,7 +31,7 @@ class FileKind(models.TextChoices):
 class Preview(models.TextChoices):
     """What preview the processing makes for a type."""
 
-    NONE = "none", _("None")
+    NONE = "none", pgettext_lazy("no preview", "None")  # Django's own "None" is "-"
     IMAGE = "image", _("Thumbnail")
     MESH = "mesh", _("Rendered view")
 

@@ -2,7 +2,7 @@
 (actions below, or the challenge's own edit pages, open to staff), so the budget, status and brief
 version rules hold no matter who edits."""
 
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from challenges import services
+from challenges.lifecycle import Role, phase_targets
 from challenges.models import (
     BriefVersion,
     Challenge,
@@ -26,7 +28,15 @@ from challenges.models import (
     Prize,
 )
 from community.models import User
-from core.admin import ReadOnlyMixin, ReadOnlyTabularInline, run_action
+from core.admin import (
+    ObjectAction,
+    ReadOnlyMixin,
+    ReadOnlyTabularInline,
+    StaffAdminMixin,
+    audit_trail_url,
+    run_action,
+)
+from core.audit import Concerns
 
 
 class PhaseInline(ReadOnlyTabularInline):
@@ -83,8 +93,25 @@ def _staff(request: HttpRequest) -> User:
     return cast(User, request.user)  # the admin lets only signed-in staff in
 
 
+CHALLENGE_FINAL = (ChallengeStatus.CANCELLED, ChallengeStatus.COMPLETED)
+
+CHALLENGE_ACTIONS = (
+    ObjectAction(
+        name="cancel",
+        label=_("Cancel the challenge"),
+        explain=_(
+            "The challenge and every phase not yet awarded are cancelled; awarded phases are still paid and "
+            "what stays in escrow goes back to the client. This cannot be undone."
+        ),
+        reason=_("Why is it cancelled? (the members and the client read this)"),
+        run=lambda challenge, by, reason: services.challenge_cancel(challenge=challenge, by=by, reason=reason),
+        when=lambda challenge: challenge.status not in CHALLENGE_FINAL,
+    ),
+)
+
+
 @admin.register(Challenge)
-class ChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ChallengeAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["title", "owner", "status", "budget", "currency", "invite_only", "published_at", "created_at"]
     list_filter = ["status", "vehicle_type", "currency", "invite_only", "sealed_entries"]
     search_fields = ["title", "slug", "summary", "owner__email", "organisation_name"]
@@ -101,10 +128,13 @@ class ChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     # Funding is recorded by the payments app (a bank receipt moves money into escrow and opens the
     # challenge once it covers the budget); there is no "mark funded" without money.
     actions = ["cancel_challenges"]
+    object_actions = CHALLENGE_ACTIONS
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Needed for the actions; the fields stay read-only.
-        return admin.ModelAdmin.has_change_permission(self, request, obj)
+    def concerns(self, obj: Challenge) -> Concerns:
+        return Concerns(challenge_id=obj.pk, challenge_label=obj.title, member_id=obj.owner_id)
+
+    def audit_trail_link(self, obj: Challenge) -> str:
+        return audit_trail_url(challenge_id=obj.pk)
 
     @admin.display(description=_("edit"))
     def edit_links(self, challenge: Challenge) -> str:
@@ -128,8 +158,35 @@ class ChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
         )
 
 
+PHASE_MOVE_LABELS = {
+    PhaseStatus.OPEN: (_("Open now"), _("The phase opens for entries now, before its opening time.")),
+    PhaseStatus.JUDGING: (_("Close entries now (to judging)"), _("No more entries: the judges start now.")),
+    PhaseStatus.AWARDED: (
+        _("Mark awarded without prizes"),
+        _(
+            "Judging ends with no prize given (the unawarded money stays in the budget). Awards are given on the "
+            "judging page, not here."
+        ),
+    ),
+    PhaseStatus.CLOSED: (_("Close (payouts done)"), _("The phase is finished: every prize of it has been paid.")),
+    PhaseStatus.CANCELLED: (_("Cancel the phase"), _("The phase is cancelled; its entries stay, no prize is given.")),
+}
+
+
+def _phase_move(to: PhaseStatus) -> ObjectAction:
+    label, explain = PHASE_MOVE_LABELS[to]
+    return ObjectAction(
+        name=f"to-{to.value}",
+        label=label,
+        explain=explain,
+        reason=_("Reason (recorded with the move)"),
+        run=lambda phase, by, reason: services.phase_transition(phase=phase, to=to, by=by, reason=reason),
+        when=lambda phase: to in phase_targets(phase.status, {Role.STAFF}),
+    )
+
+
 @admin.register(Phase)
-class PhaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PhaseAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "challenge",
@@ -147,9 +204,7 @@ class PhaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = [field.name for field in Phase._meta.fields]
     inlines = [PrizeInline, CriterionInline, PhaseTransitionInline]
     actions = ["open_now", "close_entries", "mark_awarded", "close_phase", "cancel_phase"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return admin.ModelAdmin.has_change_permission(self, request, obj)
+    object_actions = tuple(_phase_move(to) for to in PHASE_MOVE_LABELS)
 
     def _move(self, request: HttpRequest, queryset: QuerySet[Phase], to: str, reason: str) -> None:
         run_action(
@@ -175,13 +230,13 @@ class PhaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def close_phase(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:
         self._move(request, queryset, PhaseStatus.CLOSED, "Closed by staff.")
 
-    @admin.action(description=_("Cancel"))
+    @admin.action(description=pgettext_lazy("call off a phase", "Cancel"))  # not "Cancel" as in abandon a form
     def cancel_phase(self, request: HttpRequest, queryset: QuerySet[Phase]) -> None:
         self._move(request, queryset, PhaseStatus.CANCELLED, "Cancelled by staff.")
 
 
 @admin.register(PhaseTransition)
-class PhaseTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PhaseTransitionAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["created_at", "phase", "from_status", "to_status", "actor", "task", "due_at", "reason"]
     list_filter = ["to_status", "task"]
     search_fields = ["phase__title", "phase__challenge__title", "reason"]
@@ -190,7 +245,7 @@ class PhaseTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ChallengeTransition)
-class ChallengeTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ChallengeTransitionAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["created_at", "challenge", "from_status", "to_status", "actor", "task", "reason"]
     list_filter = ["to_status"]
     search_fields = ["challenge__title", "reason"]
@@ -199,7 +254,7 @@ class ChallengeTransitionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(JudgeAssignment)
-class JudgeAssignmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class JudgeAssignmentAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["email", "judge", "challenge", "status", "conflict_declared_at", "has_conflict"]
     list_filter = ["status", "has_conflict"]
     search_fields = ["email", "challenge__title"]

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel
 
@@ -83,7 +84,7 @@ class PhaseKind(models.TextChoices):
 class PhaseStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     OPEN = "open", _("Open")
-    JUDGING = "judging", _("Judging")
+    JUDGING = "judging", pgettext_lazy("phase status", "Judging")  # the menu's "Judging" is the activity
     AWARDED = "awarded", _("Awarded")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")

@@ -84,14 +84,49 @@ TEMPLATES = [
         },
     },
 ]
+# Forms start with an announced error summary linking to the fields in error (core/form_renderer.py).
+FORM_RENDERER = "core.form_renderer.FormRenderer"
 
 # --- Database ---------------------------------------------------------------------------------
 
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/coachworks"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DATABASE_POOL_MODE=transaction: DATABASE_URL is a PgBouncer in transaction pooling (README "Configuration"),
+# so a connection holds no state between transactions: no server-side cursors (`.iterator()` fetches in
+# chunks instead) and no prepared statements (Django already keeps psycopg's off; said here so that no
+# OPTIONS change turns them on). tests/test_pgbouncer.py shows both break behind PgBouncer.
+DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="session")
+# Read replicas (`core.db_router`): the public pages' reads go to DATABASE_REPLICA_URL when it is set, except
+# inside a transaction, after a write in the same request, and for REPLICA_STICKY_SECONDS after a request of
+# the same browser (or API token) that wrote. Its own pool mode: a replica may sit behind its own PgBouncer.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_POOL_MODE = env.str("DATABASE_REPLICA_POOL_MODE", default=DATABASE_POOL_MODE)
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=5)
+for _name, _mode in (
+    ("DATABASE_POOL_MODE", DATABASE_POOL_MODE),
+    ("DATABASE_REPLICA_POOL_MODE", DATABASE_REPLICA_POOL_MODE),
+):
+    if _mode not in ("session", "transaction"):  # PgBouncer's "statement" mode cannot run our transactions
+        raise ValueError(f"{_name} must be 'session' or 'transaction', not {_mode!r}")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    # Tests point it at the test database through a connection of its own (a "mirror"), as a replica would.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+    # Marks which requests may read from the replica; cached anonymous responses never reach it.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("core.caching.PublicCacheMiddleware") + 1, "core.middleware.ReplicaRoutingMiddleware"
+    )
+for _alias, _pool_mode in (("default", DATABASE_POOL_MODE), ("replica", DATABASE_REPLICA_POOL_MODE)):
+    if _alias not in DATABASES:
+        continue
+    # Behind PgBouncer a kept connection costs PgBouncer a slot, not a server process: keep it as well.
+    DATABASES[_alias]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES[_alias]["CONN_HEALTH_CHECKS"] = True
+    if _pool_mode == "transaction":
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES[_alias].setdefault("OPTIONS", {})["prepare_threshold"] = None
 # The user's e-mail is unique case-insensitively (a functional unique constraint), which this
 # check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
@@ -121,10 +156,20 @@ PUBLIC_CACHE_TABLE = "config.caching"
 
 # --- Celery -----------------------------------------------------------------------------------
 
+from kombu import Exchange, Queue  # noqa: E402 - only the Celery block needs them
+
+from config.celery_routes import all_queues  # noqa: E402
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
-# One queue name per deployment; tests use their own so no other worker steals their tasks.
+# One queue prefix per deployment; tests use their own so no other worker steals their tasks. Each concern
+# (payouts, phases, files, notifications, mail) has a queue `<prefix>.<concern>`; `config/celery_routes.py`
+# decides which task goes where. A worker started without -Q consumes them all.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="coachworks")
+CELERY_TASK_QUEUES = [
+    Queue(_name, Exchange(_name, type="direct"), routing_key=_name) for _name in all_queues(CELERY_TASK_DEFAULT_QUEUE)
+]
+CELERY_TASK_ROUTES = ("config.celery_routes.route_task",)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -137,10 +182,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_RESULT_EXPIRES = timedelta(days=1)
-# Longer than any ETA we ever arm (minutes), so Redis never redelivers a waiting task (celery#4400).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Longer than any ETA we ever arm (minutes) and than any task runs, so Redis never redelivers a waiting or
+# running task (celery#4400). It is also how long a task held by a worker killed with SIGKILL waits before
+# Redis hands it to another worker (the sweeps find lost phase moves and payouts in the database sooner).
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for such tasks every tenth of the timeout (at most every 10 s; kombu's default is every 100 s).
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database schedule, sending each tick of a periodic task once however many beats run
+# (two pods during a rollout): `config.celery.OncePerTickScheduler`.
+CELERY_BEAT_SCHEDULER = "config.celery:OncePerTickScheduler"
 # Periodic tasks every app wants; the beat scheduler copies them into the database (editable in the admin).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -230,6 +285,11 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Coachworks <noreply@coachworks.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# In development the console mails are also kept in DEV_MAIL_DIR and listed for staff at /dev/mails/ (core.mail).
+DEV_MAIL_DIR = Path(env.str("DEV_MAIL_DIR", default=str(BASE_DIR / "var" / "mail")))
+DEV_MAIL_KEEP = 500
+if DEBUG and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_BACKEND = "core.mail.OutboxEmailBackend"
 
 # --- Internationalisation and time ------------------------------------------------------------
 
@@ -276,6 +336,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No deep links: Swagger UI puts them inside each operation's expand button, a control nested in a control.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Path parameters say what the URL converters accept: other values never reach a view (Django's 404).
     "PATH_CONVERTER_OVERRIDES": {

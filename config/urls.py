@@ -8,6 +8,8 @@ from django.urls import URLPattern, URLResolver, include, path, reverse
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from core.dev_mails import mail_detail, mail_list
+from core.icons import favicon
 
 
 def _admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
@@ -38,6 +40,11 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/live", core_views.healthz_live, name="healthz-live"),
+    path("favicon.ico", favicon, name="favicon"),
+    # Development only (DEBUG and staff; 404 otherwise): the mails the console backend kept (core.dev_mails).
+    path("dev/mails/", mail_list, name="dev-mails"),
+    path("dev/mails/<str:name>/", mail_detail, name="dev-mail"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -15,6 +15,7 @@ from urllib.parse import unquote_to_bytes
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
+from core import db_router
 from core.api import NON_FIELD_ERRORS
 
 API_PREFIX = "/api/"
@@ -94,3 +95,18 @@ def _invalid_basic_credentials(value: str) -> bool:
     except (binascii.Error, ValueError):
         return False  # not base64 at all: the authentication class answers 401
     return invalid_text(decoded)
+
+
+class ReplicaRoutingMiddleware:
+    """Lets the reads of public GET/HEAD requests go to the read replica, and sends a client that wrote to
+    the primary for a few seconds after; the rules are `core.db_router`'s. Installed with DATABASE_REPLICA_URL."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with db_router.request_routing(replica_allowed=db_router.replica_allowed(request)) as routing:
+            response = self.get_response(request)
+        if routing.wrote or request.method not in db_router.SAFE_METHODS:
+            db_router.remember_write(request, response)
+        return response

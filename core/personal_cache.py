@@ -34,7 +34,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -107,6 +107,8 @@ def reads_of(statements: list[tuple[str, Any]], member_id: int) -> Reads:
     member_tables = _member_tables()
     topics: set[str] = set()
     for sql, params in statements:
+        if sql == NOT_THE_PRIMARY:
+            return Reads(frozenset(), refused="a read from a replica")
         if _NOT_A_READ.search(sql):
             return Reads(frozenset(), refused="a statement that is not a plain read")
         for match in _TABLE.finditer(sql):
@@ -134,18 +136,28 @@ def member_topics(member_id: int) -> set[str]:
     return {caching.member_topic(topic, member_id) for topic, _column in caching.member_topics_table().values()}
 
 
+# Stands for a statement run on a database other than the primary: an entry must be read from the primary
+# (its versions are bumped when the primary commits; a lagging replica could hold older rows).
+NOT_THE_PRIMARY = "-- not the primary"
+
+
 @contextmanager
 def recorded_sql() -> Iterator[list[tuple[str, Any]]]:
     """Every SQL statement (with its parameters) run on any database connection of this thread in the block."""
     statements: list[tuple[str, Any]] = []
 
-    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-        statements.append((sql if isinstance(sql, str) else str(sql), params))
-        return execute(sql, params, many, context)
+    def recorder(alias: str) -> Callable[..., Any]:
+        def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+            statements.append((sql if isinstance(sql, str) else str(sql), params))
+            if alias != DEFAULT_DB_ALIAS:
+                statements.append((NOT_THE_PRIMARY, None))
+            return execute(sql, params, many, context)
+
+        return record
 
     with ExitStack() as stack:
         for alias in connections:
-            stack.enter_context(connections[alias].execute_wrapper(record))
+            stack.enter_context(connections[alias].execute_wrapper(recorder(alias)))
         yield statements
 
 

@@ -11,9 +11,18 @@ from core.health import health_report
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 only while the database, Redis and S3 answer (a load balancer sends traffic here)."""
     checks = health_report()
     healthy = all(result == "ok" for result in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def healthz_live(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers. Touches no database, cache or storage, so an outage of one of them
+    never makes an orchestrator restart every web process (that is what readiness, `/healthz`, is for)."""
+    return HttpResponse(b"ok", content_type="text/plain")
 
 
 def home(request: HttpRequest) -> HttpResponse:

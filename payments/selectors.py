@@ -6,20 +6,26 @@ their member only (staff use the admin). Anything else is a 404: its existence s
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from challenges.lifecycle import Role
 from challenges.models import Challenge, ChallengeStatus, Prize
 from challenges.selectors import challenge_roles
 from community.models import User
 from core.pagination import KeysetPage, keyset_page
+from core.templatetags.coachworks_time import local_date
 from payments.models import (
     ZERO,
     AccountKind,
+    BatchStatus,
     Entry,
     FundingReceipt,
     FundingRequest,
@@ -30,8 +36,80 @@ from payments.models import (
     TransactionKind,
 )
 from payments.providers import manual
+from payments.services.batches import SEPA_CURRENCY
 
 AnyUser = User | AnonymousUser
+
+
+class MoneyStateCode(StrEnum):
+    WAITING = "waiting"  # not in any file yet: waiting for the next batch (or for a payout method)
+    IN_BATCH = "in_batch"  # in an exported batch, at the bank, not confirmed paid yet
+    PAID = "paid"
+    RETURNED = "returned"  # paid, then sent back by the bank; waits for staff to retry it
+    FAILED = "failed"  # refused (a rejected batch, the provider, the bank); waits for staff to retry it
+
+
+@dataclass(frozen=True)
+class MoneyState:
+    """Where a payout or refund really is, in words a member or client can trust."""
+
+    code: MoneyStateCode
+    label: str
+    batch_number: int | None = None
+    sent_on: date | None = None
+    paid_on: date | None = None
+
+
+def _day(value: date) -> str:
+    return local_date(value)
+
+
+def money_state(obj: Payout) -> MoneyState:
+    """The truthful state of a payout (a prize or a refund: both are `Payout` rows).
+
+    `Payout.status` alone says "Sent to the bank" for a payout the manual provider accepted but
+    no batch holds yet; this reads the batch too. Load it with `select_related("batch")`, or this
+    costs one query per payout that has one. The label is in the active language.
+    """
+    batch = obj.batch if obj.batch_id is not None else None
+    batch_number = batch.pk if batch is not None else None
+    sent_on = timezone.localdate(batch.created_at) if batch is not None else None
+    status = obj.status
+    if status == PayoutStatus.PAID:
+        paid_on = timezone.localdate(obj.paid_at) if obj.paid_at else None
+        label = gettext("Paid on %(date)s") % {"date": _day(paid_on)} if paid_on else gettext("Paid")
+        return MoneyState(MoneyStateCode.PAID, label, batch_number, sent_on, paid_on)
+    if status == PayoutStatus.FAILED:
+        if batch is not None and batch.status == BatchStatus.REJECTED:
+            label = gettext("Failed: the bank refused batch %(number)s") % {"number": batch_number}
+            return MoneyState(MoneyStateCode.FAILED, label, batch_number, sent_on)
+        # A return keeps the paid batch on the payout until staff retry it into a new one.
+        if obj.returns and (batch is None or batch.status == BatchStatus.PAID):
+            return MoneyState(MoneyStateCode.RETURNED, gettext("Returned by the bank"), batch_number, sent_on)
+        return MoneyState(MoneyStateCode.FAILED, gettext("Failed"), batch_number, sent_on)
+    if batch is not None and batch.status == BatchStatus.EXPORTED and status == PayoutStatus.SUBMITTED:
+        label = gettext("In batch %(number)s, given to the bank on %(date)s") % {
+            "number": batch_number,
+            "date": _day(sent_on) if sent_on else "",
+        }
+        return MoneyState(MoneyStateCode.IN_BATCH, label, batch_number, sent_on)
+    if status == PayoutStatus.PENDING and obj.next_attempt_at is None:
+        return MoneyState(MoneyStateCode.WAITING, gettext("Waiting for a payout method"))
+    if obj.provider == manual.NAME and obj.currency != SEPA_CURRENCY:
+        # SEPA files carry euros only: staff pay other currencies by hand.
+        return MoneyState(MoneyStateCode.WAITING, gettext("Waiting to be paid by bank transfer"))
+    return MoneyState(MoneyStateCode.WAITING, gettext("Waiting for the next batch"))
+
+
+@dataclass(frozen=True)
+class PayoutRow:
+    payout: Payout
+    state: MoneyState
+
+
+def payout_rows(payouts: Iterable[Payout]) -> list[PayoutRow]:
+    """Payouts (batches loaded) with their money state, for a page's table."""
+    return [PayoutRow(payout, money_state(payout)) for payout in payouts]
 
 
 def _member(user: AnyUser | None) -> User | None:
@@ -83,6 +161,11 @@ class Budget:
     def awarded_unpaid(self) -> Decimal:
         return self.awarded - self.paid
 
+    @property
+    def payout_rows(self) -> list["PayoutRow"]:
+        """Each prize and refund with where it really is (`money_state`)."""
+        return payout_rows(self.payouts)
+
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
     return (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if whole > 0 else ZERO
@@ -103,7 +186,7 @@ def challenge_budget(*, challenge: Challenge) -> Budget:
     escrow = sums["escrow"] or ZERO
     payouts = list(
         Payout.objects.filter(challenge=challenge)
-        .select_related("recipient", "challenge")
+        .select_related("recipient", "challenge", "batch")
         .order_by("kind", "created_at", "pk")
     )
     paid = sum((p.amount for p in payouts if p.kind == PayoutKind.AWARD and p.status == PayoutStatus.PAID), ZERO)
@@ -166,7 +249,7 @@ PAYOUT_ORDER = ("-created_at", "-pk")
 
 
 def member_payouts(*, user: User) -> QuerySet[Payout]:
-    return Payout.objects.filter(recipient=user).select_related("challenge").order_by(*PAYOUT_ORDER)
+    return Payout.objects.filter(recipient=user).select_related("challenge", "batch").order_by(*PAYOUT_ORDER)
 
 
 def member_payouts_page(*, user: User, cursor: str | None, size: int = 25) -> KeysetPage:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from community.models import User
-from payments.selectors import Earnings
+from payments.selectors import Earnings, money_state
 
 
 def _rows(earnings: Earnings) -> Iterator[list[str]]:
@@ -22,7 +22,7 @@ def _rows(earnings: Earnings) -> Iterator[list[str]]:
             payout.get_kind_display(),
             f"{payout.amount:.2f}",
             payout.currency,
-            payout.get_status_display(),
+            money_state(payout).label,  # where it really is (a batch, the bank), not the bare status
             timezone.localtime(payout.paid_at).date().isoformat() if payout.paid_at else "",
         ]
         for payout in earnings.payouts

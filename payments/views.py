@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from community.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
 from core.pagination import query_without_cursor
+from core.templatetags.coachworks_time import local_datetime
 from payments import selectors, services
 from payments.forms import PayoutMethodForm, add_application_error
 from payments.statements import statement_csv, statement_pdf
@@ -32,6 +33,7 @@ def earnings(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "totals": selectors.member_earnings_totals(user=request.user),
         "page": page,
+        "rows": selectors.payout_rows(page),
         "query": query_without_cursor(request),
         "method": next((m for m in selectors.payout_methods_of(user=request.user) if m.is_active), None),
     }
@@ -73,7 +75,7 @@ def payout_methods(request: AuthenticatedHttpRequest) -> HttpResponse:
                 _("Saved. Payouts go to %(account)s from %(when)s; we sent you an e-mail about the change.")
                 % {
                     "account": method.masked_iban,
-                    "when": timezone.localtime(method.usable_from).strftime("%Y-%m-%d %H:%M"),
+                    "when": local_datetime(method.usable_from),
                 },
             )
             return redirect("payments:payout_methods")

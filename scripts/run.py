@@ -59,6 +59,8 @@ def start_processes(env: dict[str, str], port: str) -> list[tuple[str, subproces
     commands = {
         "web": [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
                 "--timeout", "60", "--access-logfile", "-"],
+        # No -Q: a worker consumes every queue of CELERY_TASK_QUEUES (payouts, phases, files, notifications,
+        # mail and the default one; config/celery_routes.py), which is what one machine wants.
         "worker": [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
         "beat": [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
                  "--pidfile", str(VAR / "celerybeat.pid")],

@@ -5,15 +5,15 @@ import csv
 from typing import Any, cast
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from community.models import User
-from core.admin import ReadOnlyMixin, ReadOnlyTabularInline
-from core.exceptions import ApplicationError
+from core.admin import ObjectAction, ReadOnlyMixin, ReadOnlyTabularInline, StaffAdminMixin, run_action
+from core.audit import Concerns
 from submissions import services
 from submissions.models import (
     Award,
@@ -21,6 +21,7 @@ from submissions.models import (
     Entry,
     EntryAuthor,
     EntryRevision,
+    EntryStatus,
     EntryStatusChange,
     JudgingRules,
     PhaseJudgingRules,
@@ -59,8 +60,20 @@ class DisqualifyForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+ENTRY_ACTIONS = (
+    ObjectAction(
+        name="disqualify",
+        label=_("Disqualify"),
+        explain=_("The entry leaves the ranking and wins nothing; its authors see your reason."),
+        reason=_("Why is it disqualified? (its authors read this)"),
+        run=lambda entry, by, reason: services.entry_disqualify(entry=entry, by=by, reason=reason),
+        when=lambda entry: entry.status == EntryStatus.SUBMITTED,
+    ),
+)
+
+
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class EntryAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["title", "phase", "lead_author", "status", "submitted_at"]
     list_filter = ["status", "phase__status", "phase__kind", "phase__challenge"]
     search_fields = ["title", "lead_author__email", "phase__title", "phase__challenge__title"]
@@ -69,27 +82,26 @@ class EntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = [field.name for field in Entry._meta.fields]
     inlines = [AuthorInline, RevisionHistoryInline, StatusChangeInline]
     actions = ["disqualify_entries"]
+    object_actions = ENTRY_ACTIONS
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_staff)  # to run the action; every field stays read-only
+    def concerns(self, obj: Entry) -> Concerns:
+        challenge = obj.phase.challenge
+        return Concerns(challenge_id=challenge.pk, challenge_label=challenge.title, member_id=obj.lead_author_id)
 
     @admin.action(description=_("Disqualify the selected entries (with a reason)"))
     def disqualify_entries(self, request: HttpRequest, queryset: QuerySet[Entry]) -> HttpResponse | None:
         """Asks for the reason first (an intermediate page), then calls the service for each entry."""
         form = DisqualifyForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            done = 0
-            for entry in queryset:
-                try:
-                    services.entry_disqualify(
-                        entry=entry, by=cast(User, request.user), reason=form.cleaned_data["reason"]
-                    )
-                except ApplicationError as error:
-                    self.message_user(request, f"{entry}: {error.message}", messages.ERROR)
-                else:
-                    done += 1
-            if done:
-                self.message_user(request, _("%(count)d disqualified.") % {"count": done}, messages.SUCCESS)
+            reason = " ".join(form.cleaned_data["reason"].split())
+            by = cast(User, request.user)
+            run_action(
+                self,
+                request,
+                queryset,
+                lambda entry: services.entry_disqualify(entry=entry, by=by, reason=reason),
+                reason=reason,
+            )
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -103,15 +115,12 @@ class EntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ScoreAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["entry", "judge", "criterion", "value", "updated_at"]
     list_filter = ["entry__phase__challenge", "entry__phase", "judge"]
     search_fields = ["entry__title", "judge__email"]
     list_select_related = ["entry", "judge", "criterion"]
     actions = ["export_csv"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_staff)  # to run the export; every field stays read-only
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in Score._meta.fields]
@@ -144,13 +153,13 @@ class ScoreAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Recusal)
-class RecusalAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RecusalAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["entry", "judge", "reason", "created_at"]
     list_select_related = ["entry", "judge"]
 
 
 @admin.register(Vote)
-class VoteAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class VoteAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["entry", "voter", "created_at"]
     list_filter = ["entry__phase"]
     list_select_related = ["entry", "voter"]
@@ -162,7 +171,7 @@ class ShareInline(ReadOnlyTabularInline):
 
 
 @admin.register(Award)
-class AwardAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AwardAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["phase", "rank", "entry", "amount", "currency", "awarded_by", "awarded_at"]
     list_filter = ["currency", "phase__challenge"]
     list_select_related = ["phase", "entry", "awarded_by"]
@@ -171,10 +180,10 @@ class AwardAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(JudgingRules)
-class JudgingRulesAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class JudgingRulesAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["challenge", "lineage_share_percent", "lineage_generations", "awarded_by"]
 
 
 @admin.register(PhaseJudgingRules)
-class PhaseJudgingRulesAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PhaseJudgingRulesAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["phase", "vote_share_percent", "shortlist_size"]

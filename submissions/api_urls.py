@@ -20,6 +20,12 @@ urlpatterns: list[URLPattern] = [
     path("phases/<int:pk>/ranking/", apis.PhaseRankingApi.as_view(), name="api-phase-ranking"),
     path("phases/<int:pk>/judging-progress/", apis.PhaseProgressApi.as_view(), name="api-phase-judging-progress"),
     path("phases/<int:pk>/awards/", apis.PhaseAwardsApi.as_view(), name="api-phase-awards"),
+    path("phases/<int:pk>/awards/preview/", apis.PhaseAwardPreviewApi.as_view(), name="api-phase-awards-preview"),
+    path(
+        "phases/<int:pk>/unscored-confirmation/",
+        apis.PhaseUnscoredConfirmationApi.as_view(),
+        name="api-phase-unscored-confirmation",
+    ),
     path("phases/<int:pk>/judging-rules/", apis.PhaseJudgingRulesApi.as_view(), name="api-phase-judging-rules"),
     path(
         "challenges/<int:pk>/judging-rules/",

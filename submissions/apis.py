@@ -21,12 +21,22 @@ from rest_framework.views import APIView
 
 from blueprints.models import Revision
 from blueprints.selectors import revision_by_id_for_viewer
+from challenges.models import Phase, PhaseStatus
 from challenges.selectors import challenge_visible, phase_visible
 from community.models import User
 from community.selectors import user_by_confirmed_email
+from core.exceptions import Conflict, NotAllowed
 from core.pagination import CURSOR_PARAM, KeysetPagination
 from submissions import selectors, services
-from submissions.models import Award, AwardShare, Entry, EntryAuthor, JudgingRules, PhaseJudgingRules
+from submissions.models import (
+    Award,
+    AwardShare,
+    Entry,
+    EntryAuthor,
+    JudgingRules,
+    PhaseJudgingRules,
+    UnscoredConfirmation,
+)
 
 # --- Serializers ------------------------------------------------------------------------------
 
@@ -117,6 +127,56 @@ class AwardInputSerializer(serializers.Serializer):
 
 class PhaseAwardSerializer(serializers.Serializer):
     awards = AwardInputSerializer(many=True)
+    # The fingerprint of the confirmation shown (`awards/preview/`): refused if anything changed since.
+    fingerprint = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+
+
+class PhaseAwardPreviewInputSerializer(serializers.Serializer):
+    awards = AwardInputSerializer(many=True)
+
+
+class UnscoredConfirmationSerializer(serializers.ModelSerializer):
+    confirmed_by_name = serializers.CharField(source="confirmed_by.public_name", read_only=True)
+
+    class Meta:
+        model = UnscoredConfirmation
+        fields = ["id", "phase", "confirmed_by", "confirmed_by_name", "confirmed_at", "reason", "entry_ids"]
+        read_only_fields = fields
+
+
+class ReadinessSerializer(serializers.Serializer):
+    ready = serializers.BooleanField()
+    total = serializers.IntegerField()
+    scored = serializers.IntegerField()
+    unscored = serializers.ListField(child=serializers.IntegerField(), source="unscored_ids")
+    confirmation = UnscoredConfirmationSerializer(allow_null=True)
+
+
+class PreviewShareSerializer(serializers.Serializer):
+    recipient = serializers.IntegerField(source="recipient.pk")
+    recipient_name = serializers.CharField(source="recipient.public_name")
+    kind = serializers.CharField()
+    generation = serializers.IntegerField()
+    source_blueprint = serializers.IntegerField(source="source_blueprint.pk", allow_null=True, default=None)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class PreviewPrizeSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField()
+    entry = serializers.IntegerField(source="entry.pk", allow_null=True, default=None)
+    entry_title = serializers.CharField(source="entry.title", allow_null=True, default=None)
+    shares = PreviewShareSerializer(many=True)
+
+
+class AwardPreviewSerializer(serializers.Serializer):
+    """What awarding would do; `final`: it cannot be undone. Send `fingerprint` with the award."""
+
+    prizes = PreviewPrizeSerializer(many=True)
+    readiness = ReadinessSerializer()
+    fingerprint = serializers.CharField()
+    final = serializers.BooleanField(default=True)
 
 
 class ReplaceRevisionSerializer(serializers.Serializer):
@@ -495,14 +555,59 @@ class PhaseAwardsApi(APIView):
     @extend_schema(request=PhaseAwardSerializer, responses={201: AwardSerializer(many=True)})
     def post(self, request: Request, pk: int) -> Response:
         phase = phase_visible(user=request.user, pk=pk)
-        rows = _valid(PhaseAwardSerializer, request)["awards"]
+        data = _valid(PhaseAwardSerializer, request)
         services.phase_award(
             phase_id=phase.pk,
             by=_member(request),
-            choices=[services.AwardChoice(rank=row["rank"], entry_id=row["entry"]) for row in rows],
+            choices=[services.AwardChoice(rank=row["rank"], entry_id=row["entry"]) for row in data["awards"]],
+            fingerprint=data["fingerprint"],
         )
         awards = selectors.awards_of_phases(phase_ids=[phase.pk]).get(phase.pk, [])
         return Response(AwardSerializer(awards, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class PhaseAwardPreviewApi(APIView):
+    """What awarding these prizes would do (winners, amounts, co-author and lineage shares), whether
+    the phase may be awarded yet, and the fingerprint the award must carry. Changes nothing."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PhaseAwardPreviewInputSerializer, responses=AwardPreviewSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        phase = phase_visible(user=request.user, pk=pk)
+        refusal = selectors.award_refusal(user=request.user, challenge=phase.challenge)
+        if refusal is not None:
+            raise NotAllowed(refusal)
+        if phase.status != PhaseStatus.JUDGING:  # before: a sealed phase's entries stay hidden from its owner
+            raise Conflict(str(_("Prizes are awarded while the phase is being judged.")))
+        rows = _valid(PhaseAwardPreviewInputSerializer, request)["awards"]
+        preview = selectors.award_preview(phase=phase, choices=[(row["rank"], row["entry"]) for row in rows])
+        return Response(AwardPreviewSerializer(preview).data)
+
+
+class PhaseUnscoredConfirmationApi(APIView):
+    """GET: how far the panel's scoring is and the latest confirmation; POST `{"reason"}`: a judge,
+    the owner or staff confirm that the entries unscored now stay unscored."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _phase(self, request: Request, pk: int) -> Phase:
+        phase = phase_visible(user=request.user, pk=pk)
+        if not selectors.may_rank(user=request.user, challenge=phase.challenge):
+            raise PermissionDenied
+        return phase
+
+    @extend_schema(responses=ReadinessSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        phase = self._phase(request, pk)
+        return Response(ReadinessSerializer(selectors.judging_readiness(phase=phase)).data)
+
+    @extend_schema(request=EntryReasonSerializer, responses={201: UnscoredConfirmationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        phase = self._phase(request, pk)
+        reason = _valid(EntryReasonSerializer, request)["reason"]
+        confirmation = services.phase_unscored_confirm(phase_id=phase.pk, by=_member(request), reason=reason)
+        return Response(UnscoredConfirmationSerializer(confirmation).data, status=status.HTTP_201_CREATED)
 
 
 class ChallengeJudgingRulesApi(APIView):

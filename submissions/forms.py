@@ -215,6 +215,17 @@ class AwardForm(forms.Form):
         ]
 
 
+class UnscoredConfirmForm(forms.Form):
+    """A judge, the owner or staff say why the entries not fully scored stay so, opening awarding."""
+
+    reason = forms.CharField(
+        label=_("Why do these entries stay unscored?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded with your name and the time, and shown to the panel and the owner."),
+    )
+
+
 class JudgingRulesForm(forms.Form):
     lineage_share_percent = forms.IntegerField(
         label=_("Lineage share (%)"),

@@ -245,6 +245,30 @@ class Award(models.Model):
         return f"#{self.rank}: {self.amount} {self.currency}"
 
 
+class UnscoredConfirmation(models.Model):
+    """A judge, the owner or staff confirmed that the phase is awarded with these entries unscored,
+    and why. Awarding needs every entry scored by the panel, or a confirmation covering the
+    entries still unscored (`submissions.selectors.judging_readiness`)."""
+
+    phase = models.ForeignKey("challenges.Phase", on_delete=models.CASCADE, related_name="unscored_confirmations")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("confirmed by")
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"))
+    reason = models.CharField(_("reason"), max_length=500)
+    # The ids of the entries unscored when it was confirmed: an entry unscored later needs a new confirmation.
+    entry_ids = models.JSONField(_("unscored entries"), default=list)
+
+    class Meta:
+        verbose_name = _("confirmation of unscored entries")
+        verbose_name_plural = _("confirmations of unscored entries")
+        ordering = ["phase", "-confirmed_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="submissions_unscored_reason_given")]
+
+    def __str__(self) -> str:
+        return f"{self.phase_id}: {len(self.entry_ids)} unscored ({self.confirmed_by_id})"
+
+
 class ShareKind(models.TextChoices):
     AUTHOR = "author", _("Lead author")
     CO_AUTHOR = "co_author", _("Co-author")

@@ -10,7 +10,10 @@
   sealed one (the default).
 """
 
+import hashlib
+import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -36,10 +39,12 @@ from challenges.models import (
     Phase,
     PhaseDependency,
     PhaseStatus,
+    Prize,
 )
 from challenges.selectors import challenge_roles, challenges_visible_to, judge_may_score
 from community.models import User
 from community.selectors import claimed_emails_of
+from core.exceptions import ApplicationError
 from core.pagination import KeysetPage, decode_cursor, encode_cursor, keyset_page
 from submissions.lineage import entry_ancestors
 from submissions.models import (
@@ -54,9 +59,12 @@ from submissions.models import (
     PhaseJudgingRules,
     Recusal,
     Score,
+    ShareKind,
+    UnscoredConfirmation,
     Vote,
 )
 from submissions.ranking import EntryFacts, Ranked, ScoreFacts, rank_entries
+from submissions.splits import AuthorShare, Line, prize_lines, split_exactly
 
 AnyUser = User | AnonymousUser
 
@@ -708,3 +716,231 @@ def lineage_preview(*, entry: Entry) -> list[dict[str, Any]]:
         {"generation": a.generation, "blueprint": blueprints[a.blueprint_id], "author": users[a.author_id]}
         for a in ancestors
     ]
+
+
+# --- Safe judging: readiness, the split of a prize, and the confirmation of awards -------------
+
+
+@dataclass
+class Readiness:
+    """Whether the phase may be awarded: every eligible entry scored by the panel, or the entries
+    still unscored covered by a confirmation (who, when, why)."""
+
+    total: int
+    unscored: list[Entry]
+    confirmation: UnscoredConfirmation | None
+
+    @property
+    def scored(self) -> int:
+        return self.total - len(self.unscored)
+
+    @property
+    def covered(self) -> bool:
+        """The entries unscored now are all in the latest confirmation."""
+        if self.confirmation is None:
+            return False
+        confirmed = set(self.confirmation.entry_ids)
+        return all(entry.pk in confirmed for entry in self.unscored)
+
+    @property
+    def ready(self) -> bool:
+        return not self.unscored or self.covered
+
+    @property
+    def unscored_ids(self) -> list[int]:
+        return sorted(entry.pk for entry in self.unscored)
+
+
+def judging_readiness(*, phase: Phase) -> Readiness:
+    """Which submitted entries the panel has not finished scoring, in constant queries.
+
+    The panel is every accepted judge who has not declared a conflict with the challenge. An entry
+    is scored when each of them scored every criterion of it, is recused from it or wrote it, and
+    at least one of them scored it (an entry no one may judge is unscored)."""
+    entries = list(
+        Entry.objects.filter(phase=phase, status=EntryStatus.SUBMITTED).only("pk", "title", "phase_id").order_by("pk")
+    )
+    criteria = Criterion.objects.filter(phase=phase).count()
+    panel = set(
+        JudgeAssignment.objects.filter(
+            challenge_id=phase.challenge_id, status=JudgeStatus.ACCEPTED, has_conflict=False, judge__isnull=False
+        ).values_list("judge_id", flat=True)
+    )
+    complete = {
+        (judge_id, entry_id)
+        for judge_id, entry_id, n in Score.objects.filter(entry__phase=phase, entry__status=EntryStatus.SUBMITTED)
+        .order_by()
+        .values("judge_id", "entry_id")
+        .annotate(n=Count("pk"))
+        .values_list("judge_id", "entry_id", "n")
+        if criteria and n >= criteria
+    }
+    excused = set(Recusal.objects.filter(entry__phase=phase).values_list("judge_id", "entry_id"))
+    excused |= set(EntryAuthor.objects.filter(entry__phase=phase, user_id__in=panel).values_list("user_id", "entry_id"))
+    unscored = []
+    for entry in entries:
+        judged = [judge for judge in panel if (judge, entry.pk) in complete]
+        pending = [judge for judge in panel if (judge, entry.pk) not in complete and (judge, entry.pk) not in excused]
+        if pending or not judged:
+            unscored.append(entry)
+    confirmation = (
+        UnscoredConfirmation.objects.filter(phase=phase).select_related("confirmed_by").order_by("-confirmed_at", "-pk")
+    ).first()
+    return Readiness(total=len(entries), unscored=unscored, confirmation=confirmation)
+
+
+def may_confirm_unscored(*, user: AnyUser | None, challenge: Challenge) -> bool:
+    """A judge of the panel (conflicts declared, none found), the owner or staff may confirm that
+    entries stay unscored."""
+    roles = challenge_roles(user=user, challenge=challenge)
+    if roles & {Role.OWNER, Role.STAFF}:
+        return True
+    member = _member(user)
+    return member is not None and Role.JUDGE in roles and judge_may_score(user=member, challenge_id=challenge.pk)
+
+
+@dataclass(frozen=True)
+class PreviewShare:
+    recipient: User
+    kind: str
+    generation: int
+    source_blueprint: Blueprint | None
+    amount: Decimal
+
+    @property
+    def kind_label(self) -> str:
+        return str(ShareKind(self.kind).label)
+
+
+@dataclass(frozen=True)
+class PreviewPrize:
+    rank: int
+    amount: Decimal
+    currency: str
+    entry: Entry | None  # None: not awarded, the money stays in the budget
+    shares: list[PreviewShare]
+
+
+@dataclass(frozen=True)
+class AwardPreview:
+    """Exactly what awarding these choices would do, and a fingerprint of it (with the ranking and
+    the unscored entries it was decided on): the confirmation carries it, the award refuses if it differs."""
+
+    phase: Phase
+    prizes: list[PreviewPrize]
+    readiness: Readiness
+    fingerprint: str
+
+    @property
+    def awarded(self) -> list[PreviewPrize]:
+        return [prize for prize in self.prizes if prize.entry is not None]
+
+    @property
+    def kept(self) -> list[PreviewPrize]:
+        return [prize for prize in self.prizes if prize.entry is None]
+
+
+def prize_split(*, entry: Entry, rules: JudgingRules, amount: Decimal) -> list[tuple[Line, Decimal]]:
+    """Who would receive what of `amount` won by `entry`: its authors by their shares, and the
+    lineage share to the authors of the revisions it was forked from (`submissions.splits`)."""
+    authors = [
+        AuthorShare(user_id=author.user_id, percent=author.share, is_lead=author.is_lead)
+        for author in entry.authors.order_by("-is_lead", "pk")
+    ]
+    ancestors = (
+        entry_ancestors(entry=entry, generations=rules.lineage_generations) if rules.lineage_share_percent else []
+    )
+    lines = prize_lines(
+        authors=authors,
+        ancestors=ancestors,
+        lineage_percent=rules.lineage_share_percent,
+        generations=rules.lineage_generations,
+    )
+    return split_exactly(amount, lines)
+
+
+def check_award_choices(choices: Sequence[tuple[int, int]], prizes: dict[int, Prize]) -> None:
+    """(rank, entry id) pairs: at least one, each rank and entry once, ranks of the prize table."""
+    if not choices:
+        raise ApplicationError(_("Assign at least one prize."), {"awards": [_("Assign at least one prize.")]})
+    ranks = [rank for rank, _entry in choices]
+    entries = [entry for _rank, entry in choices]
+    if len(set(ranks)) != len(ranks):
+        message = _("Each prize rank is awarded once.")
+        raise ApplicationError(message, {"awards": [message]})
+    if len(set(entries)) != len(entries):
+        message = _("An entry wins at most one prize of a phase.")
+        raise ApplicationError(message, {"awards": [message]})
+    beyond = sorted(rank for rank in ranks if rank not in prizes)
+    if beyond:
+        message = _("This phase's prize table has no rank %(ranks)s.") % {"ranks": ", ".join(map(str, beyond))}
+        raise ApplicationError(message, {"awards": [message]})
+
+
+def award_entries(*, phase: Phase, entry_ids: Sequence[int]) -> dict[int, Entry]:
+    """The submitted entries of the phase among `entry_ids`; any other id is refused."""
+    entries = Entry.objects.filter(pk__in=list(entry_ids), phase=phase, status=EntryStatus.SUBMITTED).select_related(
+        "revision"
+    )
+    found = {entry.pk: entry for entry in entries}
+    missing = [pk for pk in entry_ids if pk not in found]
+    if missing:
+        message = _("Only submitted entries of this phase can win its prizes.")
+        raise ApplicationError(message, {"awards": [message], "entries": missing})
+    return found
+
+
+def award_preview(*, phase: Phase, choices: Sequence[tuple[int, int]]) -> AwardPreview:
+    """What awarding `choices` ((rank, entry id) pairs) would do: each prize's winner and split, the
+    prizes kept in the budget, and the fingerprint of it all. Refuses choices the award would refuse."""
+    prizes = {prize.rank: prize for prize in Prize.objects.filter(phase=phase)}
+    check_award_choices(choices, prizes)
+    entries = award_entries(phase=phase, entry_ids=[entry for _rank, entry in choices])
+    rules = judging_rules_for(phase.challenge)
+    currency = phase.challenge.currency
+    winner_of = dict(choices)
+    splits: dict[int, list[tuple[Line, Decimal]]] = {
+        rank: prize_split(entry=entries[winner_of[rank]], rules=rules, amount=prizes[rank].amount) for rank in winner_of
+    }
+    lines = [line for split in splits.values() for line, _amount in split]
+    users = User.objects.in_bulk({line.recipient_id for line in lines})
+    blueprints = Blueprint.objects.in_bulk({line.source_blueprint_id for line in lines if line.source_blueprint_id})
+    rows = [
+        PreviewPrize(
+            rank=rank,
+            amount=prizes[rank].amount,
+            currency=currency,
+            entry=entries[winner_of[rank]] if rank in winner_of else None,
+            shares=[
+                PreviewShare(
+                    recipient=users[line.recipient_id],
+                    kind=line.kind,
+                    generation=line.generation,
+                    source_blueprint=blueprints.get(line.source_blueprint_id) if line.source_blueprint_id else None,
+                    amount=amount,
+                )
+                for line, amount in splits.get(rank, [])
+            ],
+        )
+        for rank in sorted(prizes)
+    ]
+    readiness = judging_readiness(phase=phase)
+    ranking = [(row.entry.pk, str(row.ranked.total)) for row in phase_ranking(phase=phase)]
+    content = {
+        "phase": phase.pk,
+        "currency": currency,
+        "prizes": [
+            [
+                prize.rank,
+                str(prize.amount),
+                prize.entry.pk if prize.entry else None,
+                [[s.recipient.pk, s.kind, s.generation, str(s.amount)] for s in prize.shares],
+            ]
+            for prize in rows
+        ],
+        "ranking": ranking,
+        "unscored": readiness.unscored_ids,
+        "confirmation": readiness.confirmation.pk if readiness.confirmation else None,
+    }
+    fingerprint = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:40]
+    return AwardPreview(phase=phase, prizes=rows, readiness=readiness, fingerprint=fingerprint)

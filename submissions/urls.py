@@ -11,6 +11,7 @@ urlpatterns = [
     path("phases/<int:phase_pk>/enter/", views.enter, name="enter"),
     path("phases/<int:phase_pk>/judging/", views.judge_phase, name="judge_phase"),
     path("phases/<int:phase_pk>/award/", views.award, name="award"),
+    path("phases/<int:phase_pk>/unscored/", views.unscored_confirm, name="unscored_confirm"),
     path("challenges/<slug:slug>/rules/", views.rules, name="rules"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/vote/", views.vote, name="vote"),

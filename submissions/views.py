@@ -28,6 +28,7 @@ from submissions.forms import (
     ReasonForm,
     ReplaceRevisionForm,
     ScoreForm,
+    UnscoredConfirmForm,
     add_application_error,
     co_authors_text,
 )
@@ -322,6 +323,9 @@ def judge_phase(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpRespons
         "rules": selectors.phase_rules_for(phase),
         "may_award": phase.status == PhaseStatus.JUDGING
         and selectors.may_award(user=request.user, challenge=phase.challenge),
+        "readiness": selectors.judging_readiness(phase=phase) if phase.status == PhaseStatus.JUDGING else None,
+        "may_confirm": selectors.may_confirm_unscored(user=request.user, challenge=phase.challenge),
+        "confirm_form": UnscoredConfirmForm(),
     }
     return render(request, "submissions/judge_phase.html", context)
 
@@ -365,16 +369,53 @@ def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def unscored_confirm(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
+    """A judge, the owner or staff confirm that the entries not fully scored stay unscored, and why."""
+    phase = _rankable_phase(request, phase_pk)
+    form = UnscoredConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why these entries stay unscored."))
+    else:
+        try:
+            services.phase_unscored_confirm(phase_id=phase.pk, by=request.user, reason=form.cleaned_data["reason"])
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Recorded: the unscored entries stay unscored. The prizes can be awarded."))
+    return redirect("submissions:judge_phase", phase_pk=phase.pk)
+
+
+@login_required
 def award(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
-    """Assign entries to the prize ranks (preset from the ranking); awarding moves the phase to `awarded`."""
+    """Awarding in two steps: choose an entry per prize rank (preset from the scored part of the
+    ranking), then confirm what exactly that awards (winners, amounts, shares). Only the confirmed
+    POST awards, with the fingerprint of what it showed. Before the panel has scored every entry
+    (and no one confirmed that the rest stay unscored) the page says so instead."""
     phase = _rankable_phase(request, phase_pk)
     challenge = phase.challenge
     if not selectors.may_award(user=request.user, challenge=challenge):
         raise PermissionDenied
+    roles = challenge_roles(user=request.user, challenge=challenge)
+    judging = phase.status == PhaseStatus.JUDGING
+    # Only while judging: before, a sealed phase's entries are hidden from its owner (and awarding is refused).
+    readiness = selectors.judging_readiness(phase=phase) if judging else None
+    context: dict[str, Any] = {
+        "phase": phase,
+        "challenge": challenge,
+        "readiness": readiness,
+        "sealed_from_me": _sealed_from(roles, phase),
+        "may_confirm": selectors.may_confirm_unscored(user=request.user, challenge=challenge),
+        "confirm_form": UnscoredConfirmForm(),
+    }
+    if readiness is not None and not readiness.ready:
+        return render(request, "submissions/award.html", context)
     # The choices are the best-ranked entries (a select of 3,000 entries helps no one).
     ranking = selectors.phase_ranking_for_viewer(user=request.user, phase=phase)[: selectors.AWARD_CHOICES]
     prizes = list(Prize.objects.filter(phase=phase).order_by("rank"))
-    initial = {f"rank_{prize.rank}": str(row.entry.pk) for prize, row in zip(prizes, ranking, strict=False)}
+    # Only scored entries are suggested: an unscored ranking says nothing about who should win.
+    suggested = [row for row in ranking if row.total is not None]
+    initial = {f"rank_{prize.rank}": str(row.entry.pk) for prize, row in zip(prizes, suggested, strict=False)}
     form = AwardForm(
         request.POST or None,
         initial=initial,
@@ -382,26 +423,31 @@ def award(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpResponse:
         entries=[row.entry for row in ranking],
         currency=challenge.currency,
     )
-    if request.method == "POST" and form.is_valid():
+    context.update({"form": form, "ranking": ranking})
+    if request.method == "POST" and form.is_valid() and not judging:
+        form.add_error(None, _("Prizes are awarded while the phase is being judged."))
+    elif request.method == "POST" and form.is_valid():
+        choices = form.choices()
+        if "confirm" in request.POST:
+            try:
+                services.phase_award(
+                    phase_id=phase.pk,
+                    by=request.user,
+                    choices=[services.AwardChoice(rank=rank, entry_id=entry) for rank, entry in choices],
+                    fingerprint=request.POST.get("fingerprint", ""),
+                )
+            except services.AwardChanged as error:
+                context["changed"] = error.message
+            except ApplicationError as error:
+                add_application_error(form, error)
+                return render(request, "submissions/award.html", context)
+            else:
+                messages.success(request, _("The prizes of “%(title)s” are awarded.") % {"title": phase.title})
+                return redirect(reverse("challenges:detail", kwargs={"slug": challenge.slug}) + f"#phase-{phase.pk}")
         try:
-            services.phase_award(
-                phase_id=phase.pk,
-                by=request.user,
-                choices=[services.AwardChoice(rank=rank, entry_id=entry) for rank, entry in form.choices()],
-            )
+            context["preview"] = selectors.award_preview(phase=phase, choices=choices)
         except ApplicationError as error:
             add_application_error(form, error)
-        else:
-            messages.success(request, _("The prizes of “%(title)s” are awarded.") % {"title": phase.title})
-            return redirect(reverse("challenges:detail", kwargs={"slug": challenge.slug}) + f"#phase-{phase.pk}")
-    roles = challenge_roles(user=request.user, challenge=challenge)
-    context = {
-        "phase": phase,
-        "challenge": challenge,
-        "form": form,
-        "ranking": ranking,
-        "sealed_from_me": _sealed_from(roles, phase),
-    }
     return render(request, "submissions/award.html", context)
 
 

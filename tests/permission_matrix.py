@@ -91,6 +91,10 @@ EDITORS = "owner,staff"  # the client who owns the challenge, and staff
 
 R("/", get=EVERYONE)
 R("/healthz", get=EVERYONE, post="*:405")
+R("/healthz/live", get=EVERYONE, post="*:405")
+R("/favicon.ico", get=EVERYONE, post="*:405")
+R("/dev/mails/", get="*:404", post="*:405", note="DEBUG only (tests run with DEBUG off)")
+R("/dev/mails/<str:name>/", url="/dev/mails/20261130T081500123456Z-0123456789abcdef0123456789abcdef.eml/", get="*:404", post="*:405")
 R("/i18n/setlang/", get="*:redirect", post="*:redirect")
 R("/accounts/login/", get="anonymous:200 *:redirect", post="anonymous:200 *:redirect")
 R("/accounts/logout/", get="anonymous:redirect *:200", post="*:redirect")
@@ -415,6 +419,12 @@ for _name in ("judging/", "award/"):
         get="anonymous:login owner,judge,staff:200 *:403",
         post="anonymous:login owner,judge,staff:200 *:403",
     )
+R(
+    "/entries/phases/<int:phase_pk>/unscored/",
+    phase_pk="phase.pk",
+    get=GET_ONLY,
+    post="anonymous:login owner,judge,staff:redirect *:403",
+)
 R(
     "/entries/challenges/<slug:slug>/rules/",
     slug="challenge.slug",
@@ -820,6 +830,19 @@ R(
     note="invite-only",
     get=f"{EDITORS}:200 *:404",
     post=f"anonymous:401 {EDITORS}:400 *:404",
+)
+R(
+    f"{A}phases/<int:pk>/awards/preview/",
+    pk="phase.pk",
+    body={"awards": [{"rank": 1, "entry": "@entry.pk"}]},
+    get="anonymous:401 *:405",
+    post="anonymous:401 owner,judge,staff:409 *:403",
+)
+R(
+    f"{A}phases/<int:pk>/unscored-confirmation/",
+    pk="phase.pk",
+    get="anonymous:401 owner,judge,staff:200 *:403",
+    post="anonymous:401 owner,judge,staff:400 *:403",
 )
 R(f"{A}phases/<int:pk>/judging-rules/", pk="phase.pk", get=EVERYONE, put=f"anonymous:401 {EDITORS}:400 *:403")
 R(

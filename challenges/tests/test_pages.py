@@ -233,7 +233,7 @@ def test_the_pages_speak_german(client, owner, staff):
     detail = client.get(challenge.get_absolute_url()).content.decode()
 
     assert "Challenge ausschreiben" in listing
-    assert "Noch nicht vergeben" in detail
+    assert "Noch nicht verplant" in detail
     assert "Geplant" in detail
 
 

@@ -5,6 +5,8 @@ from typing import Any
 from django import template
 from django.contrib.contenttypes.models import ContentType
 from django.http import QueryDict
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from community.selectors import comment_count, comment_replies, is_following, replies_after
 from community.selectors import comment_thread as thread_of
@@ -139,9 +141,11 @@ def follow_button(context: template.Context, obj: Any) -> dict[str, Any]:
 
 
 @register.filter
-def flag(country: Any) -> str:
-    """The country's flag as an emoji (no image request)."""
-    return getattr(country, "unicode_flag", "") if country else ""
+def flag(country: Any) -> SafeString | str:
+    """The country's code in a badge (`DE`) named in its title: flag emoji show as empty boxes on many systems."""
+    if not country:
+        return ""
+    return format_html('<abbr class="badge flag" title="{}">{}</abbr>', country.name, country.code)
 
 
 @register.inclusion_tag("community/_activity_feed.html", takes_context=True)

@@ -76,7 +76,7 @@ def test_two_members_discuss_an_entry_in_their_languages_and_time_zones(
     # Jonas is told of the reply, in German.
     page.goto("/members/notifications/")
     assert page.inner_text("[data-testid=unread-count]") == "1"
-    assert "hat auf Ihren Kommentar" in page.inner_text("[data-testid=notifications]")
+    assert "hat auf deinen Kommentar" in page.inner_text("[data-testid=notifications]")
 
     # Both were e-mailed once (the worker's job, done here), each in their own language.
     for notification_id in no_broker:

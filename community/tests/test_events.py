@@ -95,7 +95,7 @@ def test_a_fork_notifies_the_parent_owner_and_earns_reputation_once(ada, jonas, 
 def test_the_closing_notice_names_the_real_deadline_in_the_readers_language_and_zone(ada, jonas):
     import zoneinfo
 
-    from django.utils import formats, translation
+    from django.utils import dateformat, translation
 
     from community.messages import notification_text
 
@@ -108,9 +108,7 @@ def test_the_closing_notice_names_the_real_deadline_in_the_readers_language_and_
         german = notification_text(NotificationKind.PHASE_CLOSING_SOON, context)
 
     with translation.override("en"):
-        in_lagos = formats.date_format(
-            timezone.localtime(closes, zoneinfo.ZoneInfo("Africa/Lagos")), "SHORT_DATETIME_FORMAT"
-        )
+        in_lagos = dateformat.format(timezone.localtime(closes, zoneinfo.ZoneInfo("Africa/Lagos")), "j M Y, H:i")
     assert english == f"The phase “Concept” of “Snow plough” closes in 5 hours ({in_lagos} WAT (Africa/Lagos))."
     assert german.startswith("Die Phase „Concept“ von „Snow plough“ endet in 5 Stunden (")
     assert "Europe/Berlin" in german

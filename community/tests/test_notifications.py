@@ -82,7 +82,7 @@ def test_the_email_is_in_the_recipients_language_with_html_text_and_list_unsubsc
         announce([jonas])
     notification_email_send(notification_id=no_broker[0])
     message = cast(EmailMultiAlternatives, mail.outbox[0])
-    assert "Die Phase „Concept“ von „Desert ambulance“ ist für Einreichungen geöffnet." in message.subject
+    assert "Die Phase „Concept“ von „Desert ambulance“ nimmt jetzt Beiträge an." in message.subject
     assert "Hallo Jonas Berg" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"

@@ -44,4 +44,4 @@ def test_every_app_is_completely_translated_to_german():
 def test_a_page_renders_in_german():
     with translation.override("de"):
         html = render_to_string("community/unsubscribe.html", {"done": True, "kind_label": ""})
-    assert "Sie erhalten keine Benachrichtigungs-E-Mails mehr." in html
+    assert "Du erhältst keine Benachrichtigungs-E-Mails mehr." in html

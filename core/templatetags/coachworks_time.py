@@ -1,14 +1,19 @@
-"""Dates as members read them: in their own time zone with the zone named, and deadlines as
-"in 3 days" next to the absolute time.
+"""Dates as members read them: one format per language, in their own time zone with the zone named,
+and deadlines as "in 3 days" next to the absolute time.
+
+Every page and mail shows a day with `local_date` ("30 Nov 2026", "30. Nov. 2026") and a moment with
+`local_datetime` ("30 Nov 2026, 23:57 UTC", "30. Nov. 2026, 23:57 UTC"); templates never use `|date:`
+themselves (`core/tests/test_dates.py` fails if one does).
 
 The time zone is the one `community.middleware.MemberPreferencesMiddleware` activated (the
 member's own, or the site's for visitors).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
-from django.utils import formats, timezone
+from django.conf import settings
+from django.utils import dateformat, timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
@@ -26,13 +31,36 @@ def zone_label(moment: datetime) -> str:
     return f"{abbreviation} ({name})"
 
 
+# (day, day and time) per language, in Django's date-format letters; `N` is the month abbreviated as each
+# language's style guides do it ("Nov.", "März", "Juni" in German). Time is 24-hour in both.
+DATE_FORMATS: dict[str, tuple[str, str]] = {
+    "en": ("j M Y", "j M Y, H:i"),
+    "de": ("j. N Y", "j. N Y, H:i"),
+}
+
+
+def _formats() -> tuple[str, str]:
+    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return DATE_FORMATS.get(language, DATE_FORMATS["en"])
+
+
+@register.filter
+def local_date(value: date | datetime | None) -> str:
+    """`30 Nov 2026` / `30. Nov. 2026`: the day (of a moment, in the active time zone) in the active language."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return dateformat.format(value, _formats()[0])
+
+
 @register.filter
 def local_datetime(moment: datetime | None) -> str:
-    """`28.11.2026 16:00 CET (Europe/Berlin)` in the active language and time zone."""
-    if moment is None:
+    """`30 Nov 2026, 16:00 CET (Europe/Berlin)` / `30. Nov. 2026, 16:00 UTC` in the active language and zone."""
+    if moment is None or moment == "":
         return ""
     local = timezone.localtime(moment)
-    return f"{formats.date_format(local, 'SHORT_DATETIME_FORMAT')} {zone_label(moment)}"
+    return f"{dateformat.format(local, _formats()[1])} {zone_label(moment)}"
 
 
 @register.filter

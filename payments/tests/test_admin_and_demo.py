@@ -48,7 +48,7 @@ def test_staff_record_a_receipt_in_the_admin_and_the_challenge_opens(staff_clien
         "received_on": timezone.localdate().isoformat(),
     }
 
-    response = staff_client.post(reverse("admin:payments_fundingreceipt_add"), form, follow=True)
+    response = staff_client.post(reverse("admin:payments_fundingreceipt_record"), form, follow=True)
 
     assert response.status_code == 200
     assert "Recorded 10000.00 EUR" in response.content.decode()
@@ -66,7 +66,7 @@ def test_a_refused_receipt_is_a_form_error_in_the_admin(staff_client, owner):
         "received_on": timezone.localdate().isoformat(),
     }
 
-    response = staff_client.post(reverse("admin:payments_fundingreceipt_add"), form)
+    response = staff_client.post(reverse("admin:payments_fundingreceipt_record"), form)
 
     assert response.status_code == 200
     assert "funded in EUR" in response.content.decode()
@@ -84,7 +84,7 @@ def test_a_payment_reference_with_non_ascii_characters_is_a_form_error_in_the_ad
         "received_on": timezone.localdate().isoformat(),
     }
 
-    response = staff_client.post(reverse("admin:payments_fundingreceipt_add"), form)
+    response = staff_client.post(reverse("admin:payments_fundingreceipt_record"), form)
 
     assert response.status_code == 200
     assert "That is not a valid payment reference" in response.content.decode()
@@ -96,7 +96,7 @@ def _exported_batch(staff_client, owner, staff, winner):
     bank_account(winner)
     payout = prize(challenge, winner, "250.00")
     payout_execute(payout_id=payout.pk)
-    staff_client.post(reverse("admin:payments_payoutbatch_add"))
+    staff_client.post(reverse("admin:payments_payoutbatch_export"))
     return PayoutBatch.objects.get(), payout
 
 
@@ -157,7 +157,7 @@ def test_staff_export_download_and_mark_a_batch_paid_in_the_admin(staff_client, 
     bank_account(winner)
     payout_execute(payout_id=prize(challenge, winner, "250.00").pk)
 
-    exported = staff_client.post(reverse("admin:payments_payoutbatch_add"), follow=True)
+    exported = staff_client.post(reverse("admin:payments_payoutbatch_export"), follow=True)
     batch = PayoutBatch.objects.get()
     xml = staff_client.get(reverse("admin:payments_payoutbatch_file", args=[batch.pk]))
     staff_client.post(
@@ -208,7 +208,7 @@ def test_every_money_admin_page_opens_and_the_ledger_cannot_be_edited(staff_clie
         assert staff_client.get(reverse(f"admin:payments_{model}_add")).status_code == 403
 
 
-@pytest.mark.parametrize("url", ["admin:payments_fundingreceipt_add", "admin:payments_payoutbatch_add"])
+@pytest.mark.parametrize("url", ["admin:payments_fundingreceipt_record", "admin:payments_payoutbatch_export"])
 def test_members_cannot_reach_the_money_admin(client, owner, url):
     client.force_login(owner)
 

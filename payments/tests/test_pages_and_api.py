@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from payments.models import BatchStatus, FundingReceipt, PayoutMethod, PayoutStatus
+from payments.models import BatchStatus, FundingReceipt, Payout, PayoutMethod, PayoutStatus
+from payments.selectors import money_state
 from payments.services import payout_batch_create, payout_execute
 from payments.tests.factories import (
     IBANS,
@@ -140,7 +141,12 @@ def test_the_statement_downloads_as_csv_and_pdf(client, winner, money):
     pdf = client.get(reverse("payments:statement_pdf"))
 
     assert rows[0][:5] == ["Date", "Challenge", "Description", "Kind", "Amount"]
-    assert sorted((row[4], row[6]) for row in rows[1:]) == [("1000.00", "Pending"), ("3000.00", "Paid")]
+    paid = Payout.objects.select_related("batch").get(pk=money[1].pk)
+    assert sorted((row[4], row[6]) for row in rows[1:]) == [
+        ("1000.00", "Waiting for the next batch"),
+        ("3000.00", money_state(paid).label),
+    ]
+    assert money_state(paid).label.startswith("Paid on ")
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
 

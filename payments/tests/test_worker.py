@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.db.models import Sum
 
+from config.celery_routes import queues_arg
 from conftest import ROOT, _database_url_for_tests
 from payments import tasks
 from payments.models import Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
@@ -46,7 +47,7 @@ def start_worker(bank: Path, tmp_path: Path, settings) -> Iterator[Callable[[], 
         log = (tmp_path / f"worker-{len(started)}.log").open("wb")
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2",
-             "--pool", "prefork", "--without-gossip", "--without-mingle", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
+             "--pool", "prefork", "--without-gossip", "--without-mingle", "-Q", queues_arg(),
              "-n", f"payments-{os.getpid()}-{time.monotonic_ns()}@%h"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip

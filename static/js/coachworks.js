@@ -35,15 +35,70 @@
     document.head.appendChild(script);
   }
 
+  // The top menu is a <details> that works without JavaScript. Browsers that lack ::details-content cannot
+  // show it closed on wide screens: open it there. Escape closes the open menu and returns to its button.
+  function setUpMenu() {
+    var menu = document.querySelector("[data-nav-menu]");
+    if (!menu) return;
+    var supportsDetailsContent = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+    if (!supportsDetailsContent && window.matchMedia) {
+      var wide = window.matchMedia("(min-width: 64em)");
+      var sync = function () { menu.open = wide.matches; };
+      sync();
+      if (wide.addEventListener) wide.addEventListener("change", sync);
+    }
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  }
+
+  // A table box that scrolls sideways (narrow screens) becomes a named, focusable region, so a keyboard can
+  // scroll it; one that fits stays out of the tab order.
+  function markScrollingTables() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var table = box.querySelector("table");
+        var heading = box.previousElementSibling;
+        var name = (table && table.caption && table.caption.textContent) ||
+          (heading && /^H[1-6]$/.test(heading.tagName) && heading.textContent) || document.title;
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", name.trim());
+      } else if (!scrolls && box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(markScrollingTables, 100);
+  });
+
+  // A form sent back with errors: move the focus to its summary, which lists and links the fields to fix.
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+
   function enhance(root) {
+    markScrollingTables();
     sizeBars(root);
     loadHtmxFor(root);
   }
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+    document.addEventListener("DOMContentLoaded", function () { setUpMenu(); enhance(document); focusErrorSummary(); });
   } else {
+    setUpMenu();
     enhance(document);
+    focusErrorSummary();
   }
   document.addEventListener("htmx:load", function (event) { sizeBars(event.detail.elt); });
 })();

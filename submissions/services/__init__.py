@@ -3,11 +3,12 @@
 - `entries`: enter (create, submit), co-authors (name, accept or decline), replace the revision,
   withdraw, disqualify.
 - `judging`: scores, recusals, votes.
-- `awards`: award a phase, with each award's split stored.
+- `awards`: confirm that entries stay unscored; award a phase (confirmed by the fingerprint of what
+  was shown), with each award's split stored.
 - `rules`: the judging rules of a challenge and of a phase.
 """
 
-from submissions.services.awards import AwardChoice, award_split, phase_award
+from submissions.services.awards import AwardChanged, AwardChoice, award_split, phase_award, phase_unscored_confirm
 from submissions.services.entries import (
     CoAuthor,
     entry_co_author_respond,
@@ -22,6 +23,7 @@ from submissions.services.judging import ScoreInput, entry_recuse, entry_score, 
 from submissions.services.rules import judging_rules_set, phase_rules_set, rules_editor_require
 
 __all__ = [
+    "AwardChanged",
     "AwardChoice",
     "CoAuthor",
     "ScoreInput",
@@ -38,6 +40,7 @@ __all__ = [
     "judging_rules_set",
     "phase_award",
     "phase_rules_set",
+    "phase_unscored_confirm",
     "rules_editor_require",
     "vote_cast",
     "vote_retract",

@@ -4,6 +4,7 @@ stored, the phase moved to `awarded`, all in one transaction under the challenge
 Prize money not assigned stays in the budget: nothing is recorded for it.
 """
 
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,13 +21,24 @@ from community.models import User
 from core.caching import bump
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from submissions import signals
-from submissions.lineage import entry_ancestors
-from submissions.models import Award, AwardShare, Entry, EntryStatus, JudgingRules, Recusal
-from submissions.selectors import award_refusal, judging_rules_for
+from submissions.models import Award, AwardShare, Entry, JudgingRules, Recusal, UnscoredConfirmation
+from submissions.selectors import (
+    award_entries,
+    award_preview,
+    award_refusal,
+    check_award_choices,
+    judging_readiness,
+    judging_rules_for,
+    may_confirm_unscored,
+    prize_split,
+)
 from submissions.services.common import lock_challenge, lock_phase
-from submissions.splits import AuthorShare, prize_lines, split_exactly
 
 AWARD_TASK = "submissions.phase_award"
+
+
+class AwardChanged(Conflict):
+    """What the confirmation showed is no longer what awarding would do (HTTP 409): show it again."""
 
 
 @dataclass(frozen=True)
@@ -37,19 +49,6 @@ class AwardChoice:
 
 def award_split(*, award: Award, entry: Entry, rules: JudgingRules) -> list[AwardShare]:
     """Store who receives what of `award` (the shares sum exactly to its amount)."""
-    authors = [
-        AuthorShare(user_id=author.user_id, percent=author.share, is_lead=author.is_lead)
-        for author in entry.authors.order_by("-is_lead", "pk")
-    ]
-    ancestors = (
-        entry_ancestors(entry=entry, generations=rules.lineage_generations) if rules.lineage_share_percent else []
-    )
-    lines = prize_lines(
-        authors=authors,
-        ancestors=ancestors,
-        lineage_percent=rules.lineage_share_percent,
-        generations=rules.lineage_generations,
-    )
     bump("submissions")
     return AwardShare.objects.bulk_create(
         [
@@ -62,31 +61,48 @@ def award_split(*, award: Award, entry: Entry, rules: JudgingRules) -> list[Awar
                 generation=line.generation,
                 source_blueprint_id=line.source_blueprint_id,
             )
-            for line, amount in split_exactly(award.amount, lines)
+            for line, amount in prize_split(entry=entry, rules=rules, amount=award.amount)
         ]
     )
 
 
-def _check_choices(choices: Sequence[AwardChoice], prizes: dict[int, Prize]) -> None:
-    if not choices:
-        raise ApplicationError(_("Assign at least one prize."), {"awards": [_("Assign at least one prize.")]})
-    ranks = [choice.rank for choice in choices]
-    entries = [choice.entry_id for choice in choices]
-    if len(set(ranks)) != len(ranks):
-        message = _("Each prize rank is awarded once.")
-        raise ApplicationError(message, {"awards": [message]})
-    if len(set(entries)) != len(entries):
-        message = _("An entry wins at most one prize of a phase.")
-        raise ApplicationError(message, {"awards": [message]})
-    beyond = sorted(rank for rank in ranks if rank not in prizes)
-    if beyond:
-        message = _("This phase's prize table has no rank %(ranks)s.") % {"ranks": ", ".join(map(str, beyond))}
-        raise ApplicationError(message, {"awards": [message]})
+@transaction.atomic
+def phase_unscored_confirm(
+    *, phase_id: int, by: User, reason: str, now: datetime | None = None
+) -> UnscoredConfirmation:
+    """A judge of the panel, the owner or staff confirm that the entries unscored now stay unscored,
+    and say why: awarding is offered from then on (until another entry becomes unscored)."""
+    challenge = lock_challenge_for_phase(phase_id)
+    phase = lock_phase(phase_id)
+    if not may_confirm_unscored(user=by, challenge=challenge):
+        raise NotAllowed(_("Only the challenge's judges, its owner and staff confirm that entries stay unscored."))
+    if phase.status != PhaseStatus.JUDGING:
+        raise Conflict(_("Unscored entries are confirmed while the phase is being judged."))
+    reason = " ".join(reason.split())
+    if not reason:
+        message = _("Say why these entries stay unscored.")
+        raise ApplicationError(message, {"reason": [message]})
+    readiness = judging_readiness(phase=phase)
+    if not readiness.unscored:
+        raise Conflict(_("Every entry is scored; there is nothing to confirm."))
+    return UnscoredConfirmation.objects.create(
+        phase=phase,
+        confirmed_by=by,
+        confirmed_at=now or timezone.now(),
+        reason=reason[:500],
+        entry_ids=readiness.unscored_ids,
+    )
 
 
 @transaction.atomic
-def phase_award(*, phase_id: int, by: User, choices: Sequence[AwardChoice], now: datetime | None = None) -> list[Award]:
-    """Award prizes of the phase's table to its submitted entries and move the phase to `awarded`.
+def phase_award(
+    *, phase_id: int, by: User, choices: Sequence[AwardChoice], fingerprint: str, now: datetime | None = None
+) -> list[Award]:
+    """Award prizes of the phase's table to its submitted entries and move the phase to `awarded`. Final.
+
+    Only once the panel scored every entry, or the entries still unscored are confirmed
+    (`phase_unscored_confirm`); only with the `fingerprint` of the confirmation that was shown
+    (`submissions.selectors.award_preview`): when anything it showed changed since, it refuses.
 
     Two people awarding at once: the second waits for the phase lock, then finds it awarded and is told so.
     """
@@ -101,24 +117,30 @@ def phase_award(*, phase_id: int, by: User, choices: Sequence[AwardChoice], now:
         raise Conflict(_("This phase has already been awarded."))
     if phase.status != PhaseStatus.JUDGING:
         raise Conflict(_("Prizes are awarded while the phase is being judged."))
+    readiness = judging_readiness(phase=phase)
+    if not readiness.ready:
+        message = _(
+            "%(unscored)s of %(total)s entries are not fully scored by the panel. Award once they are, or once a "
+            "judge or the owner confirms, with a reason, that they stay unscored."
+        ) % {"unscored": len(readiness.unscored), "total": readiness.total}
+        raise Conflict(message, {"awards": [message], "entries": readiness.unscored_ids})
+    pairs = [(choice.rank, choice.entry_id) for choice in choices]
     prizes = {prize.rank: prize for prize in Prize.objects.filter(phase=phase)}
-    _check_choices(choices, prizes)
-    entries = {
-        entry.pk: entry
-        for entry in Entry.objects.filter(
-            pk__in=[choice.entry_id for choice in choices], phase=phase, status=EntryStatus.SUBMITTED
-        ).select_related("revision")
-    }
-    missing = [choice.entry_id for choice in choices if choice.entry_id not in entries]
-    if missing:
-        message = _("Only submitted entries of this phase can win its prizes.")
-        raise ApplicationError(message, {"awards": [message], "entries": missing})
+    check_award_choices(pairs, prizes)
+    entries = award_entries(phase=phase, entry_ids=[entry_id for _rank, entry_id in pairs])
     recused = sorted(Recusal.objects.filter(judge=by, entry_id__in=list(entries)).values_list("entry_id", flat=True))
     if recused:
         message = _("You are recused from “%(titles)s” and cannot award it a prize.") % {
             "titles": "”, “".join(entries[pk].title for pk in recused)
         }
         raise NotAllowed(message, {"awards": [message], "entries": recused})
+    preview = award_preview(phase=phase, choices=pairs)
+    if not fingerprint or not hmac.compare_digest(fingerprint, preview.fingerprint):
+        message = _(
+            "The ranking, the scores or the split changed since the confirmation was shown (or none was shown). "
+            "Check the prizes again and confirm."
+        )
+        raise AwardChanged(message, {"awards": [message]})
     awards = []
     for choice in sorted(choices, key=lambda c: c.rank):
         award = Award.objects.create(

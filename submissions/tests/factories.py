@@ -15,7 +15,8 @@ from challenges.models import Challenge, Phase, PhaseStatus
 from challenges.services import CriterionData
 from challenges.tests.factories import PASSWORD, UserFactory, make_challenge, publish
 from community.models import User
-from submissions import services
+from core.exceptions import ApplicationError
+from submissions import selectors, services
 from submissions.models import Entry
 from submissions.services import AwardChoice, CoAuthor, ScoreInput
 
@@ -170,7 +171,29 @@ def score_all(judge: User, entry: Entry, values: Sequence[int]) -> None:
     )
 
 
-def award(phase: Phase, by: User, *pairs: tuple[int, Entry]) -> list[Any]:
+UNSCORED_REASON = "Judged outside the platform (test data)."
+
+
+def award(phase: Phase, by: User, *pairs: tuple[int, Entry], confirm_unscored: bool = True) -> list[Any]:
+    """Award as a person would: confirm that unscored entries stay unscored (when `by` may and some
+    are), look at the confirmation, and award with its fingerprint. Whatever is refused is refused
+    by `phase_award` itself."""
+    phase = Phase.objects.select_related("challenge").get(pk=phase.pk)
+    if (
+        confirm_unscored
+        and phase.status == PhaseStatus.JUDGING
+        and selectors.may_confirm_unscored(user=by, challenge=phase.challenge)
+        and not selectors.judging_readiness(phase=phase).ready
+    ):
+        services.phase_unscored_confirm(phase_id=phase.pk, by=by, reason=UNSCORED_REASON)
+    choices = [(rank, entry.pk) for rank, entry in pairs]
+    try:
+        fingerprint = selectors.award_preview(phase=phase, choices=choices).fingerprint
+    except ApplicationError:
+        fingerprint = ""  # the award refuses the same choices, with its own message
     return services.phase_award(
-        phase_id=phase.pk, by=by, choices=[AwardChoice(rank=rank, entry_id=entry.pk) for rank, entry in pairs]
+        phase_id=phase.pk,
+        by=by,
+        choices=[AwardChoice(rank=rank, entry_id=entry_id) for rank, entry_id in choices],
+        fingerprint=fingerprint,
     )

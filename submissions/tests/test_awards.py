@@ -12,7 +12,8 @@ from challenges.models import PhaseStatus, PhaseTransition
 from core.exceptions import ApplicationError
 from submissions import signals
 from submissions.models import Award, AwardShare
-from submissions.services import AwardChoice, phase_award
+from submissions.selectors import award_preview
+from submissions.services import AwardChoice, phase_award, phase_unscored_confirm
 from submissions.tests.factories import (
     UserFactory,
     award,
@@ -76,10 +77,11 @@ def test_the_owner_awards_first_and_second_prize_and_the_phase_is_awarded_once(
 )
 def test_awards_beyond_the_table_or_doubled_are_refused_and_nothing_changes(judged, owner, pairs, message):
     phase, *entries = judged
+    phase_unscored_confirm(phase_id=phase.pk, by=owner, reason="Scored on paper.")
     choices = [AwardChoice(rank=rank, entry_id=entries[index].pk) for rank, index in pairs]
 
     with pytest.raises(ApplicationError, match=message):
-        phase_award(phase_id=phase.pk, by=owner, choices=choices)
+        phase_award(phase_id=phase.pk, by=owner, choices=choices, fingerprint="")
 
     phase.refresh_from_db()
     assert (phase.status, Award.objects.count(), AwardShare.objects.count()) == ("judging", 0, 0)
@@ -142,13 +144,17 @@ def test_two_concurrent_award_requests_one_wins_and_the_other_is_told(owner, sta
     phase = open_phase(owner, staff, judges=[judge])
     first, second = enter(phase, ada), enter(phase, bob)
     to_judging(phase)
+    phase_unscored_confirm(phase_id=phase.pk, by=owner, reason="Scored on paper.")
+    shown = {entry.pk: award_preview(phase=phase, choices=[(1, entry.pk)]).fingerprint for entry in (first, second)}
     barrier = threading.Barrier(2)
     results: list[object] = [None, None]
 
     def request(index, by, entry):
         try:
             barrier.wait()
-            results[index] = phase_award(phase_id=phase.pk, by=by, choices=[AwardChoice(1, entry.pk)])
+            results[index] = phase_award(
+                phase_id=phase.pk, by=by, choices=[AwardChoice(1, entry.pk)], fingerprint=shown[entry.pk]
+            )
         except Exception as error:
             results[index] = error
         finally:

@@ -96,6 +96,13 @@ def test_a_member_enters_two_judges_score_the_owner_awards_and_the_phase_shows_w
     page.select_option("select[name=rank_2]", label="Snow van")
     page.select_option("select[name=rank_3]", value="")
     page.click("[data-testid=award-form] button[type=submit]")
+    # The confirmation shows who receives what of each prize, and that it is final; nothing is awarded yet.
+    confirmation = page.locator("[data-testid=award-confirmation]")
+    expect(confirmation).to_contain_text("Awarding is final.")
+    expect(page.locator("[data-testid=preview-prize-2]")).to_contain_text("Lineage credit")
+    expect(page.locator("[data-testid=preview-prize-2]")).to_contain_text("300.00")
+    assert not Award.objects.exists()
+    page.click("[data-testid=award-confirm-form] button[name=confirm]")
     expect(page.locator(".messages")).to_contain_text("are awarded")
 
     winners = page.locator(f"#phase-{phase.pk} [data-testid=winners]")

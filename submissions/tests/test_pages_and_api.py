@@ -170,7 +170,7 @@ def test_the_challenge_page_offers_to_enter_and_later_shows_the_winners_with_the
     assert "€3,000.00" in page or "3,000.00" in page or "3000" in page
 
 
-def test_scoring_and_awarding_through_the_pages(client, phase, ada, bob, judge, owner):
+def test_scoring_and_awarding_through_the_pages(client, phase, ada, bob, judge, judge2, owner):
     first, second = enter(phase, ada), enter(phase, bob)
     to_judging(phase)
     criteria = list(phase.criteria.order_by("pk"))
@@ -181,11 +181,19 @@ def test_scoring_and_awarding_through_the_pages(client, phase, ada, bob, judge, 
     )
     assert response.status_code == 302
     assert Score.objects.filter(judge=judge, entry=first).count() == 2
-    assert client.get(reverse("submissions:award", kwargs={"phase_pk": phase.pk})).status_code == 200
+    score_all(judge, second, [5, 5])
+    for entry, values in ((first, [8, 8]), (second, [6, 6])):
+        score_all(judge2, entry, values)
+    url = reverse("submissions:award", kwargs={"phase_pk": phase.pk})
+    assert client.get(url).status_code == 200
 
     client.force_login(owner)
+    shown = client.post(url, {"rank_1": str(first.pk), "rank_2": str(second.pk)})
+    assert shown.status_code == 200
+    assert not Award.objects.exists()
+    fingerprint = shown.context["preview"].fingerprint
     response = client.post(
-        reverse("submissions:award", kwargs={"phase_pk": phase.pk}), {"rank_1": str(first.pk), "rank_2": str(second.pk)}
+        url, {"rank_1": str(first.pk), "rank_2": str(second.pk), "fingerprint": fingerprint, "confirm": "1"}
     )
 
     assert response.status_code == 302
@@ -286,8 +294,19 @@ def test_the_api_enters_scores_and_awards_with_per_object_permissions(client, ph
     assert refused.json()["message"] == "You may not award the prizes of this phase."
 
     client.force_login(owner)
-    awarded = client.post(f"/api/v1/phases/{phase.pk}/awards/", {"awards": [{"rank": 1, "entry": entry_id}]},
-                          content_type="application/json")  # fmt: skip
+    choices = {"awards": [{"rank": 1, "entry": entry_id}]}
+    # The second judge has not scored: awarding waits until someone confirms why it stays so.
+    waiting = client.post(f"/api/v1/phases/{phase.pk}/awards/", choices, content_type="application/json")
+    assert waiting.status_code == 409
+    assert waiting.json()["extra"]["entries"] == [entry_id]
+    confirmed = client.post(f"/api/v1/phases/{phase.pk}/unscored-confirmation/", {"reason": "Judge Two is ill."},
+                            content_type="application/json")  # fmt: skip
+    assert confirmed.status_code == 201, confirmed.json()
+    preview = client.post(f"/api/v1/phases/{phase.pk}/awards/preview/", choices, content_type="application/json")
+    assert preview.status_code == 200, preview.json()
+    assert preview.json()["final"] is True
+    confirmed_choices = {**choices, "fingerprint": preview.json()["fingerprint"]}
+    awarded = client.post(f"/api/v1/phases/{phase.pk}/awards/", confirmed_choices, content_type="application/json")
     assert awarded.status_code == 201
     assert awarded.json()[0]["shares"][0]["amount"] == "3000.00"
     client.logout()
