@@ -14,13 +14,9 @@ Receivers get ids, not model instances, and should be quick (enqueue a task).
   staff took them out of view (published data is hidden, never destroyed).
 """
 
-import logging
-from typing import Any
-
-from django.db import transaction
 from django.dispatch import Signal
 
-logger = logging.getLogger(__name__)
+from core.events import announce_on_commit as announce_on_commit
 
 blueprint_created = Signal()
 revision_published = Signal()
@@ -29,14 +25,3 @@ file_processed = Signal()
 file_downloaded = Signal()
 blueprint_hidden = Signal()
 revision_hidden = Signal()
-
-
-def announce_on_commit(signal: Signal, sender: type, **kwargs: Any) -> None:
-    """Send `signal` once the current transaction commits."""
-
-    def send() -> None:
-        for receiver, result in signal.send_robust(sender=sender, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("Receiver %r of a blueprints signal failed", receiver, exc_info=result)
-
-    transaction.on_commit(send)

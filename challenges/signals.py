@@ -20,14 +20,13 @@ Receivers should be quick (enqueue a task) and take ids, not model instances.
   `judge_responded(assignment_id, challenge_id, judge_id, accepted)`.
 """
 
-import logging
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
 
-logger = logging.getLogger(__name__)
+from core.events import announce_on_commit as announce_on_commit
+from core.events import send_robust
 
 challenge_transitioned = Signal()
 challenge_submitted_for_funding = Signal()
@@ -55,24 +54,13 @@ class PhaseMove:
     reason: str
 
 
-def _send(signal: Signal, sender: type, **kwargs: Any) -> None:
-    for receiver, result in signal.send_robust(sender=sender, **kwargs):
-        if isinstance(result, Exception):
-            logger.error("Receiver %r of %s failed", receiver, sender.__name__, exc_info=result)
-
-
-def announce_on_commit(signal: Signal, sender: type, **kwargs: Any) -> None:
-    """Send `signal` once the current transaction commits."""
-    transaction.on_commit(lambda: _send(signal, sender, **kwargs))
-
-
 def announce_phase_moves_on_commit(sender: type, moves: list[PhaseMove]) -> None:
     """Once the current transaction commits: `phase_transitioned` for each of `moves`, then
     `phases_transitioned` once for them all."""
 
     def send() -> None:
         for move in moves:
-            _send(phase_transitioned, sender, **vars(move))
-        _send(phases_transitioned, sender, moves=moves)
+            send_robust(phase_transitioned, sender, **vars(move))
+        send_robust(phases_transitioned, sender, moves=moves)
 
     transaction.on_commit(send)

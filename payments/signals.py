@@ -9,22 +9,9 @@ ids and plain values (`amount` is a `Decimal`, `currency` an ISO code).
   has recorded it).
 """
 
-import logging
-from typing import Any
-
-from django.db import transaction
 from django.dispatch import Signal
 
-logger = logging.getLogger(__name__)
+from core.events import announce_on_commit as announce_on_commit
 
 funding_received = Signal()
 payout_paid = Signal()
-
-
-def announce_on_commit(signal: Signal, sender: type, **kwargs: Any) -> None:
-    def send() -> None:
-        for receiver, result in signal.send_robust(sender=sender, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("Receiver %r of a payments signal failed", receiver, exc_info=result)
-
-    transaction.on_commit(send)

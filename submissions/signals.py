@@ -16,13 +16,9 @@ Receivers get ids, not model instances, and should be quick (enqueue a task).
   stored and the phase is `awarded`; sent once.
 """
 
-import logging
-from typing import Any
-
-from django.db import transaction
 from django.dispatch import Signal
 
-logger = logging.getLogger(__name__)
+from core.events import announce_on_commit as announce_on_commit
 
 co_author_invited = Signal()
 entry_submitted = Signal()
@@ -32,14 +28,3 @@ entry_scored = Signal()
 vote_cast = Signal()
 vote_retracted = Signal()
 phase_awarded = Signal()
-
-
-def announce_on_commit(signal: Signal, sender: type, **kwargs: Any) -> None:
-    """Send `signal` once the current transaction commits."""
-
-    def send() -> None:
-        for receiver, result in signal.send_robust(sender=sender, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("Receiver %r of a submissions signal failed", receiver, exc_info=result)
-
-    transaction.on_commit(send)
