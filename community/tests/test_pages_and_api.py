@@ -227,12 +227,16 @@ def test_every_reply_of_a_long_chain_can_be_read_on_the_page(client, challenge, 
     assert _answers(first) == list(range(REPLIES_PER_COMMENT))
     assert "Show 5 more replies" in first
 
-    more_url = re.search(r'href="([^"]+)"[^>]*data-testid="more-replies"', first).group(1).replace("&amp;", "&")
+    more = re.search(r'href="([^"]+)"[^>]*data-testid="more-replies"', first)
+    assert more
+    more_url = more.group(1).replace("&amp;", "&")
     rest = client.get(more_url).content.decode()
     assert _answers(rest) == list(range(REPLIES_PER_COMMENT, REPLIES_PER_COMMENT + 5))
     assert 'data-testid="more-replies"' not in rest
 
-    earlier_url = re.search(r'href="([^"]+)"[^>]*data-testid="replies-earlier"', rest).group(1).replace("&amp;", "&")
+    earlier = re.search(r'href="([^"]+)"[^>]*data-testid="replies-earlier"', rest)
+    assert earlier
+    earlier_url = earlier.group(1).replace("&amp;", "&")
     assert _answers(client.get(earlier_url).content.decode()) == list(range(REPLIES_PER_COMMENT))
 
 
@@ -249,6 +253,7 @@ def test_the_comment_api_lists_every_reply_of_a_comment_a_page_at_a_time(client,
 
 def test_replies_are_listed_only_for_a_top_level_comment_of_that_target(client, ada, challenge, long_reply_chain):
     reply = Comment.objects.filter(parent=long_reply_chain).first()
+    assert reply is not None
     base = f"/api/v1/comments/?target={LABEL}&object_id={challenge.pk}"
     assert client.get(f"{base}&parent={reply.pk}").status_code == 404
     assert client.get(f"{base}&parent=999999").status_code == 404
