@@ -228,14 +228,14 @@ def test_every_reply_of_a_long_chain_can_be_read_on_the_page(client, challenge, 
     assert "Show 5 more replies" in first
 
     more = re.search(r'href="([^"]+)"[^>]*data-testid="more-replies"', first)
-    assert more is not None
+    assert more
     more_url = more.group(1).replace("&amp;", "&")
     rest = client.get(more_url).content.decode()
     assert _answers(rest) == list(range(REPLIES_PER_COMMENT, REPLIES_PER_COMMENT + 5))
     assert 'data-testid="more-replies"' not in rest
 
     earlier = re.search(r'href="([^"]+)"[^>]*data-testid="replies-earlier"', rest)
-    assert earlier is not None
+    assert earlier
     earlier_url = earlier.group(1).replace("&amp;", "&")
     assert _answers(client.get(earlier_url).content.decode()) == list(range(REPLIES_PER_COMMENT))
 

@@ -136,7 +136,7 @@ def test_the_label_is_in_the_active_language(submitted, staff):
     with translation.override("de"):
         label = money_state(fresh(submitted)).label
 
-    assert label.startswith("In Sammelauftrag ")
+    assert label.startswith("Im Sammelauftrag ")
     assert "an die Bank übergeben" in label
 
 
