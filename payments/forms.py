@@ -19,10 +19,6 @@ class PayoutMethodForm(forms.Form):
     )
 
 
-class PasswordForm(forms.Form):
-    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput)
-
-
 def add_application_error(form: forms.Form, error: ApplicationError) -> None:
     """Show a service's refusal on the form: its field messages on their fields, its message on top."""
     shown = set()

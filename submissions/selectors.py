@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -705,17 +704,6 @@ def votes_of(*, user: AnyUser | None, entry_ids: list[int]) -> set[int]:
     if member is None or not entry_ids:
         return set()
     return set(Vote.objects.filter(voter=member, entry_id__in=entry_ids).values_list("entry_id", flat=True))
-
-
-def lineage_preview(*, entry: Entry) -> list[dict[str, Any]]:
-    """The ancestors a prize to `entry` would credit: generation, blueprint and revision author."""
-    ancestors = entry_ancestors(entry=entry, generations=5)
-    blueprints = Blueprint.objects.in_bulk([a.blueprint_id for a in ancestors])
-    users = User.objects.in_bulk([a.author_id for a in ancestors])
-    return [
-        {"generation": a.generation, "blueprint": blueprints[a.blueprint_id], "author": users[a.author_id]}
-        for a in ancestors
-    ]
 
 
 # --- Safe judging: readiness, the split of a prize, and the confirmation of awards -------------
