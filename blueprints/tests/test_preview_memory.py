@@ -8,7 +8,9 @@ ready without a preview, the reason recorded, and stays downloadable.
 
 import hashlib
 import io
-import multiprocessing
+import os
+import pickle
+import select
 import struct
 import zlib
 from collections.abc import Callable
@@ -61,23 +63,35 @@ def big_jpeg(width: int = 8944, height: int = 8944) -> bytes:
 
 
 def peak_growth(function: Callable[[], object]) -> tuple[object, int]:
-    """Run `function` in a forked child; its result and how far the child's resident memory rose (bytes)."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
+    """Run `function` in a forked child; its result and how far the child's resident memory rose (bytes).
 
-    def child() -> None:
-        Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from now
-        start = _status_kib("VmRSS")
-        result = function()
-        sender.send((result, (_status_kib("VmHWM") - start) * 1024))
-
-    process = context.Process(target=child)
-    process.start()
+    A bare `os.fork`, not multiprocessing: multiprocessing runs the after-fork hooks of the parent's
+    libraries in the child, and kombu's closes the parent's broker connections there, reading from
+    sockets the child shares with the parent (the child then steals the parent's Redis answers and both hang).
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: measure, report, and leave without running any cleanup of the parent's
+        try:
+            os.close(read_end)
+            Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from now
+            start = _status_kib("VmRSS")
+            result = function()
+            report = pickle.dumps((result, (_status_kib("VmHWM") - start) * 1024))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(report)
+        finally:
+            os._exit(0)
+    os.close(write_end)
     try:
-        assert receiver.poll(120), "the child did not answer"
-        result, growth = receiver.recv()
+        ready, _, _ = select.select([read_end], [], [], 120)
+        assert ready, "the child did not answer"
+        with os.fdopen(read_end, "rb") as answer:
+            data = answer.read()
     finally:
-        process.join(30)
+        os.waitpid(pid, 0)
+    assert data, "the child failed before answering"
+    result, growth = pickle.loads(data)  # noqa: S301 - our own child's answer
     return result, growth
 
 
