@@ -71,7 +71,7 @@ def _client(location: str) -> redis.Redis:
     return redis.Redis.from_url(location)
 
 
-def _redis() -> tuple[redis.Redis, str]:
+def redis_client() -> tuple[redis.Redis, str]:
     """The Redis client and the key prefix of the cache alias `PUBLIC_CACHE_ALIAS` (default "default")."""
     alias = getattr(settings, "PUBLIC_CACHE_ALIAS", "default")
     location = settings.CACHES[alias]["LOCATION"]
@@ -99,7 +99,7 @@ end
 
 
 @functools.cache
-def _script(client: redis.Redis, source: str) -> Any:
+def redis_script(client: redis.Redis, source: str) -> Any:
     return client.register_script(source)
 
 
@@ -112,7 +112,7 @@ def _initial_version() -> int:
 def versions(topics: Iterable[str]) -> dict[str, int]:
     """The current version of each topic (one round trip; a missing counter is created)."""
     ordered = sorted(set(topics))
-    client, prefix = _redis()
+    client, prefix = redis_client()
     keys = [prefix + VERSION_KEY + topic for topic in ordered]
     found = client.mget(keys)
     result = {}
@@ -128,9 +128,9 @@ def bump_now(*topics: str) -> None:
     """Retire every entry that depends on one of `topics`, now (use `bump` inside transactions)."""
     if not topics:
         return
-    client, prefix = _redis()
+    client, prefix = redis_client()
     keys = [prefix + VERSION_KEY + topic for topic in sorted(set(topics))]
-    _script(client, _BUMP)(keys=keys, args=[_initial_version()])
+    redis_script(client, _BUMP)(keys=keys, args=[_initial_version()])
 
 
 @dataclass(frozen=True)
@@ -288,7 +288,7 @@ def is_anonymous(request: HttpRequest) -> bool:
     )
 
 
-def _description(request: HttpRequest, host: str, language: str) -> str:
+def request_description(request: HttpRequest, host: str, language: str) -> str:
     """What an entry's key holds besides the versions."""
     is_api = request.path_info.startswith(API_PREFIX)
     parts = [
@@ -310,9 +310,9 @@ def _entry_key(prefix: str, description: str, found: list[bytes]) -> str:
 
 def _lookup(topics: tuple[str, ...], description: str) -> tuple[str, Entry | None]:
     """The key an entry for this request has under the current versions, and the entry if stored."""
-    client, prefix = _redis()
+    client, prefix = redis_client()
     keys = [prefix + VERSION_KEY + topic for topic in sorted(set(topics))]
-    found, raw = _script(client, _LOOKUP)(keys=keys, args=[description, prefix + ENTRY_KEY])
+    found, raw = redis_script(client, _LOOKUP)(keys=keys, args=[description, prefix + ENTRY_KEY])
     if any(value is None for value in found):  # a counter is missing: create it, nothing is stored yet
         current = versions(topics)
         found = [str(current[topic]).encode() for topic in sorted(set(topics))]
@@ -386,6 +386,33 @@ def storable(request: HttpRequest, response: HttpResponseBase, language: str, is
     return Entry(body=body, headers=headers, etag=etag, csrf=csrf, nonce=nonce)
 
 
+def filled_body(request: HttpRequest, entry: Entry) -> bytes:
+    """A stored body with this visitor's parts filled in: their CSP nonce and CSRF token (one token for the
+    whole response, as one rendering uses)."""
+    body = entry.body
+    if entry.nonce:
+        body = body.replace(NONCE_PLACEHOLDER, str(request.csp_nonce).encode())  # type: ignore[attr-defined]
+    if entry.csrf:
+        first, *rest = body.split(CSRF_PLACEHOLDER)
+        token = get_token(request).encode()
+        body = first + b"".join(token + part for part in rest)
+    return body
+
+
+def replayed_response(request: HttpRequest, entry: Entry, body: bytes, *, etag: bool) -> HttpResponseBase:
+    """The response of a stored entry with `body`; a 304 when `etag` and the client's copy is current."""
+    response = HttpResponse(body)
+    for name, value in entry.headers:
+        response[name] = value
+    response["Content-Length"] = str(len(body))
+    if etag and entry.etag:
+        response["ETag"] = entry.etag
+        conditional = get_conditional_response(request, etag=entry.etag, response=response)
+        if conditional is not None:
+            return conditional
+    return response
+
+
 class PublicCacheMiddleware:
     """Serves anonymous GET/HEAD requests of the cached routes from Redis (see the module's docstring),
     and gives API responses validators: an ETag (304 on a matching If-None-Match) and Cache-Control."""
@@ -408,7 +435,7 @@ class PublicCacheMiddleware:
         language = translation.get_language_from_request(request)
         host = request.get_host()  # DisallowedHost: Django's 400, as without the cache
         try:
-            key, entry = _lookup(topics, _description(request, host, language))
+            key, entry = _lookup(topics, request_description(request, host, language))
         except Exception:  # Redis away: serve without the cache
             logger.warning("public cache: Redis unavailable", exc_info=True)
             response = self.get_response(request)
@@ -422,7 +449,7 @@ class PublicCacheMiddleware:
         stored = storable(request, response, language, is_api)
         if stored is not None:
             try:
-                client, _prefix = _redis()
+                client, _prefix = redis_client()
                 client.set(key, pickle.dumps(stored, pickle.HIGHEST_PROTOCOL), ex=seconds)
             except Exception:
                 logger.warning("public cache: storing failed", exc_info=True)
@@ -443,23 +470,9 @@ class PublicCacheMiddleware:
         return get_conditional_response(request, etag=response.get("ETag"), response=response) or response
 
     def replay(self, request: HttpRequest, entry: Entry) -> HttpResponseBase:
-        body = entry.body
-        if entry.nonce:
-            body = body.replace(NONCE_PLACEHOLDER, str(request.csp_nonce).encode())  # type: ignore[attr-defined]
         if entry.csrf:
-            self.csrf.process_request(request)
-            first, *rest = body.split(CSRF_PLACEHOLDER)
-            token = get_token(request).encode()  # one token per response, as one rendering uses
-            body = first + b"".join(token + part for part in rest)
-        response = HttpResponse(body)
-        for name, value in entry.headers:
-            response[name] = value
-        response["Content-Length"] = str(len(body))
-        if entry.etag:
-            response["ETag"] = entry.etag
-            conditional = get_conditional_response(request, etag=entry.etag, response=response)
-            if conditional is not None:
-                return conditional
-        if entry.csrf:
+            self.csrf.process_request(request)  # this middleware runs before Django's CSRF middleware
+        response = replayed_response(request, entry, filled_body(request, entry), etag=True)
+        if entry.csrf and response.status_code == 200:
             self.csrf.process_response(request, response)
         return response

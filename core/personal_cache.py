@@ -36,10 +36,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response
 
 from core import caching
 
@@ -216,18 +214,18 @@ class PersonalCacheMiddleware:
             or not caching.is_personal_route(request.path_info)
         ):
             return self.get_response(request)
+        if _messages_waiting(request):  # the page must show them: rendered, not stored
+            return self.get_response(request)
         is_api = request.path_info.startswith(caching.API_PREFIX)
         language = translation.get_language()
-        description = caching._description(request, request.get_host(), language)
-        client, prefix = caching._redis()
+        description = caching.request_description(request, request.get_host(), language)
+        client, prefix = caching.redis_client()
         key = prefix + PERSONAL_KEY + _digest(user.pk, _user_state(request), description)
         fresh = "no-cache" in request.headers.get("Cache-Control", "").lower()
-        if _messages_waiting(request):
-            return self.get_response(request)
 
         try:
             if not fresh:
-                found = caching._script(client, _LOOKUP)(keys=[key], args=[prefix + caching.VERSION_KEY])
+                found = caching.redis_script(client, _LOOKUP)(keys=[key], args=[prefix + caching.VERSION_KEY])
                 if found and found[0] == found[1] and found[2] is not None:
                     stored: PersonalEntry = pickle.loads(found[2])  # noqa: S301 - our own Redis
                     return self.replay(request, stored)
@@ -304,23 +302,8 @@ class PersonalCacheMiddleware:
         return _PART.sub(fill, body)
 
     def replay(self, request: HttpRequest, stored: PersonalEntry) -> HttpResponseBase:
-        entry = stored.entry
-        body = entry.body
-        if entry.nonce:
-            body = body.replace(caching.NONCE_PLACEHOLDER, str(request.csp_nonce).encode())  # type: ignore[attr-defined]
-        if entry.csrf:
-            first, *rest = body.split(caching.CSRF_PLACEHOLDER)
-            token = get_token(request).encode()  # one token per response, as one rendering uses
-            body = first + b"".join(token + part for part in rest)
+        body = caching.filled_body(request, stored.entry)
         if stored.parts:
             body = self.fill_parts(request, body)
-        response = HttpResponse(body)
-        for name, value in entry.headers:
-            response[name] = value
-        response["Content-Length"] = str(len(body))
-        if entry.etag and not stored.parts:
-            response["ETag"] = entry.etag
-            conditional = get_conditional_response(request, etag=entry.etag, response=response)
-            if conditional is not None:
-                return conditional
-        return response
+        # A body with parts filled in per request is not the body the stored ETag names.
+        return caching.replayed_response(request, stored.entry, body, etag=not stored.parts)
