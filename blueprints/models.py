@@ -314,3 +314,44 @@ class FileStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_id}: {self.from_status} → {self.to_status}"
+
+
+class RevisionPart(models.Model):
+    """A line of a revision's bill of materials: a part the design needs, as its authors declare it.
+
+    Declared on the draft and frozen with it when the revision is published (like its files).
+    Mass is per unit; the estimated cost is per unit in `currency`.
+    """
+
+    revision = models.ForeignKey(
+        Revision, on_delete=models.CASCADE, related_name="bom_parts", verbose_name=_("revision")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("part"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    material = models.CharField(_("material"), max_length=120, blank=True)
+    mass_kg = models.DecimalField(_("mass per unit (kg)"), max_digits=12, decimal_places=3, null=True, blank=True)
+    unit_cost = models.DecimalField(
+        _("estimated cost per unit"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    supplier_note = models.CharField(_("supplier note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("bill of materials line")
+        verbose_name_plural = _("bill of materials")
+        ordering = ["revision", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "position"], name="blueprints_bom_position_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="blueprints_bom_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(mass_kg__isnull=True) | Q(mass_kg__gte=0), name="blueprints_bom_mass_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_cost__isnull=True, currency="") | Q(unit_cost__gte=0, currency__regex=r"^[A-Z]{3}$"),
+                name="blueprints_bom_cost_has_currency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"

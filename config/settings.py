@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "blueprints",
     "submissions",
     "payments",
+    "dossiers",
 ]
 
 MIDDLEWARE = [

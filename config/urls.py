@@ -26,6 +26,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("blueprints.api_urls")),
     path("", include("submissions.api_urls")),
     path("", include("payments.api_urls")),
+    path("", include("dossiers.api_urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     # The split view serves its start-up script as a file and the template keeps styles in a static file:
     # the Content-Security-Policy allows no inline script or style. (No Redoc page: its bundle injects
@@ -50,6 +51,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("members/", include("community.urls")),
+    path("challenges/<slug:slug>/dossier/", include("dossiers.urls")),
     path("challenges/", include("challenges.urls")),
     path("blueprints/", include("blueprints.urls")),
     path("entries/", include("submissions.urls")),
