@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, TransitionRecord
 
 
 class Currency(models.TextChoices):
@@ -452,26 +452,6 @@ class JudgeAssignment(TimeStampedModel):
     def may_score(self) -> bool:
         """Accepted, conflicts declared, and none declared: the submissions app asks this before scoring."""
         return self.status == JudgeStatus.ACCEPTED and self.conflict_declared_at is not None and not self.has_conflict
-
-
-class TransitionRecord(models.Model):
-    """Who or what made a status move, when and why."""
-
-    from_status = models.CharField(_("from"), max_length=12)
-    to_status = models.CharField(_("to"), max_length=12)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    task = models.CharField(_("task"), max_length=80, blank=True, help_text=_("The task that made the move."))
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        abstract = True
-
-    @property
-    def made_by(self) -> str:
-        return self.actor.public_name if self.actor_id and self.actor else (self.task or "?")
 
 
 class PhaseTransition(TransitionRecord):

@@ -13,6 +13,30 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class TransitionRecord(models.Model):
+    """Who or what made a status move, when and why (see `core.statemachine.apply_move`).
+
+    `actor` is the member who moved it (or for whom the system acted); `task` names the task,
+    webhook or service when the system moved it. One of the two is always set.
+    """
+
+    from_status = models.CharField(_("from"), max_length=12)
+    to_status = models.CharField(_("to"), max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    task = models.CharField(_("task"), max_length=80, blank=True, help_text=_("The task that made the move."))
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def made_by(self) -> str:
+        return getattr(self.actor, "public_name", "") if self.actor_id and self.actor else (self.task or "?")
+
+
 class StaffAction(models.Model):
     """One thing a staff member did (an admin action, an object page's button, a save): who, what,
     when, the object's fields before and after, and the challenge and member it concerns.
