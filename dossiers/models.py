@@ -126,6 +126,10 @@ class DossierPackage(TimeStampedModel):
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The S3 multipart upload of the build under way (a staging key; the finished zip is copied to
+    # `storage_key`): kept so that the next attempt aborts what a killed worker left behind.
+    upload_key = models.CharField(max_length=300, blank=True)
+    upload_id = models.CharField(max_length=300, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
