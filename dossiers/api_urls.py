@@ -1,5 +1,15 @@
-"""The dossier API under /api/v1/ (each part of the app brings its own routes)."""
+"""The dossier API under /api/v1/."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from dossiers import apis
+
+urlpatterns = [
+    path("challenges/<slug:slug>/dossier/", apis.DossierLatestApi.as_view(), name="api-dossier"),
+    path("challenges/<slug:slug>/dossier/versions/", apis.DossierVersionListApi.as_view(), name="api-dossier-versions"),
+    path(
+        "challenges/<slug:slug>/dossier/versions/<int:number>/",
+        apis.DossierVersionApi.as_view(),
+        name="api-dossier-version",
+    ),
+]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -331,3 +331,16 @@ def latest_version_number(*, challenge_id: int) -> int:
     """The number of the newest version of the challenge's dossier, 0 when it has none (one query)."""
     number = Dossier.objects.filter(challenge_id=challenge_id).values_list("latest_number", flat=True).first()
     return number or 0
+
+
+def dossier_versions(*, user: Any, slug: str) -> QuerySet[DossierVersion]:
+    """The versions of the dossier of challenge `slug` (with `part_count`), as visible as the challenge.
+
+    Raises `DossierNotFound` when the challenge is unknown or unseen; an empty queryset when it has
+    no dossier yet.
+    """
+    try:
+        challenge = challenge_visible(user=user, slug=slug)
+    except Http404 as error:
+        raise DossierNotFound(_("No such challenge.")) from error
+    return DossierVersion.objects.filter(dossier__challenge_id=challenge.pk).annotate(part_count=Count("parts"))

@@ -310,38 +310,8 @@ def completed_challenge_with_dossier(
         phases=made,
         entries={},
     )
-    concept_winners: list[int] = []
-    for index, phase in enumerate(made):
-        if index >= awarded_phases:
-            break
-        phase = _open(phase, owner)
-        entries = []
-        for number, entrant in enumerate(entrants):
-            seed = index * 1000 + number * 10 + 1
-            blueprint_title = f"{phase.title} by {entrant.public_name}"
-            if index == 0 and number == 0:
-                blueprint = fork_design(
-                    upstream, entrant, blueprint_title, seed=seed, files_per_entry=files_per_entry, file_size=file_size
-                )
-            else:
-                blueprint = design(
-                    entrant, blueprint_title, seed=seed, files_per_entry=files_per_entry, file_size=file_size
-                )
-            entries.append(
-                _enter(
-                    phase,
-                    entrant,
-                    blueprint,
-                    co_author=co_author if number == 0 else None,
-                    builds_on=concept_winners if index else [],
-                )
-            )
-        scenario.entries[phase.pk] = entries
-        to_judging(phase)
-        scenario.awards += award(phase, owner, *[(rank, entry) for rank, entry in enumerate(entries, start=1)])
-        if index == 0:
-            concept_winners = [entry.pk for entry in entries]
-        _record(scenario)
+    for _number in range(awarded_phases):
+        award_next_phase(scenario, files_per_entry=files_per_entry, file_size=file_size)
     if complete and awarded_phases == len(made):
         for phase in made:
             challenge_services.phase_transition(phase=phase, to=PhaseStatus.CLOSED, task=PAYOUTS_DONE)
@@ -351,6 +321,51 @@ def completed_challenge_with_dossier(
     scenario.challenge.refresh_from_db()
     scenario.phases = list(Phase.objects.filter(challenge=challenge).order_by("position"))
     return scenario
+
+
+def award_next_phase(
+    scenario: DossierScenario, *, files_per_entry: int = 1, file_size: int = 0, record: bool = True
+) -> Phase:
+    """Take the first phase not awarded yet through opening, entries (one per entrant, the first with
+    the co-author; the concept's first design forked from `upstream`), judging and awards (rank =
+    order of entry), and record the dossier version as the award receiver does (unless `record`)."""
+    phases = list(Phase.objects.filter(challenge=scenario.challenge).order_by("position"))
+    index, phase = next((i, p) for i, p in enumerate(phases) if p.pk not in scenario.entries)
+    concept_winners = [entry.pk for entry in scenario.entries.get(phases[0].pk, [])]
+    phase = _open(phase, scenario.owner)
+    entries = []
+    for number, entrant in enumerate(scenario.entrants):
+        seed = index * 1000 + number * 10 + 1
+        blueprint_title = f"{phase.title} by {entrant.public_name}"
+        if index == 0 and number == 0:
+            blueprint = fork_design(
+                scenario.upstream,
+                entrant,
+                blueprint_title,
+                seed=seed,
+                files_per_entry=files_per_entry,
+                file_size=file_size,
+            )
+        else:
+            blueprint = design(
+                entrant, blueprint_title, seed=seed, files_per_entry=files_per_entry, file_size=file_size
+            )
+        entries.append(
+            _enter(
+                phase,
+                entrant,
+                blueprint,
+                co_author=scenario.co_author if number == 0 else None,
+                builds_on=concept_winners if index else [],
+            )
+        )
+    scenario.entries[phase.pk] = entries
+    to_judging(phase)
+    scenario.awards += award(phase, scenario.owner, *[(rank, entry) for rank, entry in enumerate(entries, start=1)])
+    if record:
+        _record(scenario)
+    phase.refresh_from_db()
+    return phase
 
 
 def _open(phase: Phase, owner: User) -> Phase:
