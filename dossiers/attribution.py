@@ -298,7 +298,7 @@ def page_context(request: HttpRequest, dossier: DossierView) -> dict[str, Any]:
 MARKDOWN_SPECIALS = str.maketrans({char: f"\\{char}" for char in "\\`*_[]<>#|"})
 
 
-def _text(value: str) -> str:
+def markdown_text(value: str) -> str:
     """User text made inert in Markdown, on one line."""
     return " ".join(str(value).split()).translate(MARKDOWN_SPECIALS)
 
@@ -310,7 +310,7 @@ def _absolute(base_url: str, url: str) -> str:
 
 
 def _link(text: str, url: str) -> str:
-    return f"[{_text(text)}](<{url}>)" if url else _text(text)
+    return f"[{markdown_text(text)}](<{url}>)" if url else markdown_text(text)
 
 
 def notice_markdown(dossier: DossierView, *, base_url: str) -> str:
@@ -328,7 +328,7 @@ def _notice(dossier: DossierView, *, base_url: str) -> str:
     add = lines.append
     challenge_link = _link(dossier.challenge_title, _absolute(base_url, dossier.challenge_url))
     state = "complete" if dossier.is_complete else "in progress"
-    add(f"# NOTICE: {_text(dossier.challenge_title)}, dossier version {dossier.number}")
+    add(f"# NOTICE: {markdown_text(dossier.challenge_title)}, dossier version {dossier.number}")
     add("")
     add(
         f"The awarded designs of the challenge {challenge_link}, dossier version {dossier.number} "
@@ -340,7 +340,7 @@ def _notice(dossier: DossierView, *, base_url: str) -> str:
     )
     for section in dossier.phases:
         add("")
-        add(f"## {section.position}. {_text(section.title)} ({_text(str(section.kind_label))})")
+        add(f"## {section.position}. {markdown_text(section.title)} ({markdown_text(str(section.kind_label))})")
         if not section.parts:
             add("")
             add("Not awarded.")
@@ -352,7 +352,7 @@ def _notice(dossier: DossierView, *, base_url: str) -> str:
 
 def _notice_part(add: Any, part: DossierPartView, *, base_url: str) -> None:
     add("")
-    add(f"### {_text(part.blueprint_title)}, revision {part.revision_number}")
+    add(f"### {markdown_text(part.blueprint_title)}, revision {part.revision_number}")
     add("")
     add(f"- Revision: <{_absolute(base_url, revision_url(part))}>")
     add(f"- Entry: {_link(part.entry_title, _absolute(base_url, part.entry_url))} (rank {part.rank})")
@@ -384,7 +384,7 @@ def _notice_licences(add: Any, dossier: DossierView) -> None:
         add("")
         add(use.requirements)
         add("")
-        add("Parts: " + ", ".join(_text(_part_label(part)) for part in use.parts))
+        add("Parts: " + ", ".join(markdown_text(_part_label(part)) for part in use.parts))
     found = licence_conflicts(dossier)
     add("")
     add("## Conflicts and notices")
@@ -394,5 +394,5 @@ def _notice_licences(add: Any, dossier: DossierView) -> None:
     labels = {part.part_id: _part_label(part) for part in dossier.parts}
     for item in found:
         heading = "Conflict" if item.severity == Severity.CONFLICT else "Notice"
-        concerned = ", ".join(_text(labels[pk]) for pk in item.part_ids if pk in labels)
-        add(f"- **{heading}** ({_names(item.licences)}): {_text(item.message)} Parts: {concerned}.")
+        concerned = ", ".join(markdown_text(labels[pk]) for pk in item.part_ids if pk in labels)
+        add(f"- **{heading}** ({_names(item.licences)}): {markdown_text(item.message)} Parts: {concerned}.")

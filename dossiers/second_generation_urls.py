@@ -1,5 +1,9 @@
-"""URLs of the dossier second_generation."""
+"""URLs of "start again from this dossier": a second-generation challenge from one dossier version."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from dossiers import second_generation
+
+urlpatterns = [
+    path("v<int:number>/start-again/", second_generation.start_again, name="start_again"),
+]

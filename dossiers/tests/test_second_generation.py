@@ -1,0 +1,280 @@
+"""Start again from a dossier: a second-generation challenge from one dossier version, its lineage both ways."""
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from challenges.models import Challenge, ChallengeStatus, Phase
+from core.exceptions import ApplicationError, NotAllowed
+from dossiers import second_generation
+from dossiers.models import SecondGeneration
+from dossiers.second_generation import origin_panel, second_generation_create
+from dossiers.selectors import dossier_view
+from dossiers.tests.factories import DossierScenario, completed_challenge_with_dossier
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scenario() -> DossierScenario:
+    """A completed challenge (concept, then a front phase depending on it), one award each, two versions."""
+    made = completed_challenge_with_dossier(phases=("concept", "front"), entries_per_phase=1, lineage_percent=0)
+    Challenge.objects.filter(pk=made.challenge.pk).update(
+        region="Alps", duties="Carry six people up mountain passes.", passengers=6, description="The original brief."
+    )
+    concept, front = made.phases
+    Phase.objects.filter(pk=concept.pk).update(brief="Sketch the whole van.", entry_limit=2)
+    Phase.objects.filter(pk=front.pk).update(brief="Design the front.")
+    made.challenge.refresh_from_db()
+    return made
+
+
+def start_again_url(scenario: DossierScenario, number: int | None = None) -> str:
+    number = number or scenario.versions[-1].number
+    return reverse("dossiers:start_again", kwargs={"slug": scenario.slug, "number": number})
+
+
+def form_data(scenario: DossierScenario, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": "Alpine van II",
+        "budget": "5000.00",
+        "currency": "EUR",
+        "phases": [str(phase.pk) for phase in scenario.phases],
+        "starts_in_days": "10",
+    }
+    return {**data, **changes}
+
+
+def test_the_client_starts_again_and_gets_a_draft_with_the_brief_phases_prizes_and_dependencies(
+    client: Any, scenario: DossierScenario
+) -> None:
+    source = scenario.challenge
+    client.force_login(scenario.owner)
+    form = client.get(start_again_url(scenario))
+    assert form.status_code == 200
+    assert f'value="{source.title} (second generation)"' in form.content.decode()
+
+    before = timezone.now()
+    response = client.post(start_again_url(scenario), form_data(scenario))
+
+    new = Challenge.objects.exclude(pk=source.pk).get(title="Alpine van II")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("challenges:edit_brief", kwargs={"slug": new.slug})
+    assert new.status == ChallengeStatus.DRAFT
+    assert new.owner == scenario.owner
+    assert (new.budget, new.currency) == (Decimal("5000.00"), "EUR")
+    for field in ("summary", "vehicle_type", "region", "duties", "passengers", "sealed_entries", "invite_only"):
+        assert getattr(new, field) == getattr(source, field), field
+
+    # The description keeps the source's and links the dossier version and every winning blueprint.
+    last = scenario.versions[-1]
+    assert new.description.startswith("The original brief.\n\n## Second generation\n")
+    assert reverse("dossiers:version", kwargs={"slug": source.slug, "number": last.number}) in new.description
+    for award in scenario.awards:
+        revision = award.entry.revision
+        url = reverse("blueprints:revision", kwargs={"slug": revision.blueprint.slug, "number": revision.number})
+        assert f"({url})" in new.description
+
+    old_phases = scenario.phases
+    copies = list(new.phases.order_by("position").prefetch_related("prizes", "criteria", "requirements"))
+    assert [(p.kind, p.title, p.brief, p.entry_limit) for p in copies] == [
+        ("concept", old_phases[0].title, "Sketch the whole van.", 2),
+        ("front", old_phases[1].title, "Design the front.", 1),
+    ]
+    for old, copy in zip(old_phases, copies, strict=True):
+        assert [p.amount for p in copy.prizes.all()] == [p.amount for p in old.prizes.order_by("rank")]
+        assert sorted((c.name, c.weight) for c in copy.criteria.all()) == sorted(
+            (c.name, c.weight) for c in old.criteria.all()
+        )
+        assert copy.closes_at - copy.opens_at == old.closes_at - old.opens_at
+        assert copy.judging_ends_at - copy.closes_at == old.judging_ends_at - old.closes_at
+    assert [dep.required_id for dep in copies[1].requirements.all()] == [copies[0].pk]
+    assert copies[1].opens_at - copies[0].opens_at == old_phases[1].opens_at - old_phases[0].opens_at
+    first_opens = copies[0].opens_at
+    assert (first_opens.minute, first_opens.second) == (0, 0)
+    assert before + timedelta(days=10) - timedelta(hours=1) <= first_opens <= timezone.now() + timedelta(days=10)
+
+    origin = SecondGeneration.objects.get(challenge=new)
+    assert (origin.source_version, origin.created_by) == (last, scenario.owner)
+
+
+def test_a_phase_left_out_drops_the_dependencies_on_it(scenario: DossierScenario) -> None:
+    front = scenario.phases[1]
+    new = second_generation_create(
+        by=scenario.owner,
+        source_version=scenario.versions[-1],
+        title="Front only",
+        budget="1000",
+        currency="CHF",
+        phase_ids=[front.pk],
+    )
+    [copy] = new.phases.all()
+    assert (copy.kind, copy.requirements.count(), new.currency) == ("front", 0, "CHF")
+
+
+def test_staff_may_start_again_for_the_client_and_an_older_version_may_be_the_source(
+    client: Any, scenario: DossierScenario
+) -> None:
+    client.force_login(scenario.staff)
+    first = scenario.versions[0]
+    response = client.post(start_again_url(scenario, first.number), form_data(scenario, title="From v1"))
+    assert response.status_code == 302
+    new = Challenge.objects.get(title="From v1")
+    assert new.owner == scenario.owner
+    assert SecondGeneration.objects.get(challenge=new).source_version == first
+
+
+def test_outsiders_get_403_or_404_and_create_nothing(client: Any, scenario: DossierScenario) -> None:
+    count = Challenge.objects.count()
+    url = start_again_url(scenario)
+    assert client.get(url).status_code == 302  # anonymous: to the sign-in page
+    client.force_login(scenario.outsider)
+    assert client.get(url).status_code == 403
+    assert client.post(url, form_data(scenario)).status_code == 403
+    client.force_login(scenario.entrants[0])  # an author of a winning part is not the client
+    assert client.post(url, form_data(scenario)).status_code == 403
+    client.force_login(scenario.owner)
+    assert client.get(start_again_url(scenario, 99)).status_code == 404
+    assert Challenge.objects.count() == count
+    with pytest.raises(NotAllowed):
+        second_generation_create(
+            by=scenario.outsider,
+            source_version=scenario.versions[-1],
+            title="Mine now",
+            budget="5000",
+            currency="EUR",
+            phase_ids=[scenario.phases[0].pk],
+        )
+
+
+def test_an_invite_only_dossier_is_404_to_those_who_cannot_see_it(client: Any) -> None:
+    hidden = completed_challenge_with_dossier(phases=("concept",), entries_per_phase=1, invite_only=True)
+    client.force_login(hidden.outsider)
+    assert client.get(start_again_url(hidden)).status_code == 404
+
+
+def test_no_phase_chosen_or_a_budget_below_the_prizes_is_refused_and_creates_nothing(
+    client: Any, scenario: DossierScenario
+) -> None:
+    count = Challenge.objects.count()
+    client.force_login(scenario.owner)
+    no_phase = client.post(start_again_url(scenario), form_data(scenario, phases=[]))
+    assert no_phase.status_code == 200
+    assert "Choose at least one phase to carry over." in no_phase.content.decode()
+    prizes = sum(prize.amount for phase in scenario.phases for prize in phase.prizes.all())
+    too_little = client.post(start_again_url(scenario), form_data(scenario, budget=str(prizes - 1)))
+    assert too_little.status_code == 200
+    assert f"The prizes of the chosen phases add up to {prizes}; the budget cannot be less." in (
+        too_little.content.decode()
+    )
+    assert Challenge.objects.count() == count
+    assert not SecondGeneration.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"phase_ids": []}, "phases"),
+        ({"phase_ids": [10**9]}, "phases"),
+        ({"budget": "1"}, "budget"),
+        ({"title": "   "}, "title"),
+        ({"currency": "XYZ"}, "currency"),
+        ({"starts_in_days": 0}, "starts_in_days"),
+    ],
+)
+def test_the_service_refuses_bad_input_field_by_field_and_creates_nothing(
+    scenario: DossierScenario, changes: dict[str, Any], field: str
+) -> None:
+    count = Challenge.objects.count()
+    arguments: dict[str, Any] = {
+        "by": scenario.owner,
+        "source_version": scenario.versions[-1],
+        "title": "Next",
+        "budget": "5000",
+        "currency": "EUR",
+        "phase_ids": [phase.pk for phase in scenario.phases],
+        **changes,
+    }
+    with pytest.raises(ApplicationError) as refused:
+        second_generation_create(**arguments)
+    assert field in refused.value.extra
+    assert Challenge.objects.count() == count
+
+
+def test_the_new_challenge_page_shows_its_lineage(client: Any, scenario: DossierScenario) -> None:
+    new = second_generation_create(
+        by=scenario.owner,
+        source_version=scenario.versions[0],
+        title="Alpine van II",
+        budget="5000",
+        currency="EUR",
+        phase_ids=[phase.pk for phase in scenario.phases],
+    )
+    client.force_login(scenario.owner)
+    page = client.get(new.get_absolute_url()).content.decode()
+    source_url = reverse("dossiers:version", kwargs={"slug": scenario.slug, "number": scenario.versions[0].number})
+    assert 'data-testid="origin-panel"' in page
+    assert f'Second generation of <a href="{source_url}" data-testid="origin-link">' in page
+    assert f"{scenario.challenge.title} (dossier version {scenario.versions[0].number})</a>" in page
+    # A challenge that did not start from a dossier has no such panel.
+    assert 'data-testid="origin-panel"' not in client.get(scenario.challenge.get_absolute_url()).content.decode()
+
+
+def test_the_lineage_hides_a_source_the_reader_cannot_see(client: Any) -> None:
+    hidden = completed_challenge_with_dossier(phases=("concept",), entries_per_phase=1, invite_only=True)
+    new = second_generation_create(
+        by=hidden.owner,
+        source_version=hidden.versions[-1],
+        title="Public successor",
+        budget="5000",
+        currency="EUR",
+        phase_ids=[hidden.phases[0].pk],
+    )
+    request = RequestFactory().get("/")
+    request.user = hidden.outsider
+    html = origin_panel(request, new)
+    assert "Second generation of a challenge you cannot see (dossier version" in html
+    assert hidden.challenge.title not in html
+    request.user = hidden.entrants[0]  # invited: sees the source
+    assert hidden.challenge.title in origin_panel(request, new)
+
+
+def test_the_dossier_page_offers_the_button_to_the_client_only_and_lists_visible_successors(
+    client: Any, scenario: DossierScenario, django_assert_num_queries: Any
+) -> None:
+    new = second_generation_create(
+        by=scenario.owner,
+        source_version=scenario.versions[0],
+        title="Alpine van II",
+        budget="5000",
+        currency="EUR",
+        phase_ids=[scenario.phases[0].pk],
+    )
+    view = dossier_view(user=scenario.owner, slug=scenario.slug)
+    request = RequestFactory().get("/")
+    request.user = scenario.owner
+    with django_assert_num_queries(1):
+        context = second_generation.page_context(request, view)["start_again"]
+    assert context.may_start
+    assert context.url == start_again_url(scenario, view.number)
+    assert [(s.title, s.from_number, s.is_draft) for s in context.successors] == [
+        ("Alpine van II", scenario.versions[0].number, True)
+    ]
+
+    dossier_url = reverse("dossiers:page", kwargs={"slug": scenario.slug})
+    client.force_login(scenario.owner)
+    page = client.get(dossier_url).content.decode()
+    assert f'href="{start_again_url(scenario, view.number)}" data-testid="start-again-link"' in page
+    assert f'<a href="{new.get_absolute_url()}">Alpine van II</a>' in page
+
+    client.force_login(scenario.outsider)  # the draft successor is not theirs to see, nor the button
+    page = client.get(dossier_url).content.decode()
+    assert 'data-testid="start-again-link"' not in page
+    assert "Alpine van II" not in page
+    client.logout()
+    assert 'data-testid="start-again"' not in client.get(dossier_url).content.decode()
