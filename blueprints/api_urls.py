@@ -1,6 +1,6 @@
 from django.urls import path
 
-from blueprints import apis
+from blueprints import apis, bom_api
 
 urlpatterns = [
     path("blueprints/", apis.BlueprintListApi.as_view(), name="api-blueprint-list"),
@@ -17,6 +17,9 @@ urlpatterns = [
         "blueprints/<slug:slug>/revisions/<int:number>/",
         apis.RevisionDetailApi.as_view(),
         name="api-blueprint-revision",
+    ),
+    path(
+        "blueprints/<slug:slug>/revisions/<int:number>/bom/", bom_api.RevisionBomApi.as_view(), name="api-blueprint-bom"
     ),
     path(
         "blueprints/<slug:slug>/revisions/<int:number>/publish/",

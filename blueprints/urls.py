@@ -1,6 +1,6 @@
 from django.urls import path
 
-from blueprints import views
+from blueprints import bom_views, views
 
 app_name = "blueprints"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("<slug:slug>/revisions/new/", views.new_revision, name="new_revision"),
     path("<slug:slug>/r/<int:number>/", views.revision_detail, name="revision"),
     path("<slug:slug>/r/<int:number>/upload/", views.upload, name="upload"),
+    path("<slug:slug>/r/<int:number>/parts/", bom_views.bom_edit, name="bom_edit"),
     path("<slug:slug>/r/<int:number>/publish/", views.publish, name="publish"),
     path("<slug:slug>/r/<int:number>/delete/", views.delete_revision, name="delete_revision"),
 ]
