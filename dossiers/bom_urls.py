@@ -1,5 +1,9 @@
-"""URLs of the dossier bom."""
+"""URLs of the dossier's bill of materials: the CSV of one version."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from dossiers import bom
+
+urlpatterns = [
+    path("v<int:number>/bom.csv", bom.bom_csv_download, name="bom_csv"),
+]
