@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from challenges.models import Challenge, Currency, Phase
+from challenges.templatetags.challenges_tags import money
 
 TITLE_MAX = 140
 DEFAULT_START_IN_DAYS = 14
@@ -59,7 +60,7 @@ class StartAgainForm(forms.Form):
                 % {
                     "title": phase.title,
                     "kind": phase.get_kind_display(),
-                    "amount": prize_total(phase),
+                    "amount": money(prize_total(phase)),
                     "currency": source.currency,
                 },
             )
@@ -82,6 +83,6 @@ class StartAgainForm(forms.Form):
                 self.add_error(
                     "budget",
                     _("The prizes of the chosen phases add up to %(total)s; the budget cannot be less.")
-                    % {"total": total},
+                    % {"total": money(total)},
                 )
         return cleaned

@@ -32,6 +32,7 @@ from challenges.panels import register_challenge_panel
 from challenges.selectors import challenge_for_editor, challenges_visible_to, phases_with_details
 from challenges.services import CriterionData
 from challenges.services.common import require_editor
+from challenges.templatetags.challenges_tags import money
 from community.http import AuthenticatedHttpRequest
 from community.models import User
 from core.exceptions import ApplicationError
@@ -163,7 +164,7 @@ def second_generation_create(
     total = sum((prize_total(phase) for phase in phases), Decimal(0))
     if total > amount:
         message = _("The prizes of the chosen phases add up to %(total)s; the budget cannot be less.") % {
-            "total": total
+            "total": money(total)
         }
         raise ApplicationError(message, {"budget": [message]})
 

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import translation
 
 from blueprints.licences import LICENCE_URLS, Licence
 from dossiers import attribution
 from dossiers.attribution import ADAPTABLE_UNDER, Severity, licence_conflicts, notice_markdown
+from dossiers.selectors import dossier_view_for_version
 from dossiers.snapshot import (
     DossierPartView,
     DossierView,
@@ -21,6 +23,7 @@ from dossiers.snapshot import (
     Placement,
     UpstreamCredit,
 )
+from dossiers.tests.factories import completed_challenge_with_dossier
 
 BASE = "https://coachworks.example"
 MADE = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -307,3 +310,29 @@ def test_the_page_shows_a_conflict_in_a_warning_box_and_notices_apart() -> None:
     )
     assert 'data-testid="licence-notice" data-code="documents_and_hardware"' in html
     assert "cannot be released under one licence" in html
+
+
+# --- A real dossier ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_real_dossier_credits_every_author_co_author_and_upstream_author_in_the_notice_and_on_the_page(
+    client: Any,
+) -> None:
+    scenario = completed_challenge_with_dossier(phases=("concept", "front"), entries_per_phase=2)
+    view = dossier_view_for_version(scenario.versions[-1].pk)
+    notice = notice_markdown(view, base_url=BASE)
+    assert notice == notice_markdown(dossier_view_for_version(scenario.versions[-1].pk), base_url=BASE)
+    people = (*scenario.entrants, scenario.co_author, scenario.upstream_author)
+    for member in people:
+        profile = reverse("community:profile", kwargs={"pk": member.pk})
+        assert f"[{member.public_name}](<{BASE}{profile}>)" in notice, member.public_name
+    assert f"[{scenario.upstream.title}](<{BASE}{scenario.upstream.get_absolute_url()}>)" in notice
+    assert notice.count("(co-author)") == 2  # the first entry of each phase
+
+    client.force_login(scenario.outsider)
+    page = client.get(reverse("dossiers:page", kwargs={"slug": scenario.slug})).content.decode()
+    credits = page.split('data-testid="dossier-credits"', 1)[1]
+    for member in people:
+        assert f'href="{reverse("community:profile", kwargs={"pk": member.pk})}"' in credits
+    assert "Licences in this dossier" in credits

@@ -16,6 +16,7 @@ from dossiers.models import SecondGeneration
 from dossiers.second_generation import origin_panel, second_generation_create
 from dossiers.selectors import dossier_view
 from dossiers.tests.factories import DossierScenario, completed_challenge_with_dossier
+from tests.main_pages import session_cookie
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +170,7 @@ def test_no_phase_chosen_or_a_budget_below_the_prizes_is_refused_and_creates_not
     prizes = sum(prize.amount for phase in scenario.phases for prize in phase.prizes.all())
     too_little = client.post(start_again_url(scenario), form_data(scenario, budget=str(prizes - 1)))
     assert too_little.status_code == 200
-    assert f"The prizes of the chosen phases add up to {prizes}; the budget cannot be less." in (
+    assert f"The prizes of the chosen phases add up to {prizes:,}; the budget cannot be less." in (
         too_little.content.decode()
     )
     assert Challenge.objects.count() == count
@@ -278,3 +279,43 @@ def test_the_dossier_page_offers_the_button_to_the_client_only_and_lists_visible
     assert "Alpine van II" not in page
     client.logout()
     assert 'data-testid="start-again"' not in client.get(dossier_url).content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_the_browser_the_client_starts_again_from_the_dossier_page_on_a_phone(
+    chromium: Any, live_server: Any, settings: Any
+) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    made = completed_challenge_with_dossier(phases=("concept", "front"), entries_per_phase=1)
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 320, "height": 800})
+    context.add_cookies([session_cookie(live_server.url, made.owner)])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+
+    def fits() -> bool:
+        return bool(page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"))
+
+    page.goto(reverse("dossiers:page", kwargs={"slug": made.slug}))
+    assert page.locator("[data-testid=dossier-credits]").is_visible()
+    assert fits()
+    page.click("[data-testid=start-again-link]")
+    page.wait_for_selector("[data-testid=start-again-form]")
+    assert fits()
+    page.fill("input[name=title]", "Desert ambulance, second generation")
+    page.uncheck(f"input[name=phases][value='{made.phases[1].pk}']")
+    page.click("[data-testid=start-again-form] button[type=submit]")
+    page.wait_for_url("**/edit/brief/")
+    new = Challenge.objects.get(title="Desert ambulance, second generation")
+    assert [phase.kind for phase in new.phases.all()] == ["concept"]
+
+    page.goto(new.get_absolute_url())
+    assert "Second generation of" in page.locator("[data-testid=origin-panel]").inner_text()
+    assert fits()
+    page.click("[data-testid=origin-link]")
+    page.wait_for_selector("[data-testid=successor]")
+    assert page.locator("[data-testid=successor]").inner_text().startswith("Desert ambulance, second generation")
+    context.close()
