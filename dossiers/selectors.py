@@ -1,10 +1,11 @@
 """Reading a dossier version into a `DossierView`, in a fixed number of queries.
 
-Whatever the number of parts, files, authors or ancestors, `dossier_view` makes the same queries:
-the challenge (with its visibility), every version of its dossier, the parts of the one asked for
-(with award, entry, revision, blueprint, owner and placement), the award shares, the entry
-authors, the ready files, the bill-of-materials lines, the upstream blueprints of every part (one
-query over all lineages) and the phases with their dependencies. Everything else reads the view.
+Whatever the number of parts, files, authors or ancestors, `dossier_view` makes the same 9 queries:
+the challenge (with its visibility), every version of its dossier (with part counts), the parts of
+the one asked for (with award, entry, revision, blueprint and placement), the award shares, the
+entry authors, the ready files, the bill-of-materials lines, the upstream blueprints of every part
+(one query over all lineages; none when no part is a fork) and the phases with their dependencies.
+Everything else reads the view.
 """
 
 import heapq
@@ -113,9 +114,11 @@ def _upstream_of(parts: Sequence[DossierPart]) -> dict[int, tuple[UpstreamCredit
     """Per blueprint id: its ancestors, nearest first, from one query over every part's lineage."""
     lineages = {part.revision.blueprint.pk: list(part.revision.blueprint.lineage) for part in parts}
     ancestor_ids = {pk for lineage in lineages.values() for pk in lineage}
-    ancestors = {
-        blueprint.pk: blueprint for blueprint in Blueprint.objects.filter(pk__in=ancestor_ids).select_related("owner")
-    }
+    ancestors = (
+        {blueprint.pk: blueprint for blueprint in Blueprint.objects.filter(pk__in=ancestor_ids).select_related("owner")}
+        if ancestor_ids
+        else {}
+    )
     upstream: dict[int, tuple[UpstreamCredit, ...]] = {}
     for blueprint_id, lineage in lineages.items():
         credits = []

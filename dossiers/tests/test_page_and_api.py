@@ -226,3 +226,29 @@ def test_a_challenge_without_dossier_has_an_empty_version_list_and_no_latest(cli
     assert versions.status_code == 200
     assert versions.json()["results"] == []
     assert latest.status_code == 404
+
+
+# --- In the browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_page_fits_a_320_px_phone_and_a_laptop(chromium, live_server, settings, language):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    scenario = completed_challenge_with_dossier(
+        phases=("concept", "wheels_tyres"), title="An ambulance with a rather long name for a small phone screen"
+    )
+    context = chromium.new_context(base_url=live_server.url, locale="de-DE" if language == "de" else "en-GB")
+    try:
+        page = context.new_page()
+        page.goto(page_url(scenario.slug))
+        assert page.locator('[data-testid="dossier-part"]').count() == 4
+        for width in (320, 768, 1366):
+            page.set_viewport_size({"width": width, "height": 800})
+            scroll_width, inner_width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+            assert scroll_width <= inner_width, f"{width} px ({language}): {scroll_width} px wide"
+    finally:
+        context.close()
