@@ -252,3 +252,27 @@ def test_the_page_fits_a_320_px_phone_and_a_laptop(chromium, live_server, settin
             assert scroll_width <= inner_width, f"{width} px ({language}): {scroll_width} px wide"
     finally:
         context.close()
+
+
+# --- Admin ------------------------------------------------------------------------------------
+
+
+def test_staff_read_dossiers_versions_and_packages_in_the_admin_and_change_nothing(client):
+    from dossiers.models import DossierPackage
+    from tests.sign_in import sign_in
+
+    scenario = completed_challenge_with_dossier(phases=("concept",), entries_per_phase=1)
+    version = scenario.versions[-1]
+    package = DossierPackage.objects.create(version=version)
+    sign_in(client, scenario.staff)
+
+    for name, pk in (
+        ("dossiers_dossier", scenario.dossier.pk),
+        ("dossiers_dossierversion", version.pk),
+        ("dossiers_dossierpackage", package.pk),
+    ):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+        page = client.get(reverse(f"admin:{name}_change", args=[pk]))
+        assert page.status_code == 200, name
+        assert 'name="_save"' not in page.content.decode(), name
+        assert client.get(reverse(f"admin:{name}_add")).status_code == 403, name

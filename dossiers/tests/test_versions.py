@@ -1,9 +1,11 @@
 """A dossier version on every award and on completion: pinned parts in graph order, made once however
 often it is asked for, older versions unchanged, placements carried over to the next version."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from challenges.models import PhaseStatus
 from challenges.services import phase_transition
@@ -153,3 +155,36 @@ def test_phases_come_in_graph_order_then_by_position():
 
 def test_a_cycle_or_unknown_dependency_falls_back_to_position_order():
     assert phase_graph_order([(1, 1, [2]), (2, 2, [1]), (3, 3, [99])]) == [3, 1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_from_several_workers_at_once_makes_one_dossier_and_one_version():
+    scenario = completed_challenge_with_dossier(phases=("concept",), entries_per_phase=1, complete=False)
+    Dossier.objects.filter(challenge=scenario.challenge).delete()  # as before the award receiver ran
+    start_together = threading.Barrier(4, timeout=15)
+    made: list[int] = []
+    errors: list[BaseException] = []
+
+    def record() -> None:
+        try:
+            start_together.wait()
+            version = dossier_version_record(challenge_id=scenario.challenge.pk)
+            assert version is not None
+            made.append(version.pk)
+        except BaseException as error:  # reported by the assertions below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    versions = list(DossierVersion.objects.filter(dossier__challenge=scenario.challenge))
+    assert [version.number for version in versions] == [1]
+    assert made == [versions[0].pk] * 4
+    assert scenario.dossier.latest_number == 1
