@@ -34,7 +34,8 @@ whoever builds the hardware. The rules, for the six licences the platform offers
 * Notice, `documents_and_hardware`: Creative Commons licences are made for documents and media; mixed
   with the CERN open-hardware licences, the CC licences cover the drawings and files of their parts but
   say nothing about hardware built from them, while the CERN-OHL licences cover the designs and the
-  products. The strongest CERN-OHL licence present (S, then W, then P) governs the hardware.
+  products: with CERN-OHL-S-2.0 present it governs the hardware of the whole vehicle (its complete
+  source); otherwise each CERN-OHL licence governs the hardware built from its own parts.
 * Conflict, `upstream_reciprocal`: a part's blueprint adapts an upstream blueprint (any generation)
   under a reciprocal licence (CC BY-SA 4.0, CERN-OHL-S-2.0, CERN-OHL-W-2.0) while the part carries a
   licence that one does not allow for adaptations (`FORK_LICENCES`; the platform prevents it for new
@@ -72,7 +73,6 @@ ADAPTABLE_UNDER: dict[str, frozenset[str]] = {
 RECIPROCAL = frozenset({L.CC_BY_SA_4, L.CERN_OHL_S_2, L.CERN_OHL_W_2})
 WHOLE_WORK_RECIPROCAL = (L.CC_BY_SA_4, L.CERN_OHL_S_2)
 CREATIVE_COMMONS = frozenset({L.CC_BY_SA_4, L.CC_BY_4, L.CC0_1})
-HARDWARE_BY_STRENGTH = (L.CERN_OHL_S_2, L.CERN_OHL_W_2, L.CERN_OHL_P_2)
 LICENCE_ORDER = tuple(Licence.values)
 URLS: dict[str, str] = {str(code): url for code, url in LICENCE_URLS.items()}
 SUMMARIES: dict[str, Promise] = {str(code): summary for code, summary in LICENCE_SUMMARIES.items()}
@@ -228,15 +228,22 @@ def licence_conflicts(dossier: DossierView) -> list[LicenceConflict]:
     documents = [code for code in present if code in CREATIVE_COMMONS]
     hardware = [code for code in present if code not in CREATIVE_COMMONS]
     if documents and hardware:
-        strongest = next(code for code in HARDWARE_BY_STRENGTH if code in hardware)
-        message = _(
+        lead = _(
             "Creative Commons licences (%(documents)s) are made for documents and media: for the parts under "
             "them they cover the drawings and files, and say nothing about hardware built from them. The CERN "
-            "open-hardware licences (%(hardware)s) cover both the designs and the hardware; %(strongest)s, the "
-            "strongest of them here, governs the hardware of the vehicle."
-        ) % {"documents": _names(documents), "hardware": _names(hardware), "strongest": licence_name(strongest)}
+            "open-hardware licences (%(hardware)s) cover both the designs and the hardware."
+        ) % {"documents": _names(documents), "hardware": _names(hardware)}
+        if L.CERN_OHL_S_2 in hardware:
+            follows = _(
+                "%(licence)s governs the hardware of the vehicle: whoever makes and conveys it must make its "
+                "complete source available under %(licence)s."
+            ) % {"licence": licence_name(L.CERN_OHL_S_2)}
+        else:
+            follows = _("Each of them governs the hardware built from the parts under it.")
         notices.append(
-            LicenceConflict(Severity.NOTICE, "documents_and_hardware", tuple(present), concerned(*present), message)
+            LicenceConflict(
+                Severity.NOTICE, "documents_and_hardware", tuple(present), concerned(*present), f"{lead} {follows}"
+            )
         )
     return conflicts + notices
 

@@ -235,7 +235,10 @@ def test_creative_commons_beside_hardware_licences_says_which_governs_the_hardwa
     assert codes(view) == [("notice", "weak_reciprocal"), ("notice", "documents_and_hardware")]
     hardware = licence_conflicts(view)[-1]
     assert "made for documents and media" in hardware.message
-    assert "CERN-OHL-W-2.0, the strongest of them here, governs the hardware" in hardware.message
+    assert hardware.message.endswith("Each of them governs the hardware built from the parts under it.")
+    strong = licence_conflicts(of_licences(Licence.CC0_1, Licence.CERN_OHL_S_2))[-1]
+    assert strong.code == "documents_and_hardware"
+    assert "CERN-OHL-S-2.0 governs the hardware of the vehicle: whoever makes and conveys it" in strong.message
 
 
 def test_one_licence_alone_raises_nothing() -> None:
