@@ -404,3 +404,26 @@ def test_the_revision_page_costs_one_query_for_its_lines_however_many(client, bl
 
     client.force_login(owner)
     assert queries_with(2) == queries_with(60)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_member_fills_the_parts_list_on_a_phone_without_javascript_help(signed_in_page, member):
+    blueprint = services.blueprint_create(owner=member, title="Phone buggy", category="chassis")
+    page = signed_in_page
+    page.set_viewport_size({"width": 320, "height": 640})
+
+    page.goto(edit_url(draft_of(blueprint)))
+    page.fill("[name=form-0-name]", "Wheel hub")
+    page.fill("[name=form-0-quantity]", "4")
+    page.fill("[name=form-0-unit_cost]", "85.50")
+    page.fill("[name=form-0-currency]", "EUR")
+    page.click("[data-testid=bom-add-row]")
+    page.fill("[name=form-1-name]", "Seat")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.click("[data-testid=bom-save]")
+
+    page.wait_for_url(f"**/blueprints/{blueprint.slug}/r/1/upload/")
+    assert page.locator("[data-testid=bom-line]").count() == 2
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert [line[1:4] for line in lines_of(draft_of(blueprint))] == [("Wheel hub", 4, ""), ("Seat", 1, "")]
