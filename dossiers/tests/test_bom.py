@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.test import RequestFactory
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dossiers import bom
 from dossiers.snapshot import BomLine, DossierPartView, DossierView, PhaseSection, Placement
@@ -221,6 +223,58 @@ def test_the_page_section_makes_no_query(vehicle):
     context = bom.page_context(RequestFactory().get("/"), vehicle)
 
     assert context["bom"] == bom.bom_summary(vehicle)
+
+
+# --- For any lines -------------------------------------------------------------------------------------
+
+TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=10)
+
+
+@st.composite
+def bom_lines(draw: st.DrawFn) -> BomLine:
+    cost = draw(st.none() | st.decimals(min_value=0, max_value=100_000, places=2).map(str))
+    return line(
+        draw(TEXT.filter(bool)),
+        draw(st.integers(min_value=1, max_value=1000)),
+        mass=draw(st.none() | st.decimals(min_value=0, max_value=10_000, places=3).map(str)),
+        cost=cost,
+        currency="" if cost is None else draw(st.sampled_from(["EUR", "USD", "CHF"])),
+        material=draw(TEXT),
+        note=draw(TEXT),
+    )
+
+
+vehicles = st.lists(st.lists(st.lists(bom_lines(), max_size=4), min_size=1, max_size=3), max_size=4).map(
+    lambda phases: dossier(
+        *(phase(n, f"Phase {n}", *(part(10 * n + m, *declared) for m, declared in enumerate(parts)))
+          for n, parts in enumerate(phases, start=1))
+    )
+)  # fmt: skip
+
+
+@given(vehicles)
+@settings(max_examples=60, deadline=None)
+def test_totals_are_the_sums_of_the_phases_per_currency_and_every_cell_is_safe(view):
+    summary = bom.bom_summary(view)
+    lines = [declared for p in view.parts for declared in p.bom]
+
+    assert (
+        summary.totals.quantity
+        == sum(item.quantity for item in lines)
+        == sum(p.totals.quantity for p in summary.phases)
+    )
+    for code in ("EUR", "USD", "CHF"):
+        expected = sum((item.unit_cost * item.quantity for item in lines if item.currency == code and item.unit_cost
+                        is not None), Decimal(0))  # fmt: skip
+        found = [cost.amount for cost in summary.totals.costs if cost.currency == code]
+        assert found == ([expected] if any(i.currency == code and i.unit_cost is not None for i in lines) else [])
+    assert summary.totals.lines_without_mass == sum(item.mass_kg is None for item in lines)
+
+    rows = rows_of(bom.bom_csv(view))
+    assert len(rows) == 1 + len(lines) + max(1, len(summary.totals.costs))
+    for row in rows:
+        assert len(row) == len(bom.CSV_COLUMNS)
+        assert not any(cell.startswith(bom.FORMULA_STARTS) for cell in row)
 
 
 # --- The download --------------------------------------------------------------------------------------
