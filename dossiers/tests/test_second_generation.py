@@ -1,5 +1,6 @@
 """Start again from a dossier: a second-generation challenge from one dossier version, its lineage both ways."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -10,9 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import Challenge, ChallengeStatus, Phase
+from challenges.services import challenge_invite_member
+from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from community.models import User
 from core.exceptions import ApplicationError, NotAllowed
 from dossiers import second_generation
-from dossiers.models import SecondGeneration
+from dossiers.models import Dossier, DossierVersion, SecondGeneration
 from dossiers.second_generation import origin_panel, second_generation_create
 from dossiers.selectors import dossier_view
 from dossiers.tests.factories import DossierScenario, completed_challenge_with_dossier
@@ -35,12 +39,52 @@ def scenario() -> DossierScenario:
     return made
 
 
-def start_again_url(scenario: DossierScenario, number: int | None = None) -> str:
+@dataclass
+class Source:
+    """A published challenge with two phases (the second depends on the first) and two dossier versions
+    recorded directly, without parts: for the rules that need no awarded designs."""
+
+    challenge: Challenge
+    owner: User
+    staff: User
+    outsider: User
+    invited: User
+    phases: list[Phase]
+    versions: list[DossierVersion]
+
+    @property
+    def slug(self) -> str:
+        return self.challenge.slug
+
+
+def make_source(*, invite_only: bool = False) -> Source:
+    owner, staff, outsider, invited = (UserFactory.create(is_staff=name == "s") for name in "osxi")
+    challenge = make_challenge(owner, title="Alpine van", budget="50000", invite_only=invite_only, region="Alps")
+    concept = add_phase(challenge, kind="concept", prizes=("1000",))
+    front = add_phase(challenge, kind="front", prizes=("600", "400"), depends_on=[concept])
+    if invite_only:
+        challenge_invite_member(challenge=challenge, by=owner, email=invited.email)
+    publish(challenge, staff=staff)
+    dossier = Dossier.objects.create(challenge=challenge, latest_number=2)
+    versions = [
+        DossierVersion.objects.create(dossier=dossier, number=n, created_at=timezone.now(), fingerprint=str(n) * 64)
+        for n in (1, 2)
+    ]
+    challenge.refresh_from_db()
+    return Source(challenge, owner, staff, outsider, invited, [concept, front], versions)
+
+
+@pytest.fixture
+def source() -> Source:
+    return make_source()
+
+
+def start_again_url(scenario: Any, number: int | None = None) -> str:
     number = number or scenario.versions[-1].number
     return reverse("dossiers:start_again", kwargs={"slug": scenario.slug, "number": number})
 
 
-def form_data(scenario: DossierScenario, **changes: Any) -> dict[str, Any]:
+def form_data(scenario: Any, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "title": "Alpine van II",
         "budget": "5000.00",
@@ -104,11 +148,11 @@ def test_the_client_starts_again_and_gets_a_draft_with_the_brief_phases_prizes_a
     assert (origin.source_version, origin.created_by) == (last, scenario.owner)
 
 
-def test_a_phase_left_out_drops_the_dependencies_on_it(scenario: DossierScenario) -> None:
-    front = scenario.phases[1]
+def test_a_phase_left_out_drops_the_dependencies_on_it(source: Source) -> None:
+    front = source.phases[1]
     new = second_generation_create(
-        by=scenario.owner,
-        source_version=scenario.versions[-1],
+        by=source.owner,
+        source_version=source.versions[-1],
         title="Front only",
         budget="1000",
         currency="CHF",
@@ -119,56 +163,56 @@ def test_a_phase_left_out_drops_the_dependencies_on_it(scenario: DossierScenario
 
 
 def test_staff_may_start_again_for_the_client_and_an_older_version_may_be_the_source(
-    client: Any, scenario: DossierScenario
+    client: Any, source: Source
 ) -> None:
-    client.force_login(scenario.staff)
-    first = scenario.versions[0]
-    response = client.post(start_again_url(scenario, first.number), form_data(scenario, title="From v1"))
+    client.force_login(source.staff)
+    first = source.versions[0]
+    response = client.post(start_again_url(source, first.number), form_data(source, title="From v1"))
     assert response.status_code == 302
     new = Challenge.objects.get(title="From v1")
-    assert new.owner == scenario.owner
+    assert new.owner == source.owner
     assert SecondGeneration.objects.get(challenge=new).source_version == first
 
 
-def test_outsiders_get_403_or_404_and_create_nothing(client: Any, scenario: DossierScenario) -> None:
+def test_outsiders_get_403_or_404_and_create_nothing(client: Any, source: Source) -> None:
     count = Challenge.objects.count()
-    url = start_again_url(scenario)
+    url = start_again_url(source)
     assert client.get(url).status_code == 302  # anonymous: to the sign-in page
-    client.force_login(scenario.outsider)
+    client.force_login(source.outsider)
     assert client.get(url).status_code == 403
-    assert client.post(url, form_data(scenario)).status_code == 403
-    client.force_login(scenario.entrants[0])  # an author of a winning part is not the client
-    assert client.post(url, form_data(scenario)).status_code == 403
-    client.force_login(scenario.owner)
-    assert client.get(start_again_url(scenario, 99)).status_code == 404
+    assert client.post(url, form_data(source)).status_code == 403
+    client.force_login(source.invited)  # any other member is not the client either
+    assert client.post(url, form_data(source)).status_code == 403
+    client.force_login(source.owner)
+    assert client.get(start_again_url(source, 99)).status_code == 404
     assert Challenge.objects.count() == count
     with pytest.raises(NotAllowed):
         second_generation_create(
-            by=scenario.outsider,
-            source_version=scenario.versions[-1],
+            by=source.outsider,
+            source_version=source.versions[-1],
             title="Mine now",
             budget="5000",
             currency="EUR",
-            phase_ids=[scenario.phases[0].pk],
+            phase_ids=[source.phases[0].pk],
         )
 
 
 def test_an_invite_only_dossier_is_404_to_those_who_cannot_see_it(client: Any) -> None:
-    hidden = completed_challenge_with_dossier(phases=("concept",), entries_per_phase=1, invite_only=True)
+    hidden = make_source(invite_only=True)
     client.force_login(hidden.outsider)
     assert client.get(start_again_url(hidden)).status_code == 404
 
 
 def test_no_phase_chosen_or_a_budget_below_the_prizes_is_refused_and_creates_nothing(
-    client: Any, scenario: DossierScenario
+    client: Any, source: Source
 ) -> None:
     count = Challenge.objects.count()
-    client.force_login(scenario.owner)
-    no_phase = client.post(start_again_url(scenario), form_data(scenario, phases=[]))
+    client.force_login(source.owner)
+    no_phase = client.post(start_again_url(source), form_data(source, phases=[]))
     assert no_phase.status_code == 200
     assert "Choose at least one phase to carry over." in no_phase.content.decode()
-    prizes = sum(prize.amount for phase in scenario.phases for prize in phase.prizes.all())
-    too_little = client.post(start_again_url(scenario), form_data(scenario, budget=str(prizes - 1)))
+    prizes = sum(prize.amount for phase in source.phases for prize in phase.prizes.all())
+    too_little = client.post(start_again_url(source), form_data(source, budget=str(prizes - 1)))
     assert too_little.status_code == 200
     assert f"The prizes of the chosen phases add up to {prizes:,}; the budget cannot be less." in (
         too_little.content.decode()
@@ -189,16 +233,16 @@ def test_no_phase_chosen_or_a_budget_below_the_prizes_is_refused_and_creates_not
     ],
 )
 def test_the_service_refuses_bad_input_field_by_field_and_creates_nothing(
-    scenario: DossierScenario, changes: dict[str, Any], field: str
+    source: Source, changes: dict[str, Any], field: str
 ) -> None:
     count = Challenge.objects.count()
     arguments: dict[str, Any] = {
-        "by": scenario.owner,
-        "source_version": scenario.versions[-1],
+        "by": source.owner,
+        "source_version": source.versions[-1],
         "title": "Next",
         "budget": "5000",
         "currency": "EUR",
-        "phase_ids": [phase.pk for phase in scenario.phases],
+        "phase_ids": [phase.pk for phase in source.phases],
         **changes,
     }
     with pytest.raises(ApplicationError) as refused:
@@ -207,27 +251,27 @@ def test_the_service_refuses_bad_input_field_by_field_and_creates_nothing(
     assert Challenge.objects.count() == count
 
 
-def test_the_new_challenge_page_shows_its_lineage(client: Any, scenario: DossierScenario) -> None:
+def test_the_new_challenge_page_shows_its_lineage(client: Any, source: Source) -> None:
     new = second_generation_create(
-        by=scenario.owner,
-        source_version=scenario.versions[0],
+        by=source.owner,
+        source_version=source.versions[0],
         title="Alpine van II",
         budget="5000",
         currency="EUR",
-        phase_ids=[phase.pk for phase in scenario.phases],
+        phase_ids=[phase.pk for phase in source.phases],
     )
-    client.force_login(scenario.owner)
+    client.force_login(source.owner)
     page = client.get(new.get_absolute_url()).content.decode()
-    source_url = reverse("dossiers:version", kwargs={"slug": scenario.slug, "number": scenario.versions[0].number})
+    source_url = reverse("dossiers:version", kwargs={"slug": source.slug, "number": source.versions[0].number})
     assert 'data-testid="origin-panel"' in page
     assert f'Second generation of <a href="{source_url}" data-testid="origin-link">' in page
-    assert f"{scenario.challenge.title} (dossier version {scenario.versions[0].number})</a>" in page
+    assert f"{source.challenge.title} (dossier version {source.versions[0].number})</a>" in page
     # A challenge that did not start from a dossier has no such panel.
-    assert 'data-testid="origin-panel"' not in client.get(scenario.challenge.get_absolute_url()).content.decode()
+    assert 'data-testid="origin-panel"' not in client.get(source.challenge.get_absolute_url()).content.decode()
 
 
-def test_the_lineage_hides_a_source_the_reader_cannot_see(client: Any) -> None:
-    hidden = completed_challenge_with_dossier(phases=("concept",), entries_per_phase=1, invite_only=True)
+def test_the_lineage_hides_a_source_the_reader_cannot_see() -> None:
+    hidden = make_source(invite_only=True)
     new = second_generation_create(
         by=hidden.owner,
         source_version=hidden.versions[-1],
@@ -241,7 +285,7 @@ def test_the_lineage_hides_a_source_the_reader_cannot_see(client: Any) -> None:
     html = origin_panel(request, new)
     assert "Second generation of a challenge you cannot see (dossier version" in html
     assert hidden.challenge.title not in html
-    request.user = hidden.entrants[0]  # invited: sees the source
+    request.user = hidden.invited  # sees the source
     assert hidden.challenge.title in origin_panel(request, new)
 
 
