@@ -46,14 +46,10 @@ def dossier_version_record(*, challenge_id: int, now: datetime | None = None) ->
     None when the challenge has no award yet (no dossier then) or does not exist.
     """
     now = now or timezone.now()
-    challenge = Challenge.objects.filter(pk=challenge_id).only("pk", "status").first()
-    if challenge is None:
-        return None
-    awards = list(Award.objects.filter(phase__challenge_id=challenge_id).select_related("entry__revision__blueprint"))
-    if not awards:
+    if not Award.objects.filter(phase__challenge_id=challenge_id).exists():
         return None
     dossier, _created = Dossier.objects.select_for_update(of=("self",)).get_or_create(challenge_id=challenge_id)
-    # Read again under the lock: an award or completion committed while we waited belongs in this version.
+    # Read under the lock: an award or completion committed while we waited belongs in this version.
     awards = list(Award.objects.filter(phase__challenge_id=challenge_id).select_related("entry__revision__blueprint"))
     is_complete = Challenge.objects.filter(pk=challenge_id, status=ChallengeStatus.COMPLETED).exists()
     fingerprint = dossier_fingerprint(award_ids=[award.pk for award in awards], is_complete=is_complete)

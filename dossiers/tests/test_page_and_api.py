@@ -66,6 +66,18 @@ def test_a_phase_not_awarded_yet_says_so_and_the_dossier_is_in_progress(client, 
     assert "In progress: each award adds a version" in body
 
 
+def test_a_cancelled_phase_says_it_gives_no_prize(client, two_phases):
+    from challenges.models import PhaseStatus
+    from challenges.services import phase_transition
+
+    phase_transition(phase=two_phases.phases[1], to=PhaseStatus.CANCELLED, by=two_phases.owner)
+
+    body = client.get(page_url(two_phases.slug)).content.decode()
+
+    assert "Cancelled: no prize is given in this phase." in body
+    assert "Not awarded yet." not in body
+
+
 def test_older_versions_are_reachable_from_the_version_switcher(client):
     scenario = completed_challenge_with_dossier(phases=("concept", "front"))
 
