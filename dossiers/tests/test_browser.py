@@ -20,9 +20,11 @@ from playwright.sync_api import expect
 from blueprints import storage
 from blueprints.models import File, FileStatus
 from conftest import sign_in
+from dossiers import demo
 from dossiers.assembly import effective_placements, placement_rows, still_digest
 from dossiers.models import DossierVersion, PartPlacement
 from dossiers.selectors import dossier_view
+from dossiers.tests import factories
 from dossiers.tests.factories import DossierScenario, completed_challenge_with_dossier
 from submissions.models import EntryAuthor
 from tests.accounts import confirm_account
@@ -49,9 +51,19 @@ def shoot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+# The factory's meshes are boxes kilometres apart; these assemble into a vehicle (the demo's shapes).
+SHAPES = {0: demo.body_shell, 1: demo.cab_front, 2: demo.wheel_set, 9: demo.body_shell}
+
+
+def vehicle_mesh(*, size: int = 0, seed: int = 0) -> bytes:
+    """The shape of the seed's phase (the factory passes (phase index * 1000 + ...) * 100), with bytes of its own."""
+    return demo.binary_stl(SHAPES[seed // 100_000](), f"seed {seed}")
+
+
 @pytest.fixture
-def scenario(live_server: Any) -> DossierScenario:
+def scenario(live_server: Any, monkeypatch: Any) -> DossierScenario:
     storage.upload_cors_ensure(origins=[live_server.url])  # the scene fetches meshes straight from S3
+    monkeypatch.setattr(factories, "stl_mesh", vehicle_mesh)
     made = completed_challenge_with_dossier(phases=("concept", "front", "wheels_tyres"), entries_per_phase=2)
     confirm_account(made.owner)
     return made
