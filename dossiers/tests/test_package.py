@@ -8,9 +8,7 @@ import hashlib
 import io
 import json
 import os
-import sys
 import time
-import types
 import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -29,7 +27,6 @@ from core.s3 import internal_client
 from dossiers import packaging
 from dossiers.models import DossierPackage, PackageStatus
 from dossiers.packaging import (
-    PART_SIZE,
     MultipartUploadWriter,
     PackageError,
     package_build,
@@ -44,7 +41,7 @@ from dossiers.snapshot import DossierPartView, DossierView, PartFile, PersonCred
 from dossiers.tests.factories import DossierScenario, completed_challenge_with_dossier
 
 MiB = 1024**2
-# Stand-ins for helper B's and C's documents in the tests that build a zip by hand (the task uses the real ones).
+# Stand-ins for NOTICE.md and BOM.csv in the tests that build a zip from hand-made views (the task uses the real ones).
 PLACEHOLDER_DOCUMENTS = {"NOTICE.md": b"# Notice\n\nplaceholder\n", "BOM.csv": b"name,quantity\n"}
 MADE = datetime(2026, 11, 2, 9, 30, 15, tzinfo=UTC)
 
@@ -271,17 +268,6 @@ def test_parts_grow_only_when_a_package_would_need_more_than_ten_thousand():
 
 
 # --- Asking for, building and downloading the package of a real dossier ------------------------------
-
-
-@pytest.fixture(autouse=True)
-def bom_until_helper_b_lands(monkeypatch):
-    """TEMPORARY placeholder for `dossiers.bom.bom_csv` while helper B's module is not in the tree."""
-    try:
-        import dossiers.bom  # noqa: F401
-    except ImportError:
-        module = types.ModuleType("dossiers.bom")
-        module.bom_csv = lambda dossier: "part,name\n" + "".join(f"{part.part_id},x\n" for part in dossier.parts)  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "dossiers.bom", module)
 
 
 @pytest.fixture
@@ -521,6 +507,16 @@ def test_the_status_says_how_far_the_build_is_and_where_to_download_when_ready(s
     assert len(state["sha256"]) == 64
 
 
+def test_the_dossier_page_shows_the_package_box_with_its_build_button(scenario, client):
+    client.force_login(scenario.entrants[0])
+    page = client.get(reverse("dossiers:version", kwargs={"slug": scenario.slug, "number": latest_number(scenario)}))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="package"' in html
+    assert 'data-testid="package-build"' in html
+    assert reverse("dossiers:package", kwargs={"slug": scenario.slug, "number": latest_number(scenario)}) in html
+
+
 def test_the_page_box_costs_one_query_and_shows_each_state(scenario, rf, django_assert_num_queries):
     dossier = dossier_view_for_version(scenario.versions[-1].pk)
     request = rf.get("/")
@@ -548,19 +544,20 @@ def test_the_page_box_costs_one_query_and_shows_each_state(scenario, rf, django_
 
 
 @pytest.mark.worker
-def test_a_real_worker_builds_the_package_of_a_file_larger_than_one_part(celery_worker_process):
-    big = completed_challenge_with_dossier(phases=("concept",), entries_per_phase=1, file_size=9 * MiB)
-    package = requested(big)  # committed: the worker gets the task
-    deadline = time.monotonic() + 180
+def test_a_real_worker_builds_the_requested_package(celery_worker_process):
+    small = completed_challenge_with_dossier(phases=("concept",), entries_per_phase=1)
+    package = requested(small)  # committed: the worker gets the task
+    # The worker also renders the versions' stills (same queue); the package follows them.
+    deadline = time.monotonic() + 300
     while package.status in (PackageStatus.PENDING, PackageStatus.BUILDING):
         assert time.monotonic() < deadline, f"still {package.status} ({package.files_done}/{package.files_total})"
         time.sleep(0.5)
         package.refresh_from_db()
     assert package.status == PackageStatus.READY, package.error
-    assert package.size is not None
-    assert package.size > PART_SIZE
+    assert package.attempts == 0
     archive = zip_of(package)
-    folder = f"{big.slug}-v{latest_number(big)}"
+    folder = f"{small.slug}-v{latest_number(small)}"
     manifest = json.loads(archive.read(f"{folder}/manifest.json"))
+    assert len(manifest["files"]) == package.files_total == len(small.entries[small.phases[0].pk]) * 3
     for line in manifest["files"]:
         assert hashlib.sha256(archive.read(f"{folder}/{line['path']}")).hexdigest() == line["sha256"]
