@@ -132,7 +132,7 @@ def test_the_page_makes_the_same_few_queries_whatever_the_number_of_parts_and_fi
     large = completed_challenge_with_dossier(
         phases=("concept", "front"), entries_per_phase=2, files_per_entry=3, title="Large"
     )
-    counts = []
+    counts, api_counts = [], []
     for scenario in (small, large):
         client = client_for(scenario.owner)
         client.get(page_url(scenario.slug))  # warm caches that are not about this page
@@ -140,8 +140,14 @@ def test_the_page_makes_the_same_few_queries_whatever_the_number_of_parts_and_fi
             response = client.get(page_url(scenario.slug))
         assert response.status_code == 200
         counts.append(len(queries))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("api-dossier", kwargs={"slug": scenario.slug}))
+        assert response.status_code == 200
+        api_counts.append(len(queries))
 
     assert counts[0] == counts[1], f"The dossier page's queries grew with its parts and files: {counts}"
+    assert api_counts[0] == api_counts[1], f"The dossier API's queries grew with its parts and files: {api_counts}"
+    assert api_counts[1] <= 11, f"The dossier API made {api_counts[1]} queries: the selector's 9 and the member's"
     assert counts[1] <= PAGE_QUERY_LIMIT, (
         f"The dossier page made {counts[1]} queries; justify any new one or fold it into the selector's."
     )
