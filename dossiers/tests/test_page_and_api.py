@@ -114,6 +114,17 @@ def test_the_page_is_in_german_for_german_readers(client, two_phases):
     assert "Noch nicht vergeben." in body
 
 
+def test_the_rendered_still_is_the_link_preview_image(client, two_phases):
+    from dossiers.models import DossierVersion
+
+    before = client.get(page_url(two_phases.slug)).content.decode()
+    DossierVersion.objects.filter(pk=two_phases.versions[-1].pk).update(still_key="dossiers/stills/v1-test.png")
+    after = client.get(page_url(two_phases.slug)).content.decode()
+
+    assert "/static/icons/icon-512" in before.split('property="og:image"')[1].split(">")[0]
+    assert "dossiers/stills/v1-test.png" in after.split('property="og:image"')[1].split(">")[0]
+
+
 def test_the_challenge_page_links_to_its_dossier(client, two_phases):
     owner = UserFactory.create()
     without = make_challenge(owner, title="Nothing awarded")
