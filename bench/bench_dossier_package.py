@@ -54,7 +54,7 @@ import django
 django.setup()
 from core.s3 import internal_client
 from django.conf import settings
-from dossiers import package_tasks, packaging
+from dossiers import packaging, tasks
 from dossiers.models import DossierPackage
 from dossiers.selectors import dossier_view_for_version
 
@@ -73,7 +73,7 @@ except OSError:
 rss_before = status_bytes("VmRSS")
 maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 started = time.monotonic()
-status = package_tasks.build_package(package.pk)
+status = tasks.build_package(package.pk)
 seconds = time.monotonic() - started
 print(json.dumps({
     "status": status, "seconds": seconds, "rss_before": rss_before, "peak_after": status_bytes("VmHWM"),

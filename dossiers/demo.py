@@ -11,7 +11,6 @@ Idempotent: a challenge with this title of the demo client is left alone (its st
 it is missing).
 """
 
-import importlib
 import io
 import struct
 from collections.abc import Callable, Iterable
@@ -36,6 +35,10 @@ from core.s3 import internal_client
 from dossiers.assembly import still_render
 from dossiers.models import DossierVersion
 from dossiers.services import dossier_version_record
+from payments import services as payments
+from payments.models import Payout
+from payments.selectors import challenge_budget
+from payments.services.payouts import phase_close_when_paid
 from submissions import selectors as submission_selectors
 from submissions import services as submission_services
 from submissions.models import Entry
@@ -314,22 +317,9 @@ def _phases(challenge: Challenge, client: User) -> dict[str, Phase]:
     return phases
 
 
-def _payments() -> Any:
-    """The payments app's services, for the money of the demo challenge.
-
-    `dossiers` sits beside `payments` in the layers and never needs it, except here: demo data
-    plays the client, the bank and staff across every app (as tests do), so it is looked up when
-    the demo runs rather than imported by the app.
-    """
-    return importlib.import_module("payments.services")
-
-
 def _fund(challenge: Challenge, client: User, staff: User) -> None:
     """The client's bank transfer of the budget, recorded by staff: the challenge opens."""
-    payments = _payments()
-    missing = (
-        challenge.budget - importlib.import_module("payments.selectors").challenge_budget(challenge=challenge).escrow
-    )
+    missing = challenge.budget - challenge_budget(challenge=challenge).escrow
     if missing > 0:
         payments.funding_receipt_record(
             reference=payments.funding_request_ensure(challenge=challenge).reference,
@@ -356,22 +346,19 @@ def _judge_and_award(phase: Phase, entry: Entry, client: User, judge: User) -> N
     )
     # What the payments app does once the award commits (it finds them done afterwards).
     for award in awards:
-        _payments().award_payables_create(award_id=award.pk)
+        payments.award_payables_create(award_id=award.pk)
 
 
 def _pay_prizes(challenge: Challenge, staff: User) -> None:
     """Every prize through the manual provider: sent, exported in a SEPA batch, and the batch paid."""
-    payments = _payments()
-    payouts = importlib.import_module("payments.models").Payout.objects.filter(challenge=challenge)
+    payouts = Payout.objects.filter(challenge=challenge)
     now = timezone.now()
     for payout_id in payouts.order_by("pk").values_list("pk", flat=True):
         payments.payout_execute(payout_id=payout_id, task="dossiers.demo", now=now)
     if payouts.filter(status="submitted", batch__isnull=True).exists():
         payments.payout_batch_mark_paid(batch=payments.payout_batch_create(by=staff), by=staff)
     for phase_id in Phase.objects.filter(challenge=challenge).order_by("position").values_list("pk", flat=True):
-        importlib.import_module("payments.services.payouts").phase_close_when_paid(
-            phase_id=phase_id
-        )  # what the payments app does once they commit
+        phase_close_when_paid(phase_id=phase_id)  # what the payments app does once they commit
 
 
 def _build(out: TextIO) -> Challenge:

@@ -14,9 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-# package_tasks too: any process that loads the URL conf (web processes; workers, through Django's system checks at
-# start) then knows the task `dossiers.build_package`. The lasting place for it is the app's ready() (see the report).
-from dossiers import package_tasks, packaging  # noqa: F401
+from dossiers import packaging
 from dossiers.models import PackageStatus
 from dossiers.selectors import DossierNotFound
 

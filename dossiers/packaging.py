@@ -525,7 +525,7 @@ def package_request(*, user: Any, slug: str, number: int) -> DossierPackage:
 
 
 def _enqueue(package_id: int) -> None:
-    from dossiers.package_tasks import build_package
+    from dossiers.tasks import build_package
 
     transaction.on_commit(lambda: build_package.delay(package_id))
 

@@ -889,3 +889,57 @@ R(f"{A}payments/batches/<int:pk>/mark-paid/", pk="batch.pk", post=STAFF_ONLY.for
 
 R(f"{A}schema/", get=EVERYONE)
 R(f"{A}docs/", get=EVERYONE)
+
+# --- Vehicle dossiers ---------------------------------------------------------------------------
+# This world's challenges have no award, hence no dossier: every dossier route answers 404 to whoever may
+# see the challenge (existence stays private); starting again is the owner's and staff's alone (403 to
+# others). Who may do what in a dossier that exists (the owner, the parts' authors, invite-only viewers,
+# outsiders) is specified in dossiers/tests (test_page_and_api, test_assembly, test_package,
+# test_second_generation, test_bom).
+
+_dossier = {"slug": "challenge.slug", "number": "r2.number"}
+_private_dossier = {"slug": "private.slug", "number": "r2.number", "note": "invite-only"}
+R("/challenges/<slug:slug>/dossier/", slug="challenge.slug", get="*:404")
+R("/challenges/<slug:slug>/dossier/", slug="private.slug", note="invite-only", get="*:404")
+R("/challenges/<slug:slug>/dossier/v<int:number>/", **_dossier, get="*:404")
+R("/challenges/<slug:slug>/dossier/v<int:number>/", **_private_dossier, get="*:404")
+R("/challenges/<slug:slug>/dossier/v<int:number>/bom.csv", **_dossier, get="*:404")
+R(
+    "/challenges/<slug:slug>/dossier/v<int:number>/package/",
+    **_dossier,
+    get="anonymous:login *:404",
+    post="anonymous:login *:404",
+)
+R("/challenges/<slug:slug>/dossier/v<int:number>/package/status/", **_dossier, get="*:404")
+R(
+    "/challenges/<slug:slug>/dossier/v<int:number>/parts/<int:part_id>/placement/",
+    **_dossier,
+    part_id="r2.pk",
+    post="anonymous:login *:404",
+)
+R(
+    "/challenges/<slug:slug>/dossier/v<int:number>/start-again/",
+    **_dossier,
+    get="anonymous:login owner,staff:404 *:403",
+    post="anonymous:login owner,staff:404 *:403",
+)
+R(f"{A}challenges/<slug:slug>/dossier/", slug="challenge.slug", get="*:404")
+R(f"{A}challenges/<slug:slug>/dossier/versions/", slug="challenge.slug", get=EVERYONE)
+R(f"{A}challenges/<slug:slug>/dossier/versions/", slug="private.slug", note="invite-only", get=f"{EDITORS}:200 *:404")
+R(f"{A}challenges/<slug:slug>/dossier/versions/<int:number>/", **_dossier, get="*:404")
+
+# Bills of materials of blueprint revisions: the draft's owner edits them, everyone who sees a revision reads them.
+R(
+    "/blueprints/<slug:slug>/r/<int:number>/parts/",
+    **_r2,
+    get="anonymous:login owner:redirect *:403",
+    post="anonymous:login owner:redirect *:403",
+)
+R(
+    "/blueprints/<slug:slug>/r/<int:number>/parts/",
+    **_r3,
+    get="anonymous:login owner:200 staff:403 *:404",
+    post="anonymous:login owner:200 staff:403 *:404",
+)
+R(f"{_rev}bom/", **_r2, get=EVERYONE, put="anonymous:401 owner:409 *:403")
+R(f"{_rev}bom/", **_r3, get="owner,staff:200 *:404", put="anonymous:401 owner:400 staff:403 *:404")

@@ -46,6 +46,8 @@ EXPECTED = {
     "community.send_digest": MAIL,
     "community.send_digests": NOTIFICATIONS,
     "community.comment_followers_notify": NOTIFICATIONS,
+    "dossiers.build_package": FILES,
+    "dossiers.render_still": FILES,
     "core.worker_probe": DEFAULT,
 }
 

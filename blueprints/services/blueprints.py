@@ -223,6 +223,9 @@ def blueprint_fork(
         % {"title": parent.title, "number": source.number, "author": parent.owner.public_name},
     )
     copy_files(source=source, target=first)
+    from blueprints.bom import revision_bom_copy  # blueprints.bom imports these services
+
+    revision_bom_copy(source=source, target=first)
     Blueprint.objects.filter(pk=parent.pk).update(fork_count=F("fork_count") + 1)
     bump("blueprints")
     signals.announce_on_commit(

@@ -38,6 +38,9 @@ def revision_create(*, blueprint: Blueprint, user: User) -> Revision:
     revision = Revision.objects.create(blueprint=blueprint, number=number, author=user, based_on=latest)
     if latest is not None:
         copy_files(source=latest, target=revision)
+        from blueprints.bom import revision_bom_copy  # blueprints.bom imports these services
+
+        revision_bom_copy(source=latest, target=revision)
     return revision
 
 

@@ -183,17 +183,12 @@ def test_copying_carries_every_line_into_a_draft(published_with_lines, owner):
     assert lines_of(draft) == lines_of(published_with_lines)
 
 
-HOOK = "needs the one-line hook in blueprints/services (revision_create, blueprint_fork): see blueprints.bom"
-
-
-@pytest.mark.xfail(reason=HOOK, strict=False)
 def test_a_new_draft_starts_with_the_lines_of_the_latest_revision(published_with_lines, owner):
     draft = services.revision_create(blueprint=published_with_lines.blueprint, user=owner)
 
     assert lines_of(draft) == lines_of(published_with_lines)
 
 
-@pytest.mark.xfail(reason=HOOK, strict=False)
 def test_a_fork_starts_with_the_lines_of_the_revision_it_forks(published_with_lines, other):
     fork = services.blueprint_fork(blueprint=published_with_lines.blueprint, user=other)
 

@@ -13,6 +13,7 @@ def test_demo_data_loads_twice_without_doubling(db, monkeypatch):
     monkeypatch.setattr(tasks.phase_advance, "apply_async", lambda *a, **k: None)
     monkeypatch.setattr(tasks.send_judge_invitation, "delay", lambda *a: None)
     monkeypatch.setattr("blueprints.demo.load", lambda out: None)  # its files need S3 work not tested here
+    monkeypatch.setattr("dossiers.demo.load", lambda out: None)  # tested in dossiers/tests/test_demo.py
     for _round in range(3):  # the comments appear at once, never twice
         call_command("load_demo_data", stdout=io.StringIO())
     ada = User.objects.get(email="ada@demo.coachworks.test")

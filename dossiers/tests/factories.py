@@ -183,6 +183,7 @@ def fork_design(
     fork = blueprint_services.blueprint_fork(blueprint=parent, user=owner, title=title)
     draft = fork.revisions.get(is_published=False)
     draft.files.all().delete()
+    draft.bom_parts.all().delete()
     _fill_draft(draft, seed=seed, files_per_entry=files_per_entry, file_size=file_size, extras=True, bom=bom)
     blueprint_services.revision_publish(revision=draft, user=owner)
     fork.refresh_from_db()

@@ -513,7 +513,7 @@ def test_the_demo_entries_load_once(s3_bucket):
     call_command("load_demo_data", stdout=StringIO())
     call_command("load_demo_data", stdout=StringIO())
 
-    entries = Entry.objects.order_by("pk")
+    entries = Entry.objects.filter(phase__challenge__title="Alpine delivery van").order_by("pk")
     assert [(e.title, e.status, e.lead_author.email) for e in entries] == [
         ("High-roof courier", "submitted", "ada@demo.coachworks.test"),
         ("Low-roof courier", "submitted", "jonas@demo.coachworks.test"),

@@ -1,8 +1,15 @@
-"""The Celery task that builds a dossier package (queue `files`: long S3 I/O). Thin: `packaging.package_build`."""
+"""The dossiers app's Celery tasks (queue `files`: long S3 I/O), found here by Celery's autodiscovery.
+
+`dossiers.build_package` is thin over `packaging.package_build`; `dossiers.render_still` lives beside the
+scene it renders (`dossiers.assembly`) and is named here so that one module lists every task of the app.
+"""
 
 from celery import shared_task
 
 from dossiers import packaging
+from dossiers.assembly import render_still
+
+__all__ = ["build_package", "render_still"]
 
 
 # A lost task would leave the package pending: acks_late. The limits stay under the broker's visibility
