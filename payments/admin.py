@@ -33,9 +33,9 @@ from core.admin import (
 )
 from core.audit import ADDITION, Concerns, record_staff_action, snapshot
 from core.exceptions import ApplicationError
+from core.forms import add_application_error
 from core.money import MoneyFormField
 from payments import services
-from payments.forms import add_application_error
 from payments.models import (
     Account,
     BatchStatus,
@@ -215,7 +215,7 @@ class FundingReceiptAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             try:
                 receipt = services.funding_receipt_record(by=_staff(request), **form.cleaned_data)
             except ApplicationError as error:
-                add_application_error(form, error)
+                add_application_error(form, error, message_on_top=True)
             else:
                 receipt.challenge.refresh_from_db()
                 summary = _("Recorded %(amount)s %(currency)s for “%(challenge)s” (now %(status)s).") % {

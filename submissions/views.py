@@ -17,6 +17,7 @@ from challenges.selectors import challenge_for_editor, challenge_roles, phase_vi
 from community.http import AuthenticatedHttpRequest
 from community.models import User
 from core.exceptions import ApplicationError
+from core.forms import add_application_error
 from core.pagination import query_without_cursor
 from submissions import selectors, services
 from submissions.forms import (
@@ -29,7 +30,6 @@ from submissions.forms import (
     ReplaceRevisionForm,
     ScoreForm,
     UnscoredConfirmForm,
-    add_application_error,
     co_authors_text,
 )
 from submissions.models import Entry, EntryStatus

@@ -6,14 +6,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from challenges.models import Challenge, ChallengeStatus
-from challenges.services import challenge_mark_funded
+from challenges.services import challenge_mark_funded, lock_challenge
 from community.models import User
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from core.money import money
 from payments import signals
 from payments.models import FundingReceipt, FundingRequest, LedgerTransaction, TransactionKind
 from payments.providers import manual
-from payments.services.common import challenge_lock
 from payments.services.ledger import (
     Leg,
     account_balance,
@@ -92,7 +91,7 @@ def funding_receipt_record(
         raise ApplicationError(
             _("Give the bank's id of the credit (from the statement)."), {"bank_transaction_id": [_("Required.")]}
         )
-    challenge = challenge_lock(request.challenge_id)
+    challenge = lock_challenge(request.challenge_id)
     if challenge.status == ChallengeStatus.DRAFT:
         raise Conflict(_("This challenge has not been submitted for funding; return the money to the payer."))
     if currency != challenge.currency:
