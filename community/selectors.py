@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import Lower, RowNumber
@@ -15,6 +16,14 @@ from community.targets import visible_objects
 from core.pagination import KeysetPage, bounded_count, encode_cursor, keyset_page
 
 # --- Confirmed addresses: the only way an e-mail address binds to an account -------------------
+
+
+AnyUser = User | AnonymousUser
+
+
+def signed_in_member(user: AnyUser | None) -> User | None:
+    """`user` if it is a signed-in member, else None (an anonymous visitor, or no user at all)."""
+    return user if user is not None and user.is_authenticated and isinstance(user, User) else None
 
 
 def confirmed_emails_of(user: Any) -> "QuerySet[Any, str]":

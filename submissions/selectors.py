@@ -19,7 +19,6 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import Star
 from django.db.models.functions import Coalesce
@@ -42,7 +41,7 @@ from challenges.models import (
 )
 from challenges.selectors import challenge_roles, challenges_visible_to, judge_may_score
 from community.models import User
-from community.selectors import claimed_emails_of
+from community.selectors import AnyUser, claimed_emails_of, signed_in_member
 from core.exceptions import ApplicationError
 from core.pagination import KeysetPage, decode_cursor, encode_cursor, keyset_page
 from submissions.lineage import entry_ancestors
@@ -65,17 +64,11 @@ from submissions.models import (
 from submissions.ranking import EntryFacts, Ranked, ScoreFacts, rank_entries
 from submissions.splits import AuthorShare, Line, prize_lines, split_exactly
 
-AnyUser = User | AnonymousUser
-
 SEALED_WHILE = (PhaseStatus.SCHEDULED, PhaseStatus.OPEN)
 # Statuses whose entries count towards a member's limit (withdrawn ones and drafts do not).
 COUNTED_STATUSES = (EntryStatus.SUBMITTED, EntryStatus.DISQUALIFIED)
 # Authorships that count towards a member's limit: a declined co-authorship is no authorship.
 COUNTED_ACCEPTANCES = (Acceptance.ACCEPTED, Acceptance.INVITED)
-
-
-def _member(user: AnyUser | None) -> User | None:
-    return user if user is not None and user.is_authenticated and isinstance(user, User) else None
 
 
 # --- Rules ------------------------------------------------------------------------------------
@@ -95,7 +88,7 @@ def phase_rules_for(phase: Phase) -> PhaseJudgingRules:
 
 def entries_visible_to(user: AnyUser | None) -> QuerySet[Entry]:
     entries = Entry.objects.all()
-    member = _member(user)
+    member = signed_in_member(user)
     if member is not None and member.is_staff:
         return entries
     public = (
@@ -150,7 +143,7 @@ def entry_detail(*, user: AnyUser | None, pk: int) -> Entry:
         entry.revision_history.select_related("revision__blueprint", "set_by").order_by("set_at", "pk")
     )
     entry.vote_count = entry.votes.count()  # type: ignore[attr-defined]
-    member = _member(user)
+    member = signed_in_member(user)
     entry.voted = bool(member and entry.votes.filter(voter=member).exists())  # type: ignore[attr-defined]
     entry.is_author = bool(member and any(a.user_id == member.pk for a in entry.author_rows))  # type: ignore[attr-defined]
     entry.awards_list = list(entry.awards.all())  # type: ignore[attr-defined]
@@ -244,7 +237,7 @@ def entries_of_member(*, user: User) -> list[Entry]:
 
 def entry_list(*, user: AnyUser | None, phase_id: int | None = None, mine: bool = False) -> QuerySet[Entry]:
     """Entries `user` may see, newest first (page it: `keyset_page(..., ordering=LIST_ORDER)`)."""
-    member = _member(user)
+    member = signed_in_member(user)
     entries = entries_visible_to(user)
     if mine:
         entries = (
@@ -361,7 +354,7 @@ def entry_eligibility(
     Without a revision (or builds-on choice) only the rules about the member and the phase are checked.
     """
     result = Eligibility()
-    member = _member(user)
+    member = signed_in_member(user)
     if member is None:
         result.refuse("sign_in", _("Sign in to enter this phase."))
         return result
@@ -441,7 +434,7 @@ def award_refusal(*, user: AnyUser | None, challenge: Challenge, rules: JudgingR
         return None
     if Role.OWNER in roles and rules.awarded_by in (AwardedBy.OWNER, AwardedBy.BOTH):
         return None
-    member = _member(user)
+    member = signed_in_member(user)
     if member is not None and Role.JUDGE in roles and rules.awarded_by in (AwardedBy.JUDGES, AwardedBy.BOTH):
         if judge_may_score(user=member, challenge_id=challenge.pk):
             return None
@@ -700,7 +693,7 @@ def awards_visible_to(user: AnyUser | None) -> QuerySet[Award]:
 
 
 def votes_of(*, user: AnyUser | None, entry_ids: list[int]) -> set[int]:
-    member = _member(user)
+    member = signed_in_member(user)
     if member is None or not entry_ids:
         return set()
     return set(Vote.objects.filter(voter=member, entry_id__in=entry_ids).values_list("entry_id", flat=True))
@@ -783,7 +776,7 @@ def may_confirm_unscored(*, user: AnyUser | None, challenge: Challenge) -> bool:
     roles = challenge_roles(user=user, challenge=challenge)
     if roles & {Role.OWNER, Role.STAFF}:
         return True
-    member = _member(user)
+    member = signed_in_member(user)
     return member is not None and Role.JUDGE in roles and judge_may_score(user=member, challenge_id=challenge.pk)
 
 
