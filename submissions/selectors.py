@@ -52,6 +52,7 @@ from submissions.models import (
     AwardShare,
     Entry,
     EntryAuthor,
+    EntryRevision,
     EntryStatus,
     JudgingRules,
     PhaseJudgingRules,
@@ -134,21 +135,38 @@ def entry_author_ids(entry: Entry) -> list[int]:
     return list(EntryAuthor.objects.filter(entry=entry).order_by("-is_lead", "pk").values_list("user_id", flat=True))
 
 
-def entry_detail(*, user: AnyUser | None, pk: int) -> Entry:
-    """A visible entry with its authors, files, history and vote count, in a fixed number of queries."""
+@dataclass(frozen=True)
+class EntryDetail:
+    """An entry as its page shows it: the entry and what was read about it for `user`."""
+
+    entry: Entry
+    authors: list[EntryAuthor]  # the lead first
+    files: list[File]  # of the entry's current revision, by name
+    history: list[EntryRevision]  # the revisions it pointed at, oldest first
+    vote_count: int
+    voted: bool  # `user` voted for it
+    is_author: bool  # `user` is one of its authors
+    awards: list[Award]
+    builds_on: list[Entry]
+
+
+def entry_detail(*, user: AnyUser | None, pk: int) -> EntryDetail:
+    """A visible entry with its authors, files, history, votes, awards and the entries it builds on,
+    in a fixed number of queries."""
     entry = entry_visible(user=user, pk=pk)
-    entry.author_rows = list(entry.authors.select_related("user").order_by("-is_lead", "pk"))  # type: ignore[attr-defined]
-    entry.files = list(File.objects.filter(revision=entry.revision).order_by("original_name"))  # type: ignore[attr-defined]
-    entry.history = list(  # type: ignore[attr-defined]
-        entry.revision_history.select_related("revision__blueprint", "set_by").order_by("set_at", "pk")
-    )
-    entry.vote_count = entry.votes.count()  # type: ignore[attr-defined]
+    authors = list(entry.authors.select_related("user").order_by("-is_lead", "pk"))
     member = signed_in_member(user)
-    entry.voted = bool(member and entry.votes.filter(voter=member).exists())  # type: ignore[attr-defined]
-    entry.is_author = bool(member and any(a.user_id == member.pk for a in entry.author_rows))  # type: ignore[attr-defined]
-    entry.awards_list = list(entry.awards.all())  # type: ignore[attr-defined]
-    entry.builds_on_list = list(entry.builds_on.select_related("lead_author"))  # type: ignore[attr-defined]
-    return entry
+    return EntryDetail(
+        entry=entry,
+        authors=authors,
+        files=list(File.objects.filter(revision=entry.revision).order_by("original_name")),
+        history=list(entry.revision_history.select_related("revision__blueprint", "set_by").order_by("set_at", "pk")),
+        vote_count=entry.votes.count(),
+        voted=bool(member and entry.votes.filter(voter=member).exists()),
+        is_author=bool(member and any(author.user_id == member.pk for author in authors)),
+        awards=list(entry.awards.all()),
+        builds_on=list(entry.builds_on.select_related("lead_author")),
+    )
 
 
 def _count_star() -> Func:
