@@ -130,7 +130,7 @@ def test_two_beats_at_once_move_each_phase_once_notify_once_and_report_once_per_
         nodes.workers_ready([worker])
         phases = publish_phases()
         with nodes.running(beats[:1]):
-            time.sleep(1.5)  # the first beat writes the settings' schedule into the database
+            time.sleep(1.5)  # the first beat writes the apps' schedules into the database
             with nodes.running(beats[1:]):
                 begun = time.monotonic()
                 nodes.wait_for(
