@@ -15,15 +15,16 @@ from community.models import ApiToken, Comment, Follow, Notification, Reputation
 from community.targets import visible_objects
 from core.pagination import KeysetPage, bounded_count, encode_cursor, keyset_page
 
-# --- Confirmed addresses: the only way an e-mail address binds to an account -------------------
-
-
+# Who asks: a member or an anonymous visitor (selectors take None too: no one, as in a task).
 AnyUser = User | AnonymousUser
 
 
 def signed_in_member(user: AnyUser | None) -> User | None:
     """`user` if it is a signed-in member, else None (an anonymous visitor, or no user at all)."""
     return user if user is not None and user.is_authenticated and isinstance(user, User) else None
+
+
+# --- Confirmed addresses: the only way an e-mail address binds to an account -------------------
 
 
 def confirmed_emails_of(user: Any) -> "QuerySet[Any, str]":
