@@ -29,7 +29,9 @@ def s3_bucket(django_db_blocker: Any) -> str:
 
 @pytest.fixture
 def password() -> str:
-    return "a-Long-and-unusual-pw-2026"
+    from tests.support import PASSWORD
+
+    return PASSWORD
 
 
 @pytest.fixture

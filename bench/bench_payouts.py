@@ -30,7 +30,8 @@ from conftest import ROOT, _database_url_for_tests
 from payments import tasks
 from payments.models import Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
 from payments.tests import fakebank
-from payments.tests.factories import UserFactory, bank_account, funded_challenge, prize
+from payments.tests.factories import bank_account, funded_challenge, prize
+from tests.support import FAST_PASSWORD_HASHERS, UserFactory
 
 PAYOUTS = int(os.environ.get("BENCH_PAYOUTS", "400"))
 CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))
@@ -46,7 +47,7 @@ def bank(tmp_path: Path, settings, monkeypatch) -> Path:
     monkeypatch.setenv("FAKEBANK_DIR", str(root))
     settings.PAYMENTS_PAYOUT_PROVIDERS = {**settings.PAYMENTS_PAYOUT_PROVIDERS, fakebank.NAME: fakebank.PATH}
     settings.PAYMENTS_PAYOUT_PROVIDER = fakebank.NAME
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     fakebank.bank_dir()
     return root
 

@@ -24,8 +24,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from challenges.models import Phase, PhaseStatus, PhaseTransition
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
 from conftest import ROOT, _database_url_for_tests
+from tests.support import UserFactory
 
 TARGET_SECONDS = 5.0
 PHASES = int(os.environ.get("BENCH_PHASES", "8"))

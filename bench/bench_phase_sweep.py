@@ -47,10 +47,11 @@ from challenges.models import (
     Prize,
 )
 from challenges.services.transitions import SWEEP_TASK
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
 from community.models import EmailFrequency, Follow, Notification, NotificationKind
 from config.celery_routes import queues_arg
 from conftest import ROOT, _database_url_for_tests
+from tests.support import UserFactory
 
 TARGET_SECONDS = 10.0
 PHASES_PER_CHALLENGE = 8

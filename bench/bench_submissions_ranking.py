@@ -22,7 +22,8 @@ from django.utils import timezone
 from challenges.services import CriterionData
 from submissions.models import Acceptance, Entry, EntryAuthor, EntryStatus, Score, Vote
 from submissions.selectors import panel_progress, phase_gallery, phase_ranking
-from submissions.tests.factories import UserFactory, latest, open_phase, published_blueprint, to_judging
+from submissions.tests.factories import latest, open_phase, published_blueprint, to_judging
+from tests.support import FAST_PASSWORD_HASHERS, UserFactory
 
 TARGET_SECONDS = 1.0
 ENTRIES = int(os.environ.get("BENCH_ENTRIES", "1000"))
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_ranking_a_big_phase(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     owner, staff = UserFactory.create(), UserFactory.create(is_staff=True)
     judges = [UserFactory.create() for _ in range(JUDGES)]
     criteria = [CriterionData(f"Criterion {n}", n + 1) for n in range(4)]

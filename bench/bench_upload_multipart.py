@@ -30,7 +30,7 @@ from blueprints import services
 from blueprints.models import File, FileStatus
 from community.services import user_create
 from conftest import ROOT, _database_url_for_tests
-from core.devservices import free_port, wait_until
+from devtools.devservices import free_port, wait_until
 
 FILE_BYTES = int(os.environ.get("BENCH_UPLOAD_BYTES", str(1024**3)))
 RSS_TARGET = 10 * 1000 * 1000

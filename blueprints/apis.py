@@ -28,7 +28,7 @@ from blueprints import selectors, services, storage
 from blueprints.licences import Licence, licence_url
 from blueprints.models import Blueprint, File, PartCategory, Revision
 from blueprints.selectors import SearchFilters, Sort
-from community.models import User
+from community.http import request_member
 from core.api import ERROR_RESPONSES
 from core.markdown import render_markdown
 from core.pagination import KeysetPagination
@@ -221,10 +221,6 @@ UPLOAD_RESPONSE = inline_serializer(
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
-
 def _detail(blueprint: Blueprint, request: Request) -> dict[str, Any]:
     return cast(dict[str, Any], BlueprintDetailSerializer(blueprint, context={"request": request}).data)
 
@@ -284,7 +280,7 @@ class BlueprintListApi(APIView):
     def post(self, request: Request) -> Response:
         data = BlueprintInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        blueprint = services.blueprint_create(owner=_user(request), **data.validated_data)
+        blueprint = services.blueprint_create(owner=request_member(request), **data.validated_data)
         blueprint = selectors.blueprint_for_viewer(slug=blueprint.slug, user=request.user)
         return Response(_detail(blueprint, request), status=status.HTTP_201_CREATED)
 
@@ -301,14 +297,14 @@ class BlueprintDetailApi(APIView):
         blueprint = selectors.blueprint_for_owner(slug=slug, user=request.user)
         data = BlueprintInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.blueprint_update(blueprint=blueprint, user=_user(request), **data.validated_data)
+        services.blueprint_update(blueprint=blueprint, user=request_member(request), **data.validated_data)
         return Response(_detail(selectors.blueprint_for_viewer(slug=slug, user=request.user), request))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, slug: str) -> Response:
         """Staff only: hides the blueprint. Its published revisions are kept."""
         blueprint = selectors.blueprint_for_viewer(slug=slug, user=request.user)
-        services.blueprint_hide(blueprint=blueprint, user=_user(request))
+        services.blueprint_hide(blueprint=blueprint, user=request_member(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -327,7 +323,7 @@ class BlueprintForkApi(APIView):
             )
         fork = services.blueprint_fork(
             blueprint=blueprint,
-            user=_user(request),
+            user=request_member(request),
             revision=revision,
             title=data.validated_data.get("title"),
             licence=data.validated_data.get("licence"),
@@ -393,7 +389,7 @@ class RevisionListApi(APIView):
     def post(self, request: Request, slug: str) -> Response:
         """Owner only: a new draft holding the files of the latest published revision."""
         blueprint = selectors.blueprint_for_owner(slug=slug, user=request.user)
-        revision = services.revision_create(blueprint=blueprint, user=_user(request))
+        revision = services.revision_create(blueprint=blueprint, user=request_member(request))
         revision = selectors.revision_for_viewer(blueprint=blueprint, number=revision.number, user=request.user)
         return Response(_revision_data(revision), status=status.HTTP_201_CREATED)
 
@@ -414,7 +410,7 @@ class RevisionDetailApi(APIView):
         data = ChangeNotesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.revision_update(
-            revision=revision, user=_user(request), change_notes=data.validated_data.get("change_notes", "")
+            revision=revision, user=request_member(request), change_notes=data.validated_data.get("change_notes", "")
         )
         return Response(
             _revision_data(selectors.revision_for_viewer(blueprint=blueprint, number=number, user=request.user))
@@ -426,9 +422,9 @@ class RevisionDetailApi(APIView):
         blueprint = selectors.blueprint_for_viewer(slug=slug, user=request.user)
         revision = selectors.revision_for_viewer(blueprint=blueprint, number=number, user=request.user)
         if revision.is_published:
-            services.revision_hide(revision=revision, user=_user(request))
+            services.revision_hide(revision=revision, user=request_member(request))
         else:
-            services.revision_delete(revision=revision, user=_user(request))
+            services.revision_delete(revision=revision, user=request_member(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -441,7 +437,7 @@ class RevisionPublishApi(APIView):
         data = ChangeNotesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.revision_publish(
-            revision=revision, user=_user(request), change_notes=data.validated_data.get("change_notes")
+            revision=revision, user=request_member(request), change_notes=data.validated_data.get("change_notes")
         )
         return Response(
             _revision_data(selectors.revision_for_viewer(blueprint=blueprint, number=number, user=request.user))
@@ -501,7 +497,7 @@ class UploadStartApi(APIView):
         blueprint, revision = selectors.revision_for_owner(slug=slug, number=number, user=request.user)
         data = UploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        file, ticket = services.upload_start(revision=revision, user=_user(request), **data.validated_data)
+        file, ticket = services.upload_start(revision=revision, user=request_member(request), **data.validated_data)
         return Response({"file": FileSerializer(file).data, "upload": ticket.as_dict()}, status=status.HTTP_201_CREATED)
 
 
@@ -516,7 +512,7 @@ class FileDetailApi(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         """Owner only: take the file out of a draft."""
         file = selectors.file_for_owner(pk=pk, user=request.user)
-        services.file_remove(file=file, user=_user(request))
+        services.file_remove(file=file, user=request_member(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -528,7 +524,10 @@ class FileUploadStatusApi(APIView):
         """Owner only, to resume: the parts already in S3 and fresh URLs for the rest (409 once it is complete)."""
         file = selectors.file_for_owner(pk=pk, user=request.user)
         return Response(
-            {"file": FileSerializer(file).data, "upload": services.upload_status(file=file, user=_user(request))}
+            {
+                "file": FileSerializer(file).data,
+                "upload": services.upload_status(file=file, user=request_member(request)),
+            }
         )
 
 
@@ -539,7 +538,7 @@ class FileCompleteApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         """Owner only: the bytes are in S3. Checked (size, all parts), then processed in the background."""
         file = selectors.file_for_owner(pk=pk, user=request.user)
-        file = services.upload_complete(file=file, user=_user(request))
+        file = services.upload_complete(file=file, user=request_member(request))
         return Response(FileSerializer(file).data)
 
 
@@ -550,4 +549,4 @@ class FileDownloadApi(APIView):
     def get(self, request: Request, pk: int) -> HttpResponseRedirect:
         """Signed-in members: a redirect to a short-lived S3 URL (an attachment with the original name)."""
         file = selectors.file_for_viewer(pk=pk, user=request.user)
-        return HttpResponseRedirect(services.file_download(file=file, user=_user(request)))
+        return HttpResponseRedirect(services.file_download(file=file, user=request_member(request)))

@@ -13,14 +13,9 @@ from PIL import Image, ImageDraw
 
 from blueprints import services
 from blueprints.models import Blueprint, Revision
-from community.demo import DEMO_ACCOUNTS
+from community.demo import demo_user
 from community.models import User
 from core.s3 import internal_client
-
-
-def _member(index: int) -> User:
-    account = [account for account in DEMO_ACCOUNTS if account.role == "member"][index]
-    return User.objects.get(email__iexact=account.email)
 
 
 def concept_sketch() -> bytes:
@@ -96,7 +91,7 @@ def _published(*, owner: User, title: str, files: list[tuple[str, bytes, str]], 
 
 
 def load(out: TextIO) -> None:
-    ada, jonas = _member(0), _member(1)
+    ada, jonas = demo_user("member", 0), demo_user("member", 1)
     made = []
     sketch = Blueprint.objects.filter(slug="sahel-ambulance-concept").first()
     if sketch is None:

@@ -8,20 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from blueprints.licences import Licence, fork_licences
 from blueprints.models import Blueprint, PartCategory
 from blueprints.selectors import SearchFilters, Sort
-from core.exceptions import ApplicationError
-
-
-def add_application_error(form: forms.Form, error: ApplicationError) -> None:
-    """Put a service's refusal on the form: field messages on their fields, the rest on top."""
-    fields = error.extra.get("fields", {}) if isinstance(error.extra, dict) else {}
-    placed = False
-    for name, messages in fields.items():
-        if name in form.fields:
-            for message in messages:
-                form.add_error(name, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 class SearchForm(forms.Form):

@@ -1,10 +1,12 @@
 """Celery tasks of the blueprints app: thin, idempotent, named. Each calls one service."""
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from blueprints import services
@@ -56,4 +58,16 @@ def sweep_stale_uploads() -> dict[str, int]:
         "requeued": report.requeued,
         "aborted_multipart": report.aborted_multipart,
         "deleted_objects": report.deleted_objects,
+    }
+
+
+def beat_schedule() -> dict[str, dict[str, object]]:
+    """The periodic tasks of the blueprints app, as beat runs them (`config.celery.every_beat_schedule`)."""
+    return {
+        "blueprints.sweep_stale_uploads": {
+            "task": sweep_stale_uploads.name,
+            "schedule": timedelta(minutes=settings.BLUEPRINT_SWEEP_MINUTES),
+            # A sweep not started within its interval is dropped: the next one does the same work.
+            "options": {"expire_seconds": settings.BLUEPRINT_SWEEP_MINUTES * 60},
+        },
     }

@@ -20,10 +20,11 @@ from django.views.decorators.http import require_POST
 
 from blueprints import selectors, services
 from blueprints.filetypes import FILE_TYPES, allowed_extensions
-from blueprints.forms import BlueprintForm, ForkForm, PublishForm, SearchForm, add_application_error
+from blueprints.forms import BlueprintForm, ForkForm, PublishForm, SearchForm
 from blueprints.models import Blueprint, FileStatus, Revision
 from community.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
+from core.forms import add_application_error
 from core.pagination import KeysetPage, bounded_count, keyset_page, query_without_cursor
 
 PAGE_SIZE = 24

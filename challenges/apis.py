@@ -5,7 +5,7 @@ a 403, so its existence stays private); writing needs the owner or staff (403 ot
 moves follow the transition tables. Serializers only read and check input: services decide.
 """
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import DecimalField, QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -33,6 +33,7 @@ from challenges.models import (
     Prize,
 )
 from challenges.services.phases import CriterionData
+from community.http import request_member
 from community.models import User
 from core.markdown import render_markdown
 from core.money import MoneySerializerField
@@ -248,10 +249,6 @@ class ConflictSerializer(serializers.Serializer):
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _member(request: Request) -> User:
-    return cast(User, request.user)
-
-
 def _editable(request: Request, pk: int) -> Challenge:
     """The challenge if the requester may write it: 404 if they cannot read it, 403 if only read."""
     challenge = selectors.challenge_visible(user=request.user, pk=pk)
@@ -326,7 +323,7 @@ class ChallengeListApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("change_note", None)
-        challenge = services.challenge_create(owner=_member(request), **data)
+        challenge = services.challenge_create(owner=request_member(request), **data)
         detail = selectors.challenge_detail(user=request.user, pk=challenge.pk)
         return Response(ChallengeDetailSerializer(detail).data, status=status.HTTP_201_CREATED)
 
@@ -345,7 +342,7 @@ class ChallengeDetailApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         note = data.pop("change_note", "")
-        services.challenge_update(challenge=challenge, by=_member(request), change_note=note, **data)
+        services.challenge_update(challenge=challenge, by=request_member(request), change_note=note, **data)
         return Response(ChallengeDetailSerializer(selectors.challenge_detail(user=request.user, pk=pk)).data)
 
 
@@ -369,7 +366,7 @@ class ChallengeTransitionsApi(APIView):
         moved = services.challenge_transition(
             challenge=challenge,
             to=serializer.validated_data["to"],
-            by=_member(request),
+            by=request_member(request),
             reason=serializer.validated_data["reason"],
         )
         return Response(ChallengeSerializer(selectors.challenge_detail(user=request.user, pk=moved.pk)).data)
@@ -393,7 +390,7 @@ class ChallengePhasesApi(APIView):
         depends_on = list(Phase.objects.filter(challenge=challenge, pk__in=data.pop("depends_on", [])))
         phase = services.phase_create(
             challenge=challenge,
-            by=_member(request),
+            by=request_member(request),
             depends_on=depends_on,
             prizes=data.pop("prizes", []),
             criteria=_criteria(data.pop("criteria", [])),
@@ -422,7 +419,7 @@ class PhaseDetailApi(APIView):
         criteria = _criteria(data.pop("criteria")) if "criteria" in data else None
         services.phase_update(
             phase=phase,
-            by=_member(request),
+            by=request_member(request),
             depends_on=depends_on,
             prizes=data.pop("prizes", None),
             criteria=criteria,
@@ -433,7 +430,7 @@ class PhaseDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         phase = _phase_editable(request, pk)
-        services.phase_delete(phase=phase, by=_member(request))
+        services.phase_delete(phase=phase, by=request_member(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -459,7 +456,7 @@ class PhaseTransitionsApi(APIView):
         services.phase_transition(
             phase=phase,
             to=serializer.validated_data["to"],
-            by=_member(request),
+            by=request_member(request),
             reason=serializer.validated_data["reason"],
         )
         return Response(PhaseSerializer(_phase_detail(phase.pk)).data)
@@ -479,7 +476,7 @@ class PhasePrizesApi(APIView):
         serializer = PrizeTableSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         prizes = services.phase_prizes_set(
-            phase=phase, by=_member(request), amounts=serializer.validated_data["amounts"]
+            phase=phase, by=request_member(request), amounts=serializer.validated_data["amounts"]
         )
         return Response(PrizeSerializer(prizes, many=True).data)
 
@@ -498,7 +495,7 @@ class PhaseCriteriaApi(APIView):
         serializer = CriteriaTableSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         criteria = services.phase_criteria_set(
-            phase=phase, by=_member(request), criteria=_criteria(serializer.validated_data["criteria"])
+            phase=phase, by=request_member(request), criteria=_criteria(serializer.validated_data["criteria"])
         )
         return Response(CriterionSerializer(criteria, many=True).data)
 
@@ -526,7 +523,7 @@ class ChallengeJudgesApi(APIView):
         serializer = EmailSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assignment = services.judge_invite(
-            challenge=challenge, by=_member(request), email=serializer.validated_data["email"]
+            challenge=challenge, by=request_member(request), email=serializer.validated_data["email"]
         )
         return Response(JudgeAssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
@@ -541,7 +538,7 @@ def _assignment_for(request: Request, pk: int, *, answering: bool = False) -> tu
     assignment = JudgeAssignment.objects.select_related("challenge", "judge").filter(pk=pk).first()
     if assignment is None or not request.user.is_authenticated:
         raise NotFound
-    member = _member(request)
+    member = request_member(request)
     if answering:
         is_judge = selectors.judge_invitation_addressed_to(user=member, assignment=assignment)
     else:
@@ -565,7 +562,7 @@ class JudgeAssignmentApi(APIView):
         assignment, is_editor = _assignment_for(request, pk)
         if not is_editor:
             raise PermissionDenied
-        services.judge_uninvite(assignment=assignment, by=_member(request))
+        services.judge_uninvite(assignment=assignment, by=request_member(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -577,7 +574,7 @@ class JudgeRespondApi(APIView):
     @extend_schema(request=RespondSerializer, responses=JudgeAssignmentSerializer)
     def post(self, request: Request, pk: int) -> Response:
         assignment, _is_editor = _assignment_for(request, pk, answering=True)
-        member = _member(request)
+        member = request_member(request)
         serializer = RespondSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         updated = services.judge_respond(assignment=assignment, user=member, accept=serializer.validated_data["accept"])
@@ -590,7 +587,7 @@ class JudgeConflictsApi(APIView):
     @extend_schema(request=ConflictSerializer, responses=JudgeAssignmentSerializer)
     def post(self, request: Request, pk: int) -> Response:
         assignment, _is_editor = _assignment_for(request, pk)
-        member = _member(request)
+        member = request_member(request)
         if assignment.judge_id != member.pk:
             raise PermissionDenied
         serializer = ConflictSerializer(data=request.data)
@@ -617,7 +614,7 @@ class ChallengeInvitationsApi(APIView):
         serializer = EmailSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         invitation = services.challenge_invite_member(
-            challenge=challenge, by=_member(request), email=serializer.validated_data["email"]
+            challenge=challenge, by=request_member(request), email=serializer.validated_data["email"]
         )
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -631,7 +628,7 @@ class ChallengeInvitationApi(APIView):
         invitation = ChallengeInvitation.objects.filter(challenge=challenge, pk=invitation_pk).first()
         if invitation is None:
             raise NotFound
-        services.challenge_uninvite_member(invitation=invitation, by=_member(request))
+        services.challenge_uninvite_member(invitation=invitation, by=request_member(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

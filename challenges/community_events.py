@@ -8,7 +8,6 @@ event announced twice notifies nobody twice (`community.services.notify` is idem
 from datetime import timedelta
 from typing import Any
 
-from celery import shared_task
 from django.conf import settings
 from django.db.models import Q
 from django.dispatch import receiver
@@ -176,9 +175,3 @@ def phases_closing_soon_notify(*, now: Any = None) -> int:
             url=phase_url(phase),
         )
     return created
-
-
-@shared_task(name="challenges.notify_closing_phases")
-def notify_closing_phases() -> int:
-    """Beat, every COMMUNITY_CLOSING_SWEEP_MINUTES: "closes in 24 hours" notices (idempotent)."""
-    return phases_closing_soon_notify()

@@ -20,7 +20,6 @@ from challenges.models import (
 )
 from challenges.selectors import ChallengeFilters
 from challenges.services.phases import MAX_CRITERIA, MAX_PRIZES, CriterionData
-from core.exceptions import ApplicationError
 from core.money import MoneyFormField
 
 DATETIME_WIDGET_FORMAT = "%Y-%m-%dT%H:%M"
@@ -33,18 +32,6 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format=DATETIME_WIDGET_FORMAT)
-
-
-def add_application_error(form: forms.BaseForm, error: ApplicationError) -> None:
-    """Show a service's refusal on the form: on the fields it names, else at the top."""
-    placed = False
-    for field, messages in (error.extra or {}).items():
-        if field in form.fields and not form.fields[field].disabled:
-            for message in messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 class ChallengeFilterForm(forms.Form):

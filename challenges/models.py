@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import TimeStampedModel, TransitionRecord
+from core.models import TimeStampedModel, TransitionRecord, choices_check
 
 
 class Currency(models.TextChoices):
@@ -110,10 +110,6 @@ def cover_upload_to(instance: "Challenge", filename: str) -> str:
     return f"challenges/covers/{uuid.uuid4().hex}.{suffix}"
 
 
-def _choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
-
-
 class Challenge(TimeStampedModel):
     """A client's commission: the vehicle brief, the budget and the phases it runs in."""
 
@@ -165,8 +161,8 @@ class Challenge(TimeStampedModel):
         verbose_name_plural = _("challenges")
         ordering = ["-published_at", "-created_at"]
         constraints = [
-            _choices_check("status", ChallengeStatus, "challenges_challenge_status_valid"),
-            _choices_check("currency", Currency, "challenges_challenge_currency_valid"),
+            choices_check("status", ChallengeStatus, "challenges_challenge_status_valid"),
+            choices_check("currency", Currency, "challenges_challenge_currency_valid"),
             models.CheckConstraint(
                 condition=Q(budget__gt=0),
                 name="challenges_challenge_budget_positive",
@@ -320,8 +316,8 @@ class Phase(TimeStampedModel):
                 condition=Q(entry_limit__gte=1) & Q(entry_limit__lte=20), name="challenges_phase_entry_limit_range"
             ),
             models.CheckConstraint(condition=Q(position__gte=1), name="challenges_phase_position_from_one"),
-            _choices_check("status", PhaseStatus, "challenges_phase_status_valid"),
-            _choices_check("kind", PhaseKind, "challenges_phase_kind_valid"),
+            choices_check("status", PhaseStatus, "challenges_phase_status_valid"),
+            choices_check("kind", PhaseKind, "challenges_phase_kind_valid"),
             models.CheckConstraint(
                 condition=Q(hold="") | Q(status="scheduled"), name="challenges_phase_only_scheduled_is_held"
             ),
@@ -439,7 +435,7 @@ class JudgeAssignment(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["challenge", "judge"], name="challenges_judge_unique", condition=Q(judge__isnull=False)
             ),
-            _choices_check("status", JudgeStatus, "challenges_judge_status_valid"),
+            choices_check("status", JudgeStatus, "challenges_judge_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status="accepted") | Q(judge__isnull=False), name="challenges_judge_accepted_has_member"
             ),

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
@@ -31,18 +30,18 @@ from challenges.models import (
     Prize,
 )
 from community.models import User
-from community.selectors import claimed_emails_of, confirmed_emails_of, has_confirmed_email
-
-AnyUser = User | AnonymousUser
-
-
-def _member(user: AnyUser | None) -> User | None:
-    return user if user is not None and user.is_authenticated and isinstance(user, User) else None
+from community.selectors import (
+    AnyUser,
+    claimed_emails_of,
+    confirmed_emails_of,
+    has_confirmed_email,
+    signed_in_member,
+)
 
 
 def challenge_roles(*, user: AnyUser | None, challenge: Challenge) -> set[Role]:
     """What `user` is to `challenge`: owner, accepted judge and/or staff."""
-    member = _member(user)
+    member = signed_in_member(user)
     roles: set[Role] = set()
     if member is None:
         return roles
@@ -63,7 +62,7 @@ def challenges_visible_to(user: AnyUser | None) -> QuerySet[Challenge]:
     the member has confirmed (or, for a judge, once it is bound to them).
     """
     challenges = Challenge.objects.all()
-    member = _member(user)
+    member = signed_in_member(user)
     public = Q(published_at__isnull=False, invite_only=False)
     if member is None:
         return challenges.filter(public)
@@ -140,7 +139,7 @@ def challenge_list(
 ) -> QuerySet[Challenge]:
     """Challenges `user` may read, filtered; each with its owner and phases in constant queries."""
     challenges = challenges_visible_to(user)
-    member = _member(user)
+    member = signed_in_member(user)
     if filters.mine:
         challenges = challenges.filter(owner=member) if member else challenges.none()
     elif published_only:

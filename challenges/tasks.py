@@ -1,7 +1,7 @@
 """Celery tasks of the challenges app: thin, idempotent, named. The services re-check everything."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from celery import Task, shared_task
 from celery.exceptions import MaxRetriesExceededError
@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from challenges.community_events import phases_closing_soon_notify
 from challenges.models import JudgeAssignment, Phase
 from challenges.services import Advance, phases_sweep
 from challenges.services.transitions import (
@@ -121,3 +122,26 @@ def send_judge_invitation(assignment_id: int) -> None:
         subject = render_to_string("challenges/email/judge_invitation_subject.txt", context).strip()
         body = render_to_string("challenges/email/judge_invitation_body.txt", context)
     send_mail(subject, body, None, [assignment.email])
+
+
+@shared_task(name="challenges.notify_closing_phases")
+def notify_closing_phases() -> int:
+    """Beat, every COMMUNITY_CLOSING_SWEEP_MINUTES: "closes in 24 hours" notices (idempotent)."""
+    return phases_closing_soon_notify()
+
+
+def beat_schedule() -> dict[str, dict[str, object]]:
+    """The periodic tasks of the challenges app, as beat runs them (`config.celery.every_beat_schedule`)."""
+    return {
+        SWEEP_TASK: {
+            "task": SWEEP_TASK,
+            "schedule": timedelta(seconds=settings.CHALLENGES_SWEEP_SECONDS),
+            # A sweep not started within its interval is dropped: the next one does the same work.
+            "options": {"expire_seconds": settings.CHALLENGES_SWEEP_SECONDS},
+        },
+        "challenges.notify_closing_phases": {
+            "task": notify_closing_phases.name,
+            "schedule": timedelta(minutes=settings.COMMUNITY_CLOSING_SWEEP_MINUTES),
+            "options": {"expire_seconds": settings.COMMUNITY_CLOSING_SWEEP_MINUTES * 60},
+        },
+    }

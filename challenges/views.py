@@ -22,7 +22,6 @@ from challenges.forms import (
     PhaseForm,
     PhaseMoveForm,
     PrizeFormSet,
-    add_application_error,
     criteria_data,
     prize_amounts,
 )
@@ -39,6 +38,7 @@ from challenges.panels import render_challenge_panels, render_phase_panels
 from challenges.services.phases import phase_editable_fields
 from community.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
+from core.forms import add_application_error
 from core.pagination import bounded_count, keyset_page, query_without_cursor
 
 PAGE_SIZE = 12

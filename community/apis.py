@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community import selectors, services
-from community.http import parse_id
+from community.http import parse_id, request_member
 from community.messages import notification_text
 from community.models import ApiToken, ApiTokenScope, Comment, Follow, Notification, User
 from community.portfolio import portfolio_for
@@ -60,7 +60,7 @@ class MeApi(APIView):
     def patch(self, request: Request) -> Response:
         serializer = MeSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=cast(User, request.user), **serializer.validated_data)
+        user = services.user_update_profile(user=request_member(request), **serializer.validated_data)
         return Response(MeSerializer(user).data)
 
 
@@ -222,7 +222,7 @@ class FollowListApi(APIView):
     @extend_schema(responses=FollowOutSerializer(many=True))
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        follows = paginator.paginate_queryset(selectors.follows_of(user=cast(User, request.user)), request, view=self)
+        follows = paginator.paginate_queryset(selectors.follows_of(user=request_member(request)), request, view=self)
         visible = visible_objects(user=request.user, pairs=[(f.content_type_id, f.object_id) for f in follows])
         follows = [f for f in follows if (f.content_type_id, f.object_id) in visible]
         return paginator.get_paginated_response(
@@ -233,7 +233,7 @@ class FollowListApi(APIView):
     def post(self, request: Request) -> Response:
         data = FollowSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = cast(User, request.user)
+        user = request_member(request)
         follow = services.follow_create(
             user=user, label=data.validated_data["target"], object_id=data.validated_data["object_id"]
         )
@@ -246,11 +246,11 @@ class FollowDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        follow = Follow.objects.select_related("content_type").filter(pk=pk, follower=cast(User, request.user)).first()
+        follow = Follow.objects.select_related("content_type").filter(pk=pk, follower=request_member(request)).first()
         if follow is None:
             raise Http404
         services.follow_delete(
-            user=cast(User, request.user),
+            user=request_member(request),
             label=f"{follow.content_type.app_label}.{follow.content_type.model}",
             object_id=follow.object_id,
         )
@@ -356,7 +356,7 @@ class CommentListApi(APIView):
         data = CommentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.comment_create(
-            author=cast(User, request.user),
+            author=request_member(request),
             label=data.validated_data["target"],
             object_id=data.validated_data["object_id"],
             body=data.validated_data["body"],
@@ -377,7 +377,7 @@ class CommentDetailApi(APIView):
         services.comment_for_viewer(comment_id=pk, user=request.user)
         data = CommentEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        comment = services.comment_edit(comment_id=pk, user=cast(User, request.user), body=data.validated_data["body"])
+        comment = services.comment_edit(comment_id=pk, user=request_member(request), body=data.validated_data["body"])
         return Response(CommentSerializer(comment).data)
 
 
@@ -396,7 +396,7 @@ class CommentReportApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = CommentReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.comment_report(comment_id=pk, user=cast(User, request.user), reason=data.validated_data["reason"])
+        services.comment_report(comment_id=pk, user=request_member(request), reason=data.validated_data["reason"])
         return Response({"message": "Reported."}, status=201)
 
 
@@ -411,9 +411,7 @@ class CommentHideApi(APIView):
             self.permission_denied(request)
         data = CommentReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        comment = services.comment_hide(
-            comment_id=pk, by=cast(User, request.user), reason=data.validated_data["reason"]
-        )
+        comment = services.comment_hide(comment_id=pk, by=request_member(request), reason=data.validated_data["reason"])
         return Response(CommentSerializer(comment).data)
 
 
@@ -463,7 +461,7 @@ class NotificationReadApi(APIView):
         data = MarkReadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         count = services.notification_mark_read(
-            user=cast(User, request.user), notification_ids=data.validated_data.get("ids")
+            user=request_member(request), notification_ids=data.validated_data.get("ids")
         )
         return Response({"marked_read": count})
 
@@ -527,7 +525,7 @@ class ApiTokenListApi(ListAPIView):
             raise NotAllowed(_("Create tokens on your settings page or with your browser session, not with a token."))
         data = ApiTokenCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, secret = services.api_token_create(user=cast(User, request.user), **data.validated_data)
+        token, secret = services.api_token_create(user=request_member(request), **data.validated_data)
         token.token = secret  # type: ignore[attr-defined]
         return Response(ApiTokenCreatedSerializer(token).data, status=201)
 
@@ -544,5 +542,5 @@ class ApiTokenDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         token = selectors.api_token_for_owner(user=request.user, pk=pk)
-        services.api_token_revoke(user=cast(User, request.user), token=token)
+        services.api_token_revoke(user=request_member(request), token=token)
         return Response(status=204)

@@ -58,9 +58,9 @@ def _demo_staff_totp(user: User) -> str:
     return f"a code from an authenticator app with the key {DEMO_STAFF_TOTP_SECRET}"
 
 
-def demo_user(role: str) -> User:
-    """The first demo account of a role (other apps' demo data builds on these)."""
-    account = next(account for account in DEMO_ACCOUNTS if account.role == role)
+def demo_user(role: str, index: int = 0) -> User:
+    """A demo account of a role, the first unless `index` says which (other apps' demo data builds on these)."""
+    account = [account for account in DEMO_ACCOUNTS if account.role == role][index]
     return User.objects.get(email__iexact=account.email)
 
 

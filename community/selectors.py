@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import Lower, RowNumber
@@ -13,6 +14,15 @@ from django.http import Http404
 from community.models import ApiToken, Comment, Follow, Notification, ReputationEntry, ReputationReason, User
 from community.targets import visible_objects
 from core.pagination import KeysetPage, bounded_count, encode_cursor, keyset_page
+
+# Who asks: a member or an anonymous visitor (selectors take None too: no one, as in a task).
+AnyUser = User | AnonymousUser
+
+
+def signed_in_member(user: AnyUser | None) -> User | None:
+    """`user` if it is a signed-in member, else None (an anonymous visitor, or no user at all)."""
+    return user if user is not None and user.is_authenticated and isinstance(user, User) else None
+
 
 # --- Confirmed addresses: the only way an e-mail address binds to an account -------------------
 

@@ -3,6 +3,8 @@
 import logging
 
 from celery import shared_task
+from celery.schedules import crontab
+from django.conf import settings
 
 from community import services
 
@@ -49,3 +51,13 @@ def send_digests() -> int:
     for user_id in user_ids:
         send_digest.delay(user_id)
     return len(user_ids)
+
+
+def beat_schedule() -> dict[str, dict[str, object]]:
+    """The periodic tasks of the community app, as beat runs them (`config.celery.every_beat_schedule`)."""
+    return {
+        "community.send_digests": {
+            "task": send_digests.name,
+            "schedule": crontab(hour=settings.COMMUNITY_DIGEST_HOUR_UTC, minute=0),
+        },
+    }

@@ -3,6 +3,8 @@ import math
 import os
 import time
 from datetime import datetime
+from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -43,6 +45,24 @@ def tick_claim(entry_name: str, entry_schedule: Any, *, now: datetime, epoch: fl
     return f"beat-tick:{entry_name}:minute-{math.floor(epoch / 60)}", 2 * MIN_TICK_SECONDS
 
 
+def every_beat_schedule() -> dict[str, dict[str, Any]]:
+    """The periodic tasks of every app of the project, each declared next to its tasks: the
+    `beat_schedule()` of `<app>/tasks.py`, which reads its intervals from the settings when called.
+    Needs Django's app registry (the tasks modules import models)."""
+    from django.apps import apps
+    from django.conf import settings
+
+    schedule: dict[str, dict[str, Any]] = {}
+    for app_config in apps.get_app_configs():
+        app_dir = Path(app_config.path)
+        if app_dir.parent != Path(settings.BASE_DIR) or not (app_dir / "tasks.py").exists():
+            continue  # Django's and third-party apps, and the project's apps without tasks
+        declared = getattr(import_module(f"{app_config.name}.tasks"), "beat_schedule", None)
+        if declared is not None:
+            schedule.update(declared())
+    return schedule
+
+
 def _database_scheduler() -> type:
     # Imported late: django-celery-beat needs Django's app registry, which workers set up after this module.
     from django_celery_beat.schedulers import DatabaseScheduler
@@ -73,6 +93,11 @@ def _once_per_tick_scheduler() -> type:
         tick in Redis (`cache.add`, an atomic SET NX with the tick in the key); a beat that finds it claimed
         skips it. The tasks' services are idempotent as well; the claim keeps reports and mails single.
         Without Redis the tick is sent anyway: a sweep missed would delay payouts and phase moves."""
+
+        def setup_schedule(self) -> None:
+            # The apps' schedules, collected now that Django is ready; the database copy is what beat runs.
+            self.app.conf.beat_schedule = {**every_beat_schedule(), **(self.app.conf.beat_schedule or {})}
+            super().setup_schedule()
 
         def apply_entry(self, entry: Any, producer: Any = None) -> None:
             if not self.claim_tick(entry):

@@ -2,9 +2,13 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
+from config.celery_routes import all_queues
 from config.env import BASE_DIR, env
 
 # --- Core -------------------------------------------------------------------------------------
@@ -81,12 +85,15 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The unread-notification count in the navigation (one query per page, only when shown).
+                "community.context_processors.community",
             ],
         },
     },
 ]
 # Forms start with an announced error summary linking to the fields in error (core/form_renderer.py).
 FORM_RENDERER = "core.form_renderer.FormRenderer"
+
 
 # --- Database ---------------------------------------------------------------------------------
 
@@ -133,6 +140,7 @@ for _alias, _pool_mode in (("default", DATABASE_POOL_MODE), ("replica", DATABASE
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
 # --- Redis: cache and Celery broker -----------------------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -155,11 +163,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
 PUBLIC_CACHE_TABLE = "config.caching"
 
+
 # --- Celery -----------------------------------------------------------------------------------
-
-from kombu import Exchange, Queue  # noqa: E402 - only the Celery block needs them
-
-from config.celery_routes import all_queues  # noqa: E402
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
@@ -176,7 +181,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
-# A task lost with its worker is delivered again: every task must be idempotent (STYLE.md).
+# A task lost with its worker is delivered again: every task must be idempotent (it re-checks the state under
+# a lock and does nothing when the work is already done; docs/architecture.md, "Tasks").
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -197,9 +203,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # django-celery-beat's database schedule, sending each tick of a periodic task once however many beats run
 # (two pods during a rollout): `config.celery.OncePerTickScheduler`.
 CELERY_BEAT_SCHEDULER = "config.celery:OncePerTickScheduler"
-# Periodic tasks every app wants; the beat scheduler copies them into the database (editable in the admin).
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# The periodic tasks: each app declares its own next to the tasks (`beat_schedule()` in `<app>/tasks.py`, with
+# the intervals from its settings below); the scheduler collects them (`config.celery.every_beat_schedule`)
+# and copies them into the database, where staff can edit them in the admin.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 
 # --- Storage: S3 for media, whitenoise for static --------------------------------------------
 
@@ -241,8 +249,15 @@ STORAGES = {
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# three.js for the 3D viewer comes from the npm registry (`make install` runs `npm ci`), never committed.
+_THREE = BASE_DIR / "node_modules" / "three"
+_THREE_PARTS = ("build", "examples/jsm/loaders", "examples/jsm/controls", "examples/jsm/utils")
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [
+    BASE_DIR / "static",
+    *((f"vendor/three/{part}", _THREE / part) for part in (_THREE_PARTS if _THREE.is_dir() else ())),
+]
 WHITENOISE_USE_FINDERS = DEBUG
+
 
 # --- Authentication ---------------------------------------------------------------------------
 
@@ -273,6 +288,7 @@ ACCOUNT_SIGNUP_FORM_CLASS = "community.forms.SignupProfileForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Coachworks] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 
+
 # --- E-mail -----------------------------------------------------------------------------------
 
 # Console in development; set EMAIL_URL (smtp://user:pass@host:587/?tls=True) for real SMTP.
@@ -292,6 +308,7 @@ DEV_MAIL_KEEP = 500
 if DEBUG and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
     EMAIL_BACKEND = "core.mail.OutboxEmailBackend"
 
+
 # --- Internationalisation and time ------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
@@ -301,6 +318,7 @@ USE_I18N = True
 USE_TZ = True
 # The zone shown to anonymous visitors; members see their own (profile).
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+
 
 # --- REST API ---------------------------------------------------------------------------------
 
@@ -345,150 +363,20 @@ SPECTACULAR_SETTINGS = {
         "int": {"type": "integer", "minimum": 0},
         "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
     },
+    # Models with a `status` or `kind`: their enums named in the schema, by the app that owns them.
+    "ENUM_NAME_OVERRIDES": {
+        "ChallengeStatusEnum": "challenges.models.ChallengeStatus",
+        "PhaseStatusEnum": "challenges.models.PhaseStatus",
+        "PhaseKindEnum": "challenges.models.PhaseKind",
+        "JudgeStatusEnum": "challenges.models.JudgeStatus",
+        "FileKindEnum": "blueprints.filetypes.FileKind",
+        "FileStatusEnum": "blueprints.models.FileStatus",
+        "PayoutStatusEnum": "payments.models.PayoutStatus",
+        "BatchStatusEnum": "payments.models.BatchStatus",
+        "PayoutKindEnum": "payments.models.PayoutKind",
+        "PayoutMethodKindEnum": "payments.models.PayoutMethodKind",
+    },
 }
-
-# --- Challenges (owned by the challenges app) ------------------------------------------------
-
-# Phases move within seconds of their deadlines: beat sweeps every CHALLENGES_SWEEP_SECONDS (making any
-# due move) and arms a short ETA task for each move due within CHALLENGES_ARM_AHEAD_SECONDS. Arm-ahead
-# must exceed the sweep interval and stay far below the broker's visibility timeout (celery#4400).
-CHALLENGES_SWEEP_SECONDS = env.int("CHALLENGES_SWEEP_SECONDS", default=30)
-CHALLENGES_ARM_AHEAD_SECONDS = env.int("CHALLENGES_ARM_AHEAD_SECONDS", default=120)
-CELERY_BEAT_SCHEDULE["challenges.sweep"] = {
-    "task": "challenges.sweep",
-    "schedule": timedelta(seconds=CHALLENGES_SWEEP_SECONDS),
-    # A sweep not started within its interval is dropped: the next one does the same work.
-    "options": {"expire_seconds": CHALLENGES_SWEEP_SECONDS},
-}
-# Three models have a `status`: name their enums in the API schema.
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
-    "ChallengeStatusEnum": "challenges.models.ChallengeStatus",
-    "PhaseStatusEnum": "challenges.models.PhaseStatus",
-    "PhaseKindEnum": "challenges.models.PhaseKind",
-    "JudgeStatusEnum": "challenges.models.JudgeStatus",
-}
-
-# --- Blueprints (owned by the blueprints app) -------------------------------------------------
-
-# Files go straight from browsers to S3 (presigned POST up to the multipart threshold, presigned
-# multipart part URLs above it); the web process never carries their bytes.
-BLUEPRINT_UPLOAD_MAX_BYTES = env.int("BLUEPRINT_UPLOAD_MAX_BYTES", default=5 * 1024**3)
-BLUEPRINT_MULTIPART_THRESHOLD = env.int("BLUEPRINT_MULTIPART_THRESHOLD", default=64 * 1024**2)
-# S3 wants parts of at least 5 MiB (but the last) and at most 10,000 parts; bigger files get bigger parts.
-BLUEPRINT_MULTIPART_PART_SIZE = env.int("BLUEPRINT_MULTIPART_PART_SIZE", default=32 * 1024**2)
-# How long presigned upload URLs stay valid; a resumed upload asks for fresh ones.
-BLUEPRINT_UPLOAD_URL_EXPIRES = env.int("BLUEPRINT_UPLOAD_URL_EXPIRES", default=6 * 3600)
-BLUEPRINT_DOWNLOAD_URL_EXPIRES = env.int("BLUEPRINT_DOWNLOAD_URL_EXPIRES", default=300)
-# Uploads not completed within this many hours are swept, S3 objects and multipart uploads included.
-BLUEPRINT_STALE_UPLOAD_HOURS = env.int("BLUEPRINT_STALE_UPLOAD_HOURS", default=24)
-# Images with more pixels are refused as decompression bombs; larger files are kept without a preview.
-BLUEPRINT_IMAGE_MAX_PIXELS = env.int("BLUEPRINT_IMAGE_MAX_PIXELS", default=80_000_000)
-# A preview decodes the whole bitmap (up to 4 bytes a pixel; JPEGs decode at 1/8 scale or more): an
-# image that would decode to more pixels is accepted without a preview, bounding a worker's memory.
-BLUEPRINT_PREVIEW_MAX_PIXELS = env.int("BLUEPRINT_PREVIEW_MAX_PIXELS", default=20_000_000)
-# Rendering needs memory in proportion to the model (512 MiB of binary STL is ~10 million triangles).
-BLUEPRINT_PREVIEW_MAX_BYTES = env.int("BLUEPRINT_PREVIEW_MAX_BYTES", default=512 * 1024**2)
-# Origins allowed to upload to the bucket from browsers (`blueprints.storage.upload_cors_ensure`).
-BLUEPRINT_UPLOAD_CORS_ORIGINS = env.list("BLUEPRINT_UPLOAD_CORS_ORIGINS", default=[SITE_URL, *CSRF_TRUSTED_ORIGINS])
-BLUEPRINT_SWEEP_MINUTES = env.int("BLUEPRINT_SWEEP_MINUTES", default=30)
-CELERY_BEAT_SCHEDULE["blueprints.sweep_stale_uploads"] = {
-    "task": "blueprints.sweep_stale_uploads",
-    "schedule": timedelta(minutes=BLUEPRINT_SWEEP_MINUTES),
-    # A sweep not started within its interval is dropped: the next one does the same work.
-    "options": {"expire_seconds": BLUEPRINT_SWEEP_MINUTES * 60},
-}
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
-    "FileKindEnum": "blueprints.filetypes.FileKind",
-    "FileStatusEnum": "blueprints.models.FileStatus",
-}
-# three.js for the 3D viewer comes from the npm registry (`make install` runs `npm ci`), never committed.
-_THREE = BASE_DIR / "node_modules" / "three"
-if _THREE.is_dir():
-    # (prefix, directory) pairs; the list above was typed from its plain paths.
-    STATICFILES_DIRS += [
-        (f"vendor/three/{part}", _THREE / part)  # type: ignore[misc]
-        for part in ("build", "examples/jsm/loaders", "examples/jsm/controls", "examples/jsm/utils")
-    ]
-
-
-# --- Submissions (owned by the submissions app) -----------------------------------------------
-
-# None from the environment: the judging rules (lineage share and generations, who awards, the
-# community-vote share) are per challenge and phase, in the database.
-
-# --- Payments (owned by the payments app) -----------------------------------------------------
-
-# Payouts go through the provider named by PAYMENTS_PAYOUT_PROVIDER; PAYMENTS_PAYOUT_PROVIDERS maps every
-# usable name to its class ("manual": SEPA files staff send to the bank). Extra ones (a test bank, later a
-# Connect provider) come from PAYMENTS_EXTRA_PROVIDERS ("name=dotted.Path,...").
-PAYMENTS_PAYOUT_PROVIDER = env.str("PAYMENTS_PAYOUT_PROVIDER", default="manual")
-PAYMENTS_PAYOUT_PROVIDERS = {
-    "manual": "payments.providers.manual.ManualProvider",
-    **env.dict("PAYMENTS_EXTRA_PROVIDERS", default={}),
-}
-# The platform's bank account: clients transfer budgets to it; SEPA payout files are paid from it.
-PAYMENTS_BANK_NAME = env.str("PAYMENTS_BANK_NAME", default="Coachworks Escrow")
-# Empty counts as unset (the example account, which `core.checks` refuses with DEBUG off).
-PAYMENTS_BANK_IBAN = env.str("PAYMENTS_BANK_IBAN", default="") or "DE89370400440532013000"
-PAYMENTS_BANK_BIC = env.str("PAYMENTS_BANK_BIC", default="") or "COBADEFFXXX"
-# A new or changed payout method pays nothing for this long (an account takeover cannot redirect money).
-PAYMENTS_METHOD_CHANGE_HOLD_HOURS = env.int("PAYMENTS_METHOD_CHANGE_HOLD_HOURS", default=24)
-# Failed provider calls are retried with exponential backoff (base * 2^(n-1), at most an hour), then recorded as failed.
-PAYMENTS_PAYOUT_MAX_ATTEMPTS = env.int("PAYMENTS_PAYOUT_MAX_ATTEMPTS", default=5)
-PAYMENTS_RETRY_BASE_SECONDS = env.int("PAYMENTS_RETRY_BASE_SECONDS", default=30)
-# A payout claimed by a worker longer ago than this is taken to be lost (worker killed) and executed again.
-PAYMENTS_STALE_CLAIM_SECONDS = env.int("PAYMENTS_STALE_CLAIM_SECONDS", default=600)
-# The sweep (the database is the source of truth for pending payouts) and the reconciliation run by beat.
-PAYMENTS_SWEEP_SECONDS = env.int("PAYMENTS_SWEEP_SECONDS", default=30)
-PAYMENTS_RECONCILE_MINUTES = env.int("PAYMENTS_RECONCILE_MINUTES", default=60)
-CELERY_BEAT_SCHEDULE["payments.sweep"] = {
-    "task": "payments.sweep",
-    "schedule": timedelta(seconds=PAYMENTS_SWEEP_SECONDS),
-    "options": {"expire_seconds": PAYMENTS_SWEEP_SECONDS},
-}
-CELERY_BEAT_SCHEDULE["payments.reconcile"] = {
-    "task": "payments.reconcile",
-    "schedule": timedelta(minutes=PAYMENTS_RECONCILE_MINUTES),
-    "options": {"expire_seconds": PAYMENTS_RECONCILE_MINUTES * 60},
-}
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
-    "PayoutStatusEnum": "payments.models.PayoutStatus",
-    "BatchStatusEnum": "payments.models.BatchStatus",
-    "PayoutKindEnum": "payments.models.PayoutKind",
-    "PayoutMethodKindEnum": "payments.models.PayoutMethodKind",
-}
-
-# --- Community (owned by the community app) ---------------------------------------------------
-
-from celery.schedules import crontab  # noqa: E402 - only the community block needs it
-
-# Comments: editable by their author for this many minutes, then only marked edited by nobody;
-# at most COMMUNITY_COMMENT_RATE_LIMIT comments per member within COMMUNITY_COMMENT_RATE_WINDOW_SECONDS.
-COMMUNITY_COMMENT_EDIT_MINUTES = env.int("COMMUNITY_COMMENT_EDIT_MINUTES", default=15)
-COMMUNITY_COMMENT_RATE_LIMIT = env.int("COMMUNITY_COMMENT_RATE_LIMIT", default=5)
-COMMUNITY_COMMENT_RATE_WINDOW_SECONDS = env.int("COMMUNITY_COMMENT_RATE_WINDOW_SECONDS", default=60)
-# Daily digests go out at this hour (UTC); unsubscribe links in e-mails stay valid this many days.
-COMMUNITY_DIGEST_HOUR_UTC = env.int("COMMUNITY_DIGEST_HOUR_UTC", default=7)
-COMMUNITY_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("COMMUNITY_UNSUBSCRIBE_MAX_AGE_DAYS", default=90)
-# "Closes in 24 hours" notices: how far ahead, and how often beat looks for such phases.
-COMMUNITY_CLOSING_SOON_HOURS = env.int("COMMUNITY_CLOSING_SOON_HOURS", default=24)
-COMMUNITY_CLOSING_SWEEP_MINUTES = env.int("COMMUNITY_CLOSING_SWEEP_MINUTES", default=15)
-CELERY_BEAT_SCHEDULE["community.send_digests"] = {
-    "task": "community.send_digests",
-    "schedule": crontab(hour=COMMUNITY_DIGEST_HOUR_UTC, minute=0),
-}
-CELERY_BEAT_SCHEDULE["challenges.notify_closing_phases"] = {
-    "task": "challenges.notify_closing_phases",
-    "schedule": timedelta(minutes=COMMUNITY_CLOSING_SWEEP_MINUTES),
-    "options": {"expire_seconds": COMMUNITY_CLOSING_SWEEP_MINUTES * 60},
-}
-# The unread-notification count in the navigation (one query per page, only when shown).
-TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
-    "community.context_processors.community"
-)
 
 
 # --- Security ---------------------------------------------------------------------------------
@@ -514,10 +402,6 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 # static files; the one unavoidable inline element (the 3D viewer's import map) carries the per-request nonce
 # (`request.csp_nonce`). Browsers show previews and avatars from, and upload straight to, the S3 endpoint they
 # are given (S3_PUBLIC_ENDPOINT_URL).
-from urllib.parse import urlsplit  # noqa: E402 - only the security block needs it
-
-from csp.constants import NONCE, NONE, SELF  # noqa: E402
-
 _s3_public = urlsplit(S3_PUBLIC_ENDPOINT_URL)
 _S3_ORIGIN = f"{_s3_public.scheme}://{_s3_public.netloc}"
 CONTENT_SECURITY_POLICY = {
@@ -536,6 +420,7 @@ CONTENT_SECURITY_POLICY = {
 }
 INSTALLED_APPS.append("csp")
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+
 
 # --- Sign-in protection ----------------------------------------------------------------------
 
@@ -616,6 +501,7 @@ MIDDLEWARE += [
     "core.personal_cache.PersonalCacheMiddleware",
 ]
 
+
 # --- Logging ----------------------------------------------------------------------------------
 
 LOGGING = {
@@ -625,3 +511,86 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+
+# --- Community (owned by the community app) ---------------------------------------------------
+
+# Comments: editable by their author for this many minutes, then only marked edited by nobody;
+# at most COMMUNITY_COMMENT_RATE_LIMIT comments per member within COMMUNITY_COMMENT_RATE_WINDOW_SECONDS.
+COMMUNITY_COMMENT_EDIT_MINUTES = env.int("COMMUNITY_COMMENT_EDIT_MINUTES", default=15)
+COMMUNITY_COMMENT_RATE_LIMIT = env.int("COMMUNITY_COMMENT_RATE_LIMIT", default=5)
+COMMUNITY_COMMENT_RATE_WINDOW_SECONDS = env.int("COMMUNITY_COMMENT_RATE_WINDOW_SECONDS", default=60)
+# Daily digests go out at this hour (UTC); unsubscribe links in e-mails stay valid this many days.
+COMMUNITY_DIGEST_HOUR_UTC = env.int("COMMUNITY_DIGEST_HOUR_UTC", default=7)
+COMMUNITY_UNSUBSCRIBE_MAX_AGE_DAYS = env.int("COMMUNITY_UNSUBSCRIBE_MAX_AGE_DAYS", default=90)
+# "Closes in 24 hours" notices: how far ahead, and how often beat looks for such phases.
+COMMUNITY_CLOSING_SOON_HOURS = env.int("COMMUNITY_CLOSING_SOON_HOURS", default=24)
+COMMUNITY_CLOSING_SWEEP_MINUTES = env.int("COMMUNITY_CLOSING_SWEEP_MINUTES", default=15)
+
+
+# --- Challenges (owned by the challenges app) ------------------------------------------------
+
+# Phases move within seconds of their deadlines: beat sweeps every CHALLENGES_SWEEP_SECONDS (making any
+# due move) and arms a short ETA task for each move due within CHALLENGES_ARM_AHEAD_SECONDS. Arm-ahead
+# must exceed the sweep interval and stay far below the broker's visibility timeout (celery#4400).
+CHALLENGES_SWEEP_SECONDS = env.int("CHALLENGES_SWEEP_SECONDS", default=30)
+CHALLENGES_ARM_AHEAD_SECONDS = env.int("CHALLENGES_ARM_AHEAD_SECONDS", default=120)
+
+
+# --- Blueprints (owned by the blueprints app) -------------------------------------------------
+
+# Files go straight from browsers to S3 (presigned POST up to the multipart threshold, presigned
+# multipart part URLs above it); the web process never carries their bytes.
+BLUEPRINT_UPLOAD_MAX_BYTES = env.int("BLUEPRINT_UPLOAD_MAX_BYTES", default=5 * 1024**3)
+BLUEPRINT_MULTIPART_THRESHOLD = env.int("BLUEPRINT_MULTIPART_THRESHOLD", default=64 * 1024**2)
+# S3 wants parts of at least 5 MiB (but the last) and at most 10,000 parts; bigger files get bigger parts.
+BLUEPRINT_MULTIPART_PART_SIZE = env.int("BLUEPRINT_MULTIPART_PART_SIZE", default=32 * 1024**2)
+# How long presigned upload URLs stay valid; a resumed upload asks for fresh ones.
+BLUEPRINT_UPLOAD_URL_EXPIRES = env.int("BLUEPRINT_UPLOAD_URL_EXPIRES", default=6 * 3600)
+BLUEPRINT_DOWNLOAD_URL_EXPIRES = env.int("BLUEPRINT_DOWNLOAD_URL_EXPIRES", default=300)
+# Uploads not completed within this many hours are swept, S3 objects and multipart uploads included.
+BLUEPRINT_STALE_UPLOAD_HOURS = env.int("BLUEPRINT_STALE_UPLOAD_HOURS", default=24)
+# Images with more pixels are refused as decompression bombs; larger files are kept without a preview.
+BLUEPRINT_IMAGE_MAX_PIXELS = env.int("BLUEPRINT_IMAGE_MAX_PIXELS", default=80_000_000)
+# A preview decodes the whole bitmap (up to 4 bytes a pixel; JPEGs decode at 1/8 scale or more): an
+# image that would decode to more pixels is accepted without a preview, bounding a worker's memory.
+BLUEPRINT_PREVIEW_MAX_PIXELS = env.int("BLUEPRINT_PREVIEW_MAX_PIXELS", default=20_000_000)
+# Rendering needs memory in proportion to the model (512 MiB of binary STL is ~10 million triangles).
+BLUEPRINT_PREVIEW_MAX_BYTES = env.int("BLUEPRINT_PREVIEW_MAX_BYTES", default=512 * 1024**2)
+# Origins allowed to upload to the bucket from browsers (`blueprints.storage.upload_cors_ensure`).
+BLUEPRINT_UPLOAD_CORS_ORIGINS = env.list("BLUEPRINT_UPLOAD_CORS_ORIGINS", default=[SITE_URL, *CSRF_TRUSTED_ORIGINS])
+# Beat sweeps stale uploads this often.
+BLUEPRINT_SWEEP_MINUTES = env.int("BLUEPRINT_SWEEP_MINUTES", default=30)
+
+
+# --- Submissions (owned by the submissions app) -----------------------------------------------
+
+# None from the environment: the judging rules (lineage share and generations, who awards, the
+# community-vote share) are per challenge and phase, in the database.
+
+
+# --- Payments (owned by the payments app) -----------------------------------------------------
+
+# Payouts go through the provider named by PAYMENTS_PAYOUT_PROVIDER; PAYMENTS_PAYOUT_PROVIDERS maps every
+# usable name to its class ("manual": SEPA files staff send to the bank). Extra ones (a test bank, later a
+# Connect provider) come from PAYMENTS_EXTRA_PROVIDERS ("name=dotted.Path,...").
+PAYMENTS_PAYOUT_PROVIDER = env.str("PAYMENTS_PAYOUT_PROVIDER", default="manual")
+PAYMENTS_PAYOUT_PROVIDERS = {
+    "manual": "payments.providers.manual.ManualProvider",
+    **env.dict("PAYMENTS_EXTRA_PROVIDERS", default={}),
+}
+# The platform's bank account: clients transfer budgets to it; SEPA payout files are paid from it.
+PAYMENTS_BANK_NAME = env.str("PAYMENTS_BANK_NAME", default="Coachworks Escrow")
+# Empty counts as unset (the example account, which `core.checks` refuses with DEBUG off).
+PAYMENTS_BANK_IBAN = env.str("PAYMENTS_BANK_IBAN", default="") or "DE89370400440532013000"
+PAYMENTS_BANK_BIC = env.str("PAYMENTS_BANK_BIC", default="") or "COBADEFFXXX"
+# A new or changed payout method pays nothing for this long (an account takeover cannot redirect money).
+PAYMENTS_METHOD_CHANGE_HOLD_HOURS = env.int("PAYMENTS_METHOD_CHANGE_HOLD_HOURS", default=24)
+# Failed provider calls are retried with exponential backoff (base * 2^(n-1), at most an hour), then recorded as failed.
+PAYMENTS_PAYOUT_MAX_ATTEMPTS = env.int("PAYMENTS_PAYOUT_MAX_ATTEMPTS", default=5)
+PAYMENTS_RETRY_BASE_SECONDS = env.int("PAYMENTS_RETRY_BASE_SECONDS", default=30)
+# A payout claimed by a worker longer ago than this is taken to be lost (worker killed) and executed again.
+PAYMENTS_STALE_CLAIM_SECONDS = env.int("PAYMENTS_STALE_CLAIM_SECONDS", default=600)
+# The sweep (the database is the source of truth for pending payouts) and the reconciliation run by beat.
+PAYMENTS_SWEEP_SECONDS = env.int("PAYMENTS_SWEEP_SECONDS", default=30)
+PAYMENTS_RECONCILE_MINUTES = env.int("PAYMENTS_RECONCILE_MINUTES", default=60)

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -78,6 +79,8 @@ def register_object_action(model: type[models.Model], action: ObjectAction) -> N
 
 
 class ReasonForm(forms.Form):
+    """The reason a staff action asks for (a button's confirmation page, `run_action_with_reason`)."""
+
     reason = forms.CharField(
         label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
@@ -176,6 +179,33 @@ def run_action(
     if done:
         model_admin.message_user(request, _("%(count)d done.") % {"count": done}, messages.SUCCESS)
     return done
+
+
+def run_action_with_reason(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    objects: QuerySet[Any],
+    action: Callable[[Any, str], object],
+    *,
+    title: Label,
+) -> TemplateResponse | None:
+    """An admin action that needs a reason: a page (titled `title`) asks for it, then `run_action`
+    calls `action(obj, reason)` on every selected row. Returns the page while the reason is missing."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        reason = " ".join(form.cleaned_data["reason"].split())
+        run_action(model_admin, request, objects, lambda obj: action(obj, reason), reason=reason)
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        "form": form,
+        "objects": objects,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/core/action_reason.html", context)
 
 
 def audit_trail_url(**filters: str | int) -> str:

@@ -7,9 +7,9 @@ and its status says which kind of refusal it is:
 - **400 invalid input.** `extra.fields` maps each field to its messages:
   `{"message": "Validation error", "extra": {"fields": {"budget": ["Use the digits 0-9."]}}}`.
   Errors not about one field are under `"non_field_errors"`; a nested field is named by its
-  path (`"prizes.1.amount"`). A malformed body (bad JSON, NUL bytes, lone surrogates, invalid
-  UTF-8 anywhere in the request) is a 400 of the same shape. Other keys of `extra` may carry
-  machine-readable details next to `fields` (`"codes"`, `"missing_parts"`, ...).
+  path (`"prizes.1.amount"`). A service's refusal that names no field puts its own message
+  there. A malformed body (bad JSON, NUL bytes, lone surrogates, invalid UTF-8 anywhere in the
+  request) is a 400 of the same shape with the message "Malformed request".
 - **401 not signed in**, or credentials that are wrong, expired or belong to an account that
   may not sign in; the response has a `WWW-Authenticate` header.
 - **403 not allowed:** signed in, but this actor may not do this to this object
@@ -18,12 +18,19 @@ and its status says which kind of refusal it is:
 - **405 / 406 / 415:** wrong method, unacceptable `Accept`, unsupported body type.
 - **409 state conflict:** the object's state forbids the move now (`core.exceptions.Conflict`:
   "the phase is not open", "already paid"); another time or another object may work.
-- **429 throttled:** a `Retry-After` header and `extra.retry_after` (seconds, an integer).
+- **429 throttled:** a `Retry-After` header and `extra.retry_after` (seconds, an integer; `null`
+  only when a DRF throttle cannot say how long).
 
-Services raise `core.exceptions.ApplicationError` (400) and its subclasses `NotAllowed` (403)
-and `Conflict` (409); a service's `extra` is either `{"fields": {...}, ...}` or, for field
-messages, `{"<field>": ["why", ...]}`; `exception_handler` below turns either into the shape
-above. The serializers at the end describe these bodies in the OpenAPI schema as the
+What `extra` holds: for a 400, always `fields`; for a 403, 409 or 429 raised by a service,
+`fields` too when the service named fields ("already recorded" on `bank_transaction_id`), else
+not; next to `fields`, a service's machine-readable details (`"codes"`, `"missing_parts"`, the
+keys in `DETAIL_KEYS`, and any key whose value is not a list, string or dict). Refusals that DRF or Django
+raise (401, 403, 404, 405, 406, 415) have an empty `extra`, `{}`.
+
+Services raise `core.exceptions.ApplicationError` (400) and its subclasses `NotAllowed` (403),
+`Conflict` (409) and `RateLimited` (429); a service's `extra` is either `{"fields": {...}, ...}`
+or, for field messages, `{"<field>": ["why", ...]}`; `exception_handler` below turns either into
+the shape above. The serializers at the end describe these bodies in the OpenAPI schema as the
 components `Error`, `ValidationError` and `ThrottledError`.
 """
 

@@ -5,6 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """A database constraint that keeps `field` to the values of `choices` (a model's `Meta.constraints`)."""
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -3,12 +3,10 @@ service), payouts (retry, mark paid by hand, mark failed, record a return after 
 batches (export, download, mark paid or rejected). Nothing is edited in place; every change goes
 through `payments.services`."""
 
-from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,12 +28,13 @@ from core.admin import (
     register_object_action,
     register_todo,
     run_action,
+    run_action_with_reason,
 )
 from core.audit import ADDITION, Concerns, record_staff_action, snapshot
 from core.exceptions import ApplicationError
+from core.forms import add_application_error
 from core.money import MoneyFormField
 from payments import services
-from payments.forms import add_application_error
 from payments.models import (
     Account,
     BatchStatus,
@@ -55,38 +54,6 @@ from payments.selectors import money_state
 
 def _staff(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
-    )
-
-
-def _run_with_reason(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    objects: QuerySet[Any],
-    action: Callable[[Any, str], object],
-    *,
-    title: str,
-) -> TemplateResponse | None:
-    """An action that needs a reason: a page asks for it, then the action runs on every selected row."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        reason = " ".join(form.cleaned_data["reason"].split())
-        run_action(model_admin, request, objects, lambda obj: action(obj, reason), reason=reason)
-        return None
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "title": title,
-        "form": form,
-        "objects": objects,
-        "action": request.POST.get("action", ""),
-        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/payments/action_reason.html", context)
 
 
 ENTRY_FIELDS: tuple[str, ...] = ("account", "amount", "currency")
@@ -215,7 +182,7 @@ class FundingReceiptAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             try:
                 receipt = services.funding_receipt_record(by=_staff(request), **form.cleaned_data)
             except ApplicationError as error:
-                add_application_error(form, error)
+                add_application_error(form, error, message_on_top=True)
             else:
                 receipt.challenge.refresh_from_db()
                 summary = _("Recorded %(amount)s %(currency)s for “%(challenge)s” (now %(status)s).") % {
@@ -352,7 +319,7 @@ class PayoutAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Mark failed (sent by hand, refused by the bank; not in a SEPA batch)"))
     def mark_failed(self, request: HttpRequest, queryset: QuerySet[Payout]) -> TemplateResponse | None:
-        return _run_with_reason(
+        return run_action_with_reason(
             self,
             request,
             queryset,
@@ -362,7 +329,7 @@ class PayoutAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Returned by the bank after it was paid (reverses the payment)"))
     def mark_returned(self, request: HttpRequest, queryset: QuerySet[Payout]) -> TemplateResponse | None:
-        return _run_with_reason(
+        return run_action_with_reason(
             self,
             request,
             queryset,
@@ -494,7 +461,7 @@ class PayoutBatchAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Mark rejected (the bank refused the whole file; its payouts fail)"))
     def mark_rejected(self, request: HttpRequest, queryset: QuerySet[PayoutBatch]) -> TemplateResponse | None:
-        return _run_with_reason(
+        return run_action_with_reason(
             self,
             request,
             queryset,

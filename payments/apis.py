@@ -6,8 +6,6 @@ funding receipts, export SEPA batches, download their files and mark them paid, 
 Refusals are `ApplicationError`s: 400 with `{"message", "extra"}`.
 """
 
-from typing import cast
-
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community.models import User
+from community.http import request_member
 from core.exceptions import ApplicationError
 from core.money import MoneySerializerField
 from core.pagination import KeysetPagination
@@ -138,10 +136,6 @@ class BudgetSerializer(serializers.Serializer):
     payouts = PayoutSerializer(many=True)
 
 
-def _member(request: Request) -> User:
-    return cast(User, request.user)  # behind IsAuthenticated
-
-
 # --- Members and clients ----------------------------------------------------------------------
 
 
@@ -162,7 +156,7 @@ class EarningsApi(APIView):
         summary="My earnings, pending and paid per currency",
     )
     def get(self, request: Request) -> Response:
-        earnings = selectors.member_earnings(user=_member(request))
+        earnings = selectors.member_earnings(user=request_member(request))
         return Response({"totals": CurrencyTotalsSerializer(earnings.totals, many=True).data})
 
 
@@ -177,7 +171,7 @@ class PayoutListApi(APIView):
     @extend_schema(responses=PayoutSerializer(many=True), summary="My payouts, newest first")
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.member_payouts(user=_member(request)), request, view=self)
+        page = paginator.paginate_queryset(selectors.member_payouts(user=request_member(request)), request, view=self)
         return paginator.get_paginated_response(PayoutSerializer(page, many=True).data)
 
 
@@ -186,7 +180,7 @@ class PayoutMethodListApi(APIView):
 
     @extend_schema(responses=PayoutMethodSerializer(many=True), summary="My payout methods (masked)")
     def get(self, request: Request) -> Response:
-        methods = selectors.payout_methods_of(user=_member(request))
+        methods = selectors.payout_methods_of(user=request_member(request))
         return Response(PayoutMethodSerializer(methods, many=True).data)
 
     @extend_schema(
@@ -197,7 +191,7 @@ class PayoutMethodListApi(APIView):
     def post(self, request: Request) -> Response:
         data = PayoutMethodInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        method = services.payout_method_set(user=_member(request), **data.validated_data)
+        method = services.payout_method_set(user=request_member(request), **data.validated_data)
         return Response(PayoutMethodSerializer(method).data, status=status.HTTP_201_CREATED)
 
 
@@ -206,10 +200,12 @@ class PayoutMethodApi(APIView):
 
     @extend_schema(request=PasswordSerializer, responses={204: None}, summary="Remove my bank account")
     def delete(self, request: Request, pk: int) -> Response:
-        method = selectors.payout_method_for_owner(user=_member(request), pk=pk)
+        method = selectors.payout_method_for_owner(user=request_member(request), pk=pk)
         data = PasswordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.payout_method_remove(user=_member(request), method=method, password=data.validated_data["password"])
+        services.payout_method_remove(
+            user=request_member(request), method=method, password=data.validated_data["password"]
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -233,7 +229,7 @@ class ReceiptListApi(APIView):
     def post(self, request: Request) -> Response:
         data = ReceiptInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        receipt = services.funding_receipt_record(by=_member(request), **data.validated_data)
+        receipt = services.funding_receipt_record(by=request_member(request), **data.validated_data)
         return Response(ReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED)
 
 
@@ -256,7 +252,7 @@ class BatchListApi(APIView):
         if not isinstance(request.data, dict):
             raise ApplicationError(_('Send a JSON object, such as {"currency": "EUR"}.'))
         currency = str(request.data.get("currency", "EUR"))
-        batch = services.payout_batch_create(by=_member(request), currency=currency)
+        batch = services.payout_batch_create(by=request_member(request), currency=currency)
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
 
@@ -276,7 +272,7 @@ class BatchMarkPaidApi(APIView):
 
     @extend_schema(request=None, responses=BatchSerializer, summary="The bank executed the batch (staff)")
     def post(self, request: Request, pk: int) -> Response:
-        batch = services.payout_batch_mark_paid(batch=get_object_or_404(PayoutBatch, pk=pk), by=_member(request))
+        batch = services.payout_batch_mark_paid(batch=get_object_or_404(PayoutBatch, pk=pk), by=request_member(request))
         return Response(BatchSerializer(batch).data)
 
 
@@ -285,5 +281,5 @@ class PayoutRetryApi(APIView):
 
     @extend_schema(request=None, responses=StaffPayoutSerializer, summary="Send a failed payout again (staff)")
     def post(self, request: Request, pk: int) -> Response:
-        payout = services.payout_retry(payout=get_object_or_404(Payout, pk=pk), by=_member(request))
+        payout = services.payout_retry(payout=get_object_or_404(Payout, pk=pk), by=request_member(request))
         return Response(StaffPayoutSerializer(payout).data)

@@ -3,8 +3,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.exceptions import ApplicationError
-
 
 class PayoutMethodForm(forms.Form):
     holder_name = forms.CharField(label=_("Account holder"), max_length=70)
@@ -17,15 +15,3 @@ class PayoutMethodForm(forms.Form):
         widget=forms.PasswordInput,
         help_text=_("Needed for every change of where your money goes."),
     )
-
-
-def add_application_error(form: forms.Form, error: ApplicationError) -> None:
-    """Show a service's refusal on the form: its field messages on their fields, its message on top."""
-    shown = set()
-    for name, messages in error.extra.items():
-        if name in form.fields:
-            for message in messages if isinstance(messages, list) else [messages]:
-                form.add_error(name, str(message))
-                shown.add(str(message))
-    if error.message not in shown:
-        form.add_error(None, error.message)

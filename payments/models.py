@@ -25,10 +25,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Currency
-
-
-def _choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+from core.models import choices_check
 
 
 class AccountKind(models.TextChoices):
@@ -63,8 +60,8 @@ class Account(models.Model):
         verbose_name_plural = _("ledger accounts")
         ordering = ["kind", "currency", "pk"]
         constraints = [
-            _choices_check("kind", AccountKind, "payments_account_kind_valid"),
-            _choices_check("currency", Currency, "payments_account_currency_valid"),
+            choices_check("kind", AccountKind, "payments_account_kind_valid"),
+            choices_check("currency", Currency, "payments_account_currency_valid"),
             models.UniqueConstraint(
                 fields=["challenge", "currency"], condition=Q(kind="escrow"), name="payments_account_one_escrow"
             ),
@@ -132,7 +129,7 @@ class LedgerTransaction(models.Model):
         verbose_name = _("ledger transaction")
         verbose_name_plural = _("ledger transactions")
         ordering = ["-created_at", "-pk"]
-        constraints = [_choices_check("kind", TransactionKind, "payments_transaction_kind_valid")]
+        constraints = [choices_check("kind", TransactionKind, "payments_transaction_kind_valid")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.idempotency_key}"
@@ -152,7 +149,7 @@ class Entry(models.Model):
         ordering = ["transaction", "pk"]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="payments_entry_not_zero"),
-            _choices_check("currency", Currency, "payments_entry_currency_valid"),
+            choices_check("currency", Currency, "payments_entry_currency_valid"),
         ]
         indexes = [models.Index(fields=["account", "transaction"], name="payments_entry_account_idx")]
 
@@ -230,7 +227,7 @@ class PayoutMethod(models.Model):
         ordering = ["owner", "-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["owner"], condition=Q(is_active=True), name="payments_method_one_active"),
-            _choices_check("kind", PayoutMethodKind, "payments_method_kind_valid"),
+            choices_check("kind", PayoutMethodKind, "payments_method_kind_valid"),
             models.CheckConstraint(
                 condition=Q(is_active=True) | Q(removed_at__isnull=False), name="payments_method_removed_when"
             ),
@@ -300,8 +297,8 @@ class Payout(models.Model):
         verbose_name_plural = _("payouts")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            _choices_check("status", PayoutStatus, "payments_payout_status_valid"),
-            _choices_check("kind", PayoutKind, "payments_payout_kind_valid"),
+            choices_check("status", PayoutStatus, "payments_payout_status_valid"),
+            choices_check("kind", PayoutKind, "payments_payout_kind_valid"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_payout_amount_positive"),
             models.CheckConstraint(
                 condition=~Q(status="paid") | Q(paid_transaction__isnull=False, paid_at__isnull=False),
@@ -380,7 +377,7 @@ class PayoutBatch(models.Model):
         verbose_name_plural = _("payout batches")
         ordering = ["-created_at"]
         constraints = [
-            _choices_check("status", BatchStatus, "payments_batch_status_valid"),
+            choices_check("status", BatchStatus, "payments_batch_status_valid"),
             models.CheckConstraint(condition=Q(count__gt=0, total__gt=0), name="payments_batch_not_empty"),
         ]
 

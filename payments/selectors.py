@@ -10,7 +10,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -20,6 +19,7 @@ from challenges.lifecycle import Role
 from challenges.models import Challenge, ChallengeStatus, Prize
 from challenges.selectors import challenge_roles
 from community.models import User
+from community.selectors import AnyUser
 from core.pagination import KeysetPage, keyset_page
 from core.templatetags.coachworks_time import local_date
 from payments.models import (
@@ -37,8 +37,6 @@ from payments.models import (
 )
 from payments.providers import manual
 from payments.services.batches import SEPA_CURRENCY
-
-AnyUser = User | AnonymousUser
 
 
 class MoneyStateCode(StrEnum):
@@ -110,10 +108,6 @@ class PayoutRow:
 def payout_rows(payouts: Iterable[Payout]) -> list[PayoutRow]:
     """Payouts (batches loaded) with their money state, for a page's table."""
     return [PayoutRow(payout, money_state(payout)) for payout in payouts]
-
-
-def _member(user: AnyUser | None) -> User | None:
-    return user if user is not None and user.is_authenticated and isinstance(user, User) else None
 
 
 def challenge_for_budget(*, user: AnyUser | None, pk: int | None = None, slug: str | None = None) -> Challenge:

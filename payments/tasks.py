@@ -1,6 +1,7 @@
 """Celery tasks of the payments app: thin, idempotent, named. The services re-check everything under locks."""
 
 import logging
+from datetime import timedelta
 from smtplib import SMTPException
 
 from celery import Task, shared_task
@@ -120,3 +121,19 @@ def notify_payout_method_changed(self: Task, user_id: int, change: str) -> None:
                 self.request.retries + 1,
             )
         raise
+
+
+def beat_schedule() -> dict[str, dict[str, object]]:
+    """The periodic tasks of the payments app, as beat runs them (`config.celery.every_beat_schedule`)."""
+    return {
+        SWEEP_TASK: {
+            "task": SWEEP_TASK,
+            "schedule": timedelta(seconds=settings.PAYMENTS_SWEEP_SECONDS),
+            "options": {"expire_seconds": settings.PAYMENTS_SWEEP_SECONDS},
+        },
+        "payments.reconcile": {
+            "task": reconcile_task.name,
+            "schedule": timedelta(minutes=settings.PAYMENTS_RECONCILE_MINUTES),
+            "options": {"expire_seconds": settings.PAYMENTS_RECONCILE_MINUTES * 60},
+        },
+    }

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_POST
 
 from community.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError
+from core.forms import add_application_error
 from core.pagination import query_without_cursor
 from core.templatetags.coachworks_time import local_datetime
 from payments import selectors, services
-from payments.forms import PayoutMethodForm, add_application_error
+from payments.forms import PayoutMethodForm
 from payments.statements import statement_csv, statement_pdf
 
 
@@ -68,7 +69,7 @@ def payout_methods(request: AuthenticatedHttpRequest) -> HttpResponse:
                 bic=form.cleaned_data["bic"],
             )
         except ApplicationError as error:
-            add_application_error(form, error)
+            add_application_error(form, error, message_on_top=True)
         else:
             messages.success(
                 request,

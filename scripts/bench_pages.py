@@ -44,8 +44,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import devservices  # noqa: E402
-from core.devservices import RunningService, ServiceError  # noqa: E402
+from devtools import devservices  # noqa: E402
+from devtools.devservices import RunningService, ServiceError  # noqa: E402
 
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent

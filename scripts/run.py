@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import devservices  # noqa: E402
-from core.devservices import RunningService, ServiceError, stop_process  # noqa: E402
+from devtools import devservices  # noqa: E402
+from devtools.devservices import RunningService, ServiceError, stop_process  # noqa: E402
 
 VAR = ROOT / "var"
 LOGS = VAR / "logs"

@@ -29,8 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import devservices  # noqa: E402
-from core.devservices import RunningService, ServiceError  # noqa: E402
+from devtools import devservices  # noqa: E402
+from devtools.devservices import RunningService, ServiceError  # noqa: E402
 
 VAR = ROOT / "var"
 OUTPUT = VAR / "scale"

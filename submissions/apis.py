@@ -6,7 +6,7 @@ per-object permission and the rules (refusals follow `core.api`: 400 invalid inp
 409 state conflict, each with `{"message", "extra"}`).
 """
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -23,7 +23,7 @@ from blueprints.models import Revision
 from blueprints.selectors import revision_by_id_for_viewer
 from challenges.models import Phase, PhaseStatus
 from challenges.selectors import challenge_visible, phase_visible
-from community.models import User
+from community.http import request_member
 from community.selectors import user_by_confirmed_email
 from core.exceptions import Conflict, NotAllowed
 from core.pagination import CURSOR_PARAM, KeysetPagination
@@ -219,10 +219,6 @@ class PhaseRulesSerializer(serializers.ModelSerializer):
         extra_kwargs = {name: {"required": True} for name in fields}
 
 
-def _member(request: Request) -> User:
-    return cast(User, request.user)
-
-
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     """The request body checked by the serializer: a body of the wrong shape or types is a 400."""
     serializer = serializer_class(data=request.data)
@@ -299,7 +295,7 @@ class EntryListApi(APIView):
         revision = revision_by_id_for_viewer(pk=data["revision"], user=request.user)
         entry = services.entry_create(
             phase=phase,
-            user=_member(request),
+            user=request_member(request),
             revision=revision,
             title=data["title"],
             statement=data["statement"],
@@ -324,7 +320,7 @@ class EntrySubmitApi(APIView):
     @extend_schema(request=None, responses=EntrySerializer)
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
-        services.entry_submit(entry=entry, user=_member(request))
+        services.entry_submit(entry=entry, user=request_member(request))
         return Response(_entry_data(request, pk))
 
 
@@ -335,7 +331,7 @@ class EntryWithdrawApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
         reason = _valid(WithdrawSerializer, request)["reason"] or ""
-        services.entry_withdraw(entry=entry, user=_member(request), reason=reason)
+        services.entry_withdraw(entry=entry, user=request_member(request), reason=reason)
         return Response(_entry_data(request, pk))
 
 
@@ -346,7 +342,7 @@ class EntryDisqualifyApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
         reason = _valid(EntryReasonSerializer, request)["reason"]
-        services.entry_disqualify(entry=entry, by=_member(request), reason=reason)
+        services.entry_disqualify(entry=entry, by=request_member(request), reason=reason)
         return Response(_entry_data(request, pk))
 
 
@@ -359,7 +355,7 @@ class EntryCoAuthorsApi(APIView):
     def put(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
         rows = _valid(CoAuthorsSerializer, request)["co_authors"]
-        services.entry_co_authors_set(entry=entry, user=_member(request), co_authors=_co_authors(rows))
+        services.entry_co_authors_set(entry=entry, user=request_member(request), co_authors=_co_authors(rows))
         return Response(_entry_data(request, pk))
 
 
@@ -373,7 +369,7 @@ class EntryCoAuthorAnswerApi(APIView):
         entry = selectors.entry_visible(user=request.user, pk=pk)
         self.check_object_permissions(request, entry)
         accept = _valid(CoAuthorAnswerSerializer, request)["accept"]
-        services.entry_co_author_respond(entry=entry, user=_member(request), accept=accept)
+        services.entry_co_author_respond(entry=entry, user=request_member(request), accept=accept)
         return Response(_entry_data(request, pk))
 
 
@@ -386,7 +382,7 @@ class EntryRevisionApi(APIView):
         serializer = ReplaceRevisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         revision: Revision = revision_by_id_for_viewer(pk=serializer.validated_data["revision"], user=request.user)
-        services.entry_replace_revision(entry=entry, user=_member(request), revision=revision)
+        services.entry_replace_revision(entry=entry, user=request_member(request), revision=revision)
         return Response(_entry_data(request, pk))
 
 
@@ -397,13 +393,13 @@ class EntryVoteApi(APIView):
     @extend_schema(request=None, responses=EntrySerializer)
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
-        services.vote_cast(voter=_member(request), entry=entry)
+        services.vote_cast(voter=request_member(request), entry=entry)
         return Response(_entry_data(request, pk))
 
     @extend_schema(request=None, responses={200: EntrySerializer})
     def delete(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
-        services.vote_retract(voter=_member(request), entry=entry)
+        services.vote_retract(voter=request_member(request), entry=entry)
         return Response(_entry_data(request, pk))
 
 
@@ -415,7 +411,7 @@ class EntryScoresApi(APIView):
     @extend_schema(responses=ScoreInputSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
-        scores = selectors.scores_of_judge(user=_member(request), entry=entry).values()
+        scores = selectors.scores_of_judge(user=request_member(request), entry=entry).values()
         return Response([{"criterion": s.criterion_id, "value": s.value, "comment": s.comment} for s in scores])
 
     @extend_schema(request=ScoreInputSerializer(many=True), responses=ScoreInputSerializer(many=True))
@@ -424,7 +420,7 @@ class EntryScoresApi(APIView):
         serializer = ScoreInputSerializer(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)
         saved = services.entry_score(
-            judge=_member(request),
+            judge=request_member(request),
             entry=entry,
             scores=[services.ScoreInput(row["criterion"], row["value"], row["comment"]) for row in serializer.data],
         )
@@ -438,7 +434,7 @@ class EntryRecusalApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
         reason = _valid(EntryReasonSerializer, request)["reason"]
-        services.entry_recuse(judge=_member(request), entry=entry, reason=reason)
+        services.entry_recuse(judge=request_member(request), entry=entry, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -558,7 +554,7 @@ class PhaseAwardsApi(APIView):
         data = _valid(PhaseAwardSerializer, request)
         services.phase_award(
             phase_id=phase.pk,
-            by=_member(request),
+            by=request_member(request),
             choices=[services.AwardChoice(rank=row["rank"], entry_id=row["entry"]) for row in data["awards"]],
             fingerprint=data["fingerprint"],
         )
@@ -606,7 +602,7 @@ class PhaseUnscoredConfirmationApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         phase = self._phase(request, pk)
         reason = _valid(EntryReasonSerializer, request)["reason"]
-        confirmation = services.phase_unscored_confirm(phase_id=phase.pk, by=_member(request), reason=reason)
+        confirmation = services.phase_unscored_confirm(phase_id=phase.pk, by=request_member(request), reason=reason)
         return Response(UnscoredConfirmationSerializer(confirmation).data, status=status.HTTP_201_CREATED)
 
 
@@ -621,10 +617,12 @@ class ChallengeJudgingRulesApi(APIView):
     @extend_schema(request=JudgingRulesSerializer, responses=JudgingRulesSerializer)
     def put(self, request: Request, pk: int) -> Response:
         challenge = challenge_visible(user=request.user, pk=pk)
-        services.rules_editor_require(by=_member(request), challenge=challenge)  # before the body: 403 whatever it is
+        services.rules_editor_require(
+            by=request_member(request), challenge=challenge
+        )  # before the body: 403 whatever it is
         serializer = JudgingRulesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rules = services.judging_rules_set(challenge=challenge, by=_member(request), **serializer.validated_data)
+        rules = services.judging_rules_set(challenge=challenge, by=request_member(request), **serializer.validated_data)
         return Response(JudgingRulesSerializer(rules).data)
 
 
@@ -639,8 +637,8 @@ class PhaseJudgingRulesApi(APIView):
     @extend_schema(request=PhaseRulesSerializer, responses=PhaseRulesSerializer)
     def put(self, request: Request, pk: int) -> Response:
         phase = phase_visible(user=request.user, pk=pk)
-        services.rules_editor_require(by=_member(request), challenge=phase.challenge)
+        services.rules_editor_require(by=request_member(request), challenge=phase.challenge)
         serializer = PhaseRulesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rules = services.phase_rules_set(phase=phase, by=_member(request), **serializer.validated_data)
+        rules = services.phase_rules_set(phase=phase, by=request_member(request), **serializer.validated_data)
         return Response(PhaseRulesSerializer(rules).data)

@@ -6,8 +6,7 @@ from typing import TextIO
 
 from blueprints.models import Blueprint
 from challenges.models import Phase, PhaseKind, PhaseStatus
-from community.demo import DEMO_ACCOUNTS
-from community.models import User
+from community.demo import demo_user
 from core.exceptions import ApplicationError
 from submissions import services
 from submissions.models import Entry
@@ -16,11 +15,6 @@ ENTRIES = (
     (0, "sahel-ambulance-concept", "High-roof courier", "A tall box for standing room; the chilled locker sits low."),
     (1, "sahel-ambulance-lower-roof", "Low-roof courier", "Ada's concept with a lower roof for village garages."),
 )
-
-
-def _member(index: int) -> User:
-    account = [account for account in DEMO_ACCOUNTS if account.role == "member"][index]
-    return User.objects.get(email__iexact=account.email)
 
 
 def load(out: TextIO) -> None:
@@ -33,7 +27,7 @@ def load(out: TextIO) -> None:
         out.write("Demo entries: no open demo concept phase, none added\n")
         return
     for index, slug, title, statement in ENTRIES:
-        member = _member(index)
+        member = demo_user("member", index)
         blueprint = Blueprint.objects.filter(slug=slug, owner=member).select_related("latest_revision").first()
         if blueprint is None or blueprint.latest_revision is None:
             continue

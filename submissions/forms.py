@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from blueprints.models import FileStatus, Revision
 from challenges.models import Criterion, Prize
 from community.selectors import user_by_confirmed_email
-from core.exceptions import ApplicationError
 from submissions.models import (
     MAX_LINEAGE_GENERATIONS,
     MAX_LINEAGE_PERCENT,
@@ -19,18 +18,6 @@ from submissions.models import (
     EntryAuthor,
 )
 from submissions.services import CoAuthor
-
-
-def add_application_error(form: forms.BaseForm, error: ApplicationError) -> None:
-    """Show a service's refusal on the form: on the fields it names, else at the top."""
-    placed = False
-    for field, messages in (error.extra or {}).items():
-        if field in form.fields and isinstance(messages, list):
-            for message in messages:
-                form.add_error(field, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 def revision_label(revision: Revision) -> str:

@@ -9,7 +9,9 @@ def entry_ancestors(*, entry: Entry, generations: int) -> list[Ancestor]:
     """Generation 1 is the author of the revision the entry's blueprint was forked from, generation 2
     the author of the revision that blueprint was forked from, and so on, up to `generations`.
 
-    One query at any depth: the `lineage` array holds every ancestor blueprint's id.
+    Two queries at any depth (plus one for `entry.revision` if it is not loaded yet): the blueprint's
+    `lineage` array, which holds every ancestor blueprint's id, then those blueprints with the
+    revisions they were forked from.
     """
     blueprint = Blueprint.objects.only("pk", "lineage", "forked_from").get(pk=entry.revision.blueprint_id)
     chain = Blueprint.objects.filter(pk__in=[*blueprint.lineage, blueprint.pk]).select_related("forked_from")

@@ -16,11 +16,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel
-
-
-def _choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+from core.models import TimeStampedModel, choices_check
 
 
 class EntryStatus(models.TextChoices):
@@ -57,7 +53,7 @@ class Entry(TimeStampedModel):
         verbose_name_plural = _("entries")
         ordering = ["phase", "submitted_at", "pk"]
         constraints = [
-            _choices_check("status", EntryStatus, "submissions_entry_status_valid"),
+            choices_check("status", EntryStatus, "submissions_entry_status_valid"),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(submitted_at__isnull=False), name="submissions_entry_submitted_at"
             ),
@@ -114,7 +110,7 @@ class EntryAuthor(models.Model):
             models.UniqueConstraint(fields=["entry", "user"], name="submissions_author_unique"),
             models.UniqueConstraint(fields=["entry"], condition=Q(is_lead=True), name="submissions_author_one_lead"),
             models.CheckConstraint(condition=Q(share__gt=0) & Q(share__lte=100), name="submissions_author_share_range"),
-            _choices_check("acceptance", Acceptance, "submissions_author_acceptance_valid"),
+            choices_check("acceptance", Acceptance, "submissions_author_acceptance_valid"),
             models.CheckConstraint(
                 condition=Q(is_lead=False) | Q(acceptance="accepted"), name="submissions_author_lead_accepted"
             ),
@@ -294,7 +290,7 @@ class AwardShare(models.Model):
         verbose_name_plural = _("award shares")
         ordering = ["award", "generation", "pk"]
         constraints = [
-            _choices_check("kind", ShareKind, "submissions_share_kind_valid"),
+            choices_check("kind", ShareKind, "submissions_share_kind_valid"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="submissions_share_amount_positive"),
             models.CheckConstraint(
                 condition=(Q(kind="lineage") & Q(generation__gte=1) & Q(source_blueprint__isnull=False))
@@ -353,7 +349,7 @@ class JudgingRules(models.Model):
                 condition=Q(lineage_generations__gte=1) & Q(lineage_generations__lte=MAX_LINEAGE_GENERATIONS),
                 name="submissions_rules_generations_range",
             ),
-            _choices_check("awarded_by", AwardedBy, "submissions_rules_awarded_by_valid"),
+            choices_check("awarded_by", AwardedBy, "submissions_rules_awarded_by_valid"),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,6 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import Star
 from django.db.models.functions import Coalesce
@@ -42,7 +41,7 @@ from challenges.models import (
 )
 from challenges.selectors import challenge_roles, challenges_visible_to, judge_may_score
 from community.models import User
-from community.selectors import claimed_emails_of
+from community.selectors import AnyUser, claimed_emails_of, signed_in_member
 from core.exceptions import ApplicationError
 from core.pagination import KeysetPage, decode_cursor, encode_cursor, keyset_page
 from submissions.lineage import entry_ancestors
@@ -53,6 +52,7 @@ from submissions.models import (
     AwardShare,
     Entry,
     EntryAuthor,
+    EntryRevision,
     EntryStatus,
     JudgingRules,
     PhaseJudgingRules,
@@ -65,17 +65,11 @@ from submissions.models import (
 from submissions.ranking import EntryFacts, Ranked, ScoreFacts, rank_entries
 from submissions.splits import AuthorShare, Line, prize_lines, split_exactly
 
-AnyUser = User | AnonymousUser
-
 SEALED_WHILE = (PhaseStatus.SCHEDULED, PhaseStatus.OPEN)
 # Statuses whose entries count towards a member's limit (withdrawn ones and drafts do not).
 COUNTED_STATUSES = (EntryStatus.SUBMITTED, EntryStatus.DISQUALIFIED)
 # Authorships that count towards a member's limit: a declined co-authorship is no authorship.
 COUNTED_ACCEPTANCES = (Acceptance.ACCEPTED, Acceptance.INVITED)
-
-
-def _member(user: AnyUser | None) -> User | None:
-    return user if user is not None and user.is_authenticated and isinstance(user, User) else None
 
 
 # --- Rules ------------------------------------------------------------------------------------
@@ -95,7 +89,7 @@ def phase_rules_for(phase: Phase) -> PhaseJudgingRules:
 
 def entries_visible_to(user: AnyUser | None) -> QuerySet[Entry]:
     entries = Entry.objects.all()
-    member = _member(user)
+    member = signed_in_member(user)
     if member is not None and member.is_staff:
         return entries
     public = (
@@ -141,21 +135,38 @@ def entry_author_ids(entry: Entry) -> list[int]:
     return list(EntryAuthor.objects.filter(entry=entry).order_by("-is_lead", "pk").values_list("user_id", flat=True))
 
 
-def entry_detail(*, user: AnyUser | None, pk: int) -> Entry:
-    """A visible entry with its authors, files, history and vote count, in a fixed number of queries."""
+@dataclass(frozen=True)
+class EntryDetail:
+    """An entry as its page shows it: the entry and what was read about it for `user`."""
+
+    entry: Entry
+    authors: list[EntryAuthor]  # the lead first
+    files: list[File]  # of the entry's current revision, by name
+    history: list[EntryRevision]  # the revisions it pointed at, oldest first
+    vote_count: int
+    voted: bool  # `user` voted for it
+    is_author: bool  # `user` is one of its authors
+    awards: list[Award]
+    builds_on: list[Entry]
+
+
+def entry_detail(*, user: AnyUser | None, pk: int) -> EntryDetail:
+    """A visible entry with its authors, files, history, votes, awards and the entries it builds on,
+    in a fixed number of queries."""
     entry = entry_visible(user=user, pk=pk)
-    entry.author_rows = list(entry.authors.select_related("user").order_by("-is_lead", "pk"))  # type: ignore[attr-defined]
-    entry.files = list(File.objects.filter(revision=entry.revision).order_by("original_name"))  # type: ignore[attr-defined]
-    entry.history = list(  # type: ignore[attr-defined]
-        entry.revision_history.select_related("revision__blueprint", "set_by").order_by("set_at", "pk")
+    authors = list(entry.authors.select_related("user").order_by("-is_lead", "pk"))
+    member = signed_in_member(user)
+    return EntryDetail(
+        entry=entry,
+        authors=authors,
+        files=list(File.objects.filter(revision=entry.revision).order_by("original_name")),
+        history=list(entry.revision_history.select_related("revision__blueprint", "set_by").order_by("set_at", "pk")),
+        vote_count=entry.votes.count(),
+        voted=bool(member and entry.votes.filter(voter=member).exists()),
+        is_author=bool(member and any(author.user_id == member.pk for author in authors)),
+        awards=list(entry.awards.all()),
+        builds_on=list(entry.builds_on.select_related("lead_author")),
     )
-    entry.vote_count = entry.votes.count()  # type: ignore[attr-defined]
-    member = _member(user)
-    entry.voted = bool(member and entry.votes.filter(voter=member).exists())  # type: ignore[attr-defined]
-    entry.is_author = bool(member and any(a.user_id == member.pk for a in entry.author_rows))  # type: ignore[attr-defined]
-    entry.awards_list = list(entry.awards.all())  # type: ignore[attr-defined]
-    entry.builds_on_list = list(entry.builds_on.select_related("lead_author"))  # type: ignore[attr-defined]
-    return entry
 
 
 def _count_star() -> Func:
@@ -244,7 +255,7 @@ def entries_of_member(*, user: User) -> list[Entry]:
 
 def entry_list(*, user: AnyUser | None, phase_id: int | None = None, mine: bool = False) -> QuerySet[Entry]:
     """Entries `user` may see, newest first (page it: `keyset_page(..., ordering=LIST_ORDER)`)."""
-    member = _member(user)
+    member = signed_in_member(user)
     entries = entries_visible_to(user)
     if mine:
         entries = (
@@ -361,7 +372,7 @@ def entry_eligibility(
     Without a revision (or builds-on choice) only the rules about the member and the phase are checked.
     """
     result = Eligibility()
-    member = _member(user)
+    member = signed_in_member(user)
     if member is None:
         result.refuse("sign_in", _("Sign in to enter this phase."))
         return result
@@ -441,7 +452,7 @@ def award_refusal(*, user: AnyUser | None, challenge: Challenge, rules: JudgingR
         return None
     if Role.OWNER in roles and rules.awarded_by in (AwardedBy.OWNER, AwardedBy.BOTH):
         return None
-    member = _member(user)
+    member = signed_in_member(user)
     if member is not None and Role.JUDGE in roles and rules.awarded_by in (AwardedBy.JUDGES, AwardedBy.BOTH):
         if judge_may_score(user=member, challenge_id=challenge.pk):
             return None
@@ -700,7 +711,7 @@ def awards_visible_to(user: AnyUser | None) -> QuerySet[Award]:
 
 
 def votes_of(*, user: AnyUser | None, entry_ids: list[int]) -> set[int]:
-    member = _member(user)
+    member = signed_in_member(user)
     if member is None or not entry_ids:
         return set()
     return set(Vote.objects.filter(voter=member, entry_id__in=entry_ids).values_list("entry_id", flat=True))
@@ -783,7 +794,7 @@ def may_confirm_unscored(*, user: AnyUser | None, challenge: Challenge) -> bool:
     roles = challenge_roles(user=user, challenge=challenge)
     if roles & {Role.OWNER, Role.STAFF}:
         return True
-    member = _member(user)
+    member = signed_in_member(user)
     return member is not None and Role.JUDGE in roles and judge_may_score(user=member, challenge_id=challenge.pk)
 
 

@@ -17,6 +17,7 @@ from challenges.selectors import challenge_for_editor, challenge_roles, phase_vi
 from community.http import AuthenticatedHttpRequest
 from community.models import User
 from core.exceptions import ApplicationError
+from core.forms import add_application_error
 from core.pagination import query_without_cursor
 from submissions import selectors, services
 from submissions.forms import (
@@ -29,7 +30,6 @@ from submissions.forms import (
     ReplaceRevisionForm,
     ScoreForm,
     UnscoredConfirmForm,
-    add_application_error,
     co_authors_text,
 )
 from submissions.models import Entry, EntryStatus
@@ -136,18 +136,19 @@ def gallery(request: HttpRequest, phase_pk: int) -> HttpResponse:
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = selectors.entry_detail(user=request.user, pk=pk)
-    return render(request, "submissions/detail.html", _detail_context(request, entry))
+    entry_detail = selectors.entry_detail(user=request.user, pk=pk)
+    return render(request, "submissions/detail.html", _detail_context(request, entry_detail))
 
 
 def _detail_context(
     request: HttpRequest,
-    entry: Entry,
+    entry_detail: selectors.EntryDetail,
     *,
     replace_form: ReplaceRevisionForm | None = None,
     co_authors_form: CoAuthorsForm | None = None,
 ) -> dict[str, Any]:
     """What the entry page shows; a bound form (with its errors) replaces the empty one."""
+    entry = entry_detail.entry
     challenge = entry.phase.challenge
     roles = challenge_roles(user=request.user, challenge=challenge)
     is_lead = request.user.is_authenticated and entry.lead_author_id == request.user.pk
@@ -156,20 +157,21 @@ def _detail_context(
         member = cast(User, request.user)
         replace_form = ReplaceRevisionForm(revisions=selectors.revisions_enterable_by(user=member))
     if is_lead and co_authors_form is None and entry.status == EntryStatus.DRAFT and phase_open:
-        co_authors_form = CoAuthorsForm(initial={"co_authors": co_authors_text(entry.author_rows)})  # type: ignore[attr-defined]
+        co_authors_form = CoAuthorsForm(initial={"co_authors": co_authors_text(entry_detail.authors)})
     return {
         "entry": entry,
+        "detail": entry_detail,
         "phase": entry.phase,
         "challenge": challenge,
         "is_lead": is_lead,
-        "co_author_problems": selectors.co_author_problems(authors=entry.author_rows)  # type: ignore[attr-defined]
+        "co_author_problems": selectors.co_author_problems(authors=entry_detail.authors)
         if entry.status == EntryStatus.DRAFT
         else {},
         "is_judge": Role.JUDGE in roles,
         "may_disqualify": bool(roles & {Role.OWNER, Role.STAFF}) and entry.status == EntryStatus.SUBMITTED,
         "may_vote": (
             request.user.is_authenticated
-            and not entry.is_author  # type: ignore[attr-defined]
+            and not entry_detail.is_author
             and not roles - {Role.STAFF}
             and entry.status == EntryStatus.SUBMITTED
             and entry.phase.status in (PhaseStatus.OPEN, PhaseStatus.JUDGING)
@@ -245,7 +247,8 @@ def _not_the_lead(request: HttpRequest, entry: Entry) -> HttpResponse:
 @require_POST
 def replace_revision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Point the entry at another of my published revisions; a bad choice is a form error on the entry page."""
-    entry = selectors.entry_detail(user=request.user, pk=pk)
+    entry_detail = selectors.entry_detail(user=request.user, pk=pk)
+    entry = entry_detail.entry
     if entry.lead_author_id != request.user.pk:
         return _not_the_lead(request, entry)
     form = ReplaceRevisionForm(request.POST, revisions=selectors.revisions_enterable_by(user=request.user))
@@ -257,14 +260,15 @@ def replace_revision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         else:
             messages.success(request, _("The entry now shows the new revision; the old one stays in its history."))
             return redirect(entry)
-    return render(request, "submissions/detail.html", _detail_context(request, entry, replace_form=form))
+    return render(request, "submissions/detail.html", _detail_context(request, entry_detail, replace_form=form))
 
 
 @login_required
 @require_POST
 def change_co_authors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The lead author changes a draft's co-authors or shares; every co-author is asked again."""
-    entry = selectors.entry_detail(user=request.user, pk=pk)
+    entry_detail = selectors.entry_detail(user=request.user, pk=pk)
+    entry = entry_detail.entry
     if entry.lead_author_id != request.user.pk:
         return _not_the_lead(request, entry)
     form = CoAuthorsForm(request.POST)
@@ -278,7 +282,7 @@ def change_co_authors(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         else:
             messages.success(request, _("The co-authors are saved; each of them is asked to accept."))
             return redirect(entry)
-    return render(request, "submissions/detail.html", _detail_context(request, entry, co_authors_form=form))
+    return render(request, "submissions/detail.html", _detail_context(request, entry_detail, co_authors_form=form))
 
 
 # --- Judging ----------------------------------------------------------------------------------
@@ -333,7 +337,8 @@ def judge_phase(request: AuthenticatedHttpRequest, phase_pk: int) -> HttpRespons
 @login_required
 def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The scoring form beside the entry's previews; a conflict is declared here too."""
-    entry = selectors.entry_detail(user=request.user, pk=pk)
+    entry_detail = selectors.entry_detail(user=request.user, pk=pk)
+    entry = entry_detail.entry
     if Role.JUDGE not in challenge_roles(user=request.user, challenge=entry.phase.challenge):
         raise PermissionDenied
     criteria = list(Criterion.objects.filter(phase=entry.phase).order_by("-weight", "name"))
@@ -364,7 +369,7 @@ def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your scores of “%(title)s” are saved.") % {"title": entry.title})
             return redirect("submissions:judge_phase", phase_pk=entry.phase_id)
-    context = {"entry": entry, "phase": entry.phase, "form": form, "recusal_form": recusal_form}
+    context = {"entry": entry, "detail": entry_detail, "phase": entry.phase, "form": form, "recusal_form": recusal_form}
     return render(request, "submissions/score.html", context)
 
 

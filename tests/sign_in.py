@@ -7,8 +7,7 @@ from typing import Any
 from django.urls import reverse
 
 from tests.accounts import totp_code
-
-PASSWORD = "a-Long-and-unusual-pw-2026"  # what every test factory gives its users
+from tests.support import PASSWORD  # what every test factory gives its users
 
 
 def sign_in(client: Any, user: Any, *, password: str = PASSWORD, code: str | None = None) -> Any:

@@ -130,7 +130,8 @@ def test_upload_enter_and_score_with_the_keyboard_alone(chromium, served, celery
     from blueprints.tests import samples
     from challenges.models import PhaseStatus
     from submissions.models import Entry, EntryStatus, Score
-    from submissions.tests.factories import UserFactory, open_phase, to_judging
+    from submissions.tests.factories import open_phase, to_judging
+    from tests.support import UserFactory
 
     storage.upload_cors_ensure(origins=[served])
     owner = UserFactory.create(email="client@example.com", display_name="Alpine Logistics")

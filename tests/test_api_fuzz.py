@@ -62,11 +62,11 @@ def _confirmed(user: Any) -> Any:
 def _build_world() -> World:
     from blueprints import services as blueprint_services
     from challenges.models import JudgeAssignment
-    from challenges.tests.factories import UserFactory
     from community import services as community_services
     from community.services import api_token_create
     from payments.tests.factories import bank_account
     from submissions.tests.factories import enter, latest, open_phase, published_blueprint
+    from tests.support import UserFactory
 
     staff = _confirmed(UserFactory(is_staff=True, display_name="Staff"))
     owner = _confirmed(UserFactory(display_name="Client"))

@@ -23,9 +23,10 @@ from blueprints import services as blueprint_services
 from blueprints.models import FileStatus
 from blueprints.tests import samples
 from blueprints.tests.conftest import draft_of, send_like_a_browser
-from challenges.tests.factories import UserFactory, add_phase, make_challenge
+from challenges.tests.factories import add_phase, make_challenge
 from conftest import ROOT, _database_url_for_tests
 from core.s3 import internal_client
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,7 +19,8 @@ from playwright.sync_api import expect
 
 from blueprints import services as blueprint_services
 from challenges.services import challenge_submit_for_funding
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
+from tests.support import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ["templates", "core", "community", "challenges", "blueprints", "submissions", "payments"]

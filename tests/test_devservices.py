@@ -16,7 +16,7 @@ import psutil
 import pytest
 from botocore.exceptions import ClientError
 
-from core import devservices
+from devtools import devservices
 
 
 class FakeS3(BaseHTTPRequestHandler):

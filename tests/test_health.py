@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from core import devservices
+from devtools import devservices
 
 ROOT = Path(__file__).resolve().parent.parent
 S3_CREDENTIALS = ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")  # each SeaweedFS started has its own

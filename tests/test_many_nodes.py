@@ -90,15 +90,16 @@ def test_many_nodes_move_each_phase_once_pay_each_prize_once_and_lose_no_upload(
     from blueprints.tests import samples
     from challenges import services as challenge_services
     from challenges.models import Phase, PhaseStatus, PhaseTransition
-    from challenges.tests.factories import UserFactory, make_challenge, publish
+    from challenges.tests.factories import make_challenge, publish
     from community.services import api_token_create
     from core.s3 import internal_client
     from payments.models import Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
     from payments.tests import fakebank
     from payments.tests.factories import bank_account, receive
     from submissions.tests.factories import accept_judge
+    from tests.support import FAST_PASSWORD_HASHERS, UserFactory
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     bank, bank_vars = fakebank_env(tmp_path, settings, monkeypatch)
     env = nodes.node_env(
         **bank_vars,

@@ -28,12 +28,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests import permission_matrix as table
 from tests.permission_matrix import ROLES, Case
+from tests.support import FAST_PASSWORD_HASHERS
 
 # The per-test transaction nests inside the module's (and asks pytest-django to create the test database).
 pytestmark = pytest.mark.django_db
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 # --- the URL conf and the schema ------------------------------------------------------------
 
@@ -96,12 +94,13 @@ class World:
 def build_world() -> World:
     from blueprints import services as blueprint_services
     from challenges import services as challenge_services
-    from challenges.tests.factories import UserFactory, add_phase, make_challenge
+    from challenges.tests.factories import add_phase, make_challenge
     from community import services as community_services
     from community.models import NotificationKind
     from payments.services import payout_batch_create, payout_execute
     from payments.tests.factories import IBANS, bank_account, funded_challenge, prize
     from submissions.tests.factories import enter, open_phase, published_blueprint, ready_file
+    from tests.support import UserFactory
 
     def user(name: str, **extra: Any) -> Any:
         return UserFactory.create(email=f"{name.replace('_', '-')}@example.com", display_name=name.title(), **extra)
@@ -198,7 +197,7 @@ def build_world() -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), transaction.atomic():
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS), transaction.atomic():
         built = build_world()
         yield built
         transaction.set_rollback(True)
@@ -217,8 +216,8 @@ def clients(world: World) -> dict[str, Client]:
 @pytest.fixture(scope="module")
 def staff_admin(world: World) -> Client:
     """A staff session that signed in with password and authenticator code, as the admin demands."""
-    from challenges.tests.factories import PASSWORD
     from tests.accounts import totp_code
+    from tests.support import PASSWORD
 
     client = Client()
     client.post("/accounts/login/", {"login": world.staff.email, "password": PASSWORD})

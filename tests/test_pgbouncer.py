@@ -22,8 +22,8 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from core.devservices import free_port, stop_process, wait_until, write_private
-from core.devservices import port_is_open as answers
+from devtools.devservices import free_port, stop_process, wait_until, write_private
+from devtools.devservices import port_is_open as answers
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -153,6 +153,7 @@ def test_sent_tasks_wait_in_their_concerns_queue_on_the_real_broker(settings):
 def fakebank_everywhere(tmp_path: Path, settings: Any, monkeypatch: Any) -> dict[str, str]:
     """The pretend bank as payout provider, in this process and in the workers' environment."""
     from payments.tests import fakebank
+    from tests.support import FAST_PASSWORD_HASHERS
 
     root = tmp_path / "fakebank"
     env = {
@@ -162,7 +163,7 @@ def fakebank_everywhere(tmp_path: Path, settings: Any, monkeypatch: Any) -> dict
     }
     settings.PAYMENTS_PAYOUT_PROVIDERS = {**settings.PAYMENTS_PAYOUT_PROVIDERS, fakebank.NAME: fakebank.PATH}
     settings.PAYMENTS_PAYOUT_PROVIDER = fakebank.NAME
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     monkeypatch.setenv("FAKEBANK_DIR", str(root))
     fakebank.bank_dir()
     return env
@@ -176,7 +177,8 @@ FLOOD = 1000
 def test_a_flood_of_file_processing_does_not_delay_a_payout(fakebank_everywhere):
     from blueprints.tasks import process_file
     from payments.models import Payout, PayoutStatus
-    from payments.tests.factories import UserFactory, bank_account, funded_challenge, prize
+    from payments.tests.factories import bank_account, funded_challenge, prize
+    from tests.support import UserFactory
 
     owner, staff, winner = UserFactory.create(), UserFactory.create(is_staff=True), UserFactory.create()
     challenge = funded_challenge(owner, staff=staff)

@@ -86,10 +86,11 @@ def test_two_beats_at_once_move_each_phase_once_notify_once_and_report_once_per_
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
     from challenges.models import Phase, PhaseStatus, PhaseTransition
-    from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+    from challenges.tests.factories import add_phase, make_challenge, publish
     from community.models import Notification, NotificationKind
     from community.services import follow_create
     from payments.models import ReconciliationRun
+    from tests.support import UserFactory
 
     owner, staff = UserFactory.create(), UserFactory.create(is_staff=True)
     followers = [UserFactory.create() for _ in range(FOLLOWERS)]
@@ -129,7 +130,7 @@ def test_two_beats_at_once_move_each_phase_once_notify_once_and_report_once_per_
         nodes.workers_ready([worker])
         phases = publish_phases()
         with nodes.running(beats[:1]):
-            time.sleep(1.5)  # the first beat writes the settings' schedule into the database
+            time.sleep(1.5)  # the first beat writes the apps' schedules into the database
             with nodes.running(beats[1:]):
                 begun = time.monotonic()
                 nodes.wait_for(

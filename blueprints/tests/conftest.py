@@ -11,13 +11,10 @@ from blueprints.models import Blueprint, File, FileStatus, Revision
 from blueprints.tests import samples
 from community.services import user_create
 from tests.accounts import confirm_account
-
-PASSWORD = "a-Long-and-unusual-pw-2026"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.support import (
+    PASSWORD,
+    fast_password_hashing,  # noqa: F401  (autouse: this directory hashes fast)
+)
 
 
 def make_member(email: str, name: str, *, is_staff: bool = False) -> Any:

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from challenges.tests.factories import UserFactory
 from core.tests.clients import as_member
 from submissions.tests.factories import published_blueprint
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

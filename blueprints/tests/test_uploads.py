@@ -448,11 +448,13 @@ def test_the_sweeper_removes_old_staging_objects_nothing_refers_to_and_keeps_liv
 
 
 def test_the_sweeper_runs_on_the_beat_schedule(settings):
-    from blueprints.tasks import sweep_stale_uploads
+    from blueprints.tasks import beat_schedule, sweep_stale_uploads
 
-    entry = settings.CELERY_BEAT_SCHEDULE["blueprints.sweep_stale_uploads"]
+    settings.BLUEPRINT_SWEEP_MINUTES = 5
+    entry = beat_schedule()["blueprints.sweep_stale_uploads"]
 
     assert entry["task"] == sweep_stale_uploads.name
+    assert entry["schedule"] == timedelta(minutes=5)
 
 
 def test_the_bucket_lets_our_origins_upload_from_browsers(settings):

@@ -6,6 +6,7 @@ from challenges.services.challenges import (
     challenge_uninvite_member,
     challenge_update,
 )
+from challenges.services.common import lock_challenge
 from challenges.services.judges import judge_declare_conflicts, judge_invite, judge_respond, judge_uninvite
 from challenges.services.notify import judge_send_invitation, phase_owner_notify_held
 from challenges.services.phases import (
@@ -52,6 +53,7 @@ __all__ = [
     "judge_respond",
     "judge_send_invitation",
     "judge_uninvite",
+    "lock_challenge",
     "phase_advance_due",
     "phase_builds_on_set",
     "phase_create",

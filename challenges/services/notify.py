@@ -1,7 +1,12 @@
-"""Telling people: the owner of a waiting phase, an invited judge.
+"""Mail this app sends itself: to the owner of a phase that could not open on time, and the
+invitation to a judge's e-mail address. Each goes out from a Celery task after the transaction commits.
 
-Mail goes out from a Celery task after the transaction commits. The community app's
-notifications will take these over; until then each is one function here.
+Both stay here, beside the community app's notifications rather than replaced by them: an invitation
+goes to an address that may not belong to a member yet (its link is how they answer), and a held
+phase needs its owner whatever their notification settings. The events are announced as well
+(`signals.phase_held`, `signals.judge_invited`, on commit): community turns `judge_invited` into an
+in-app notice for a member who has confirmed the address (`challenges/community_events.py`), so such a
+judge hears of it twice, by mail and in the app; nothing listens to `phase_held` today.
 """
 
 from django.db import transaction

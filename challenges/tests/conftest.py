@@ -4,7 +4,11 @@ import pytest
 
 from challenges.models import Challenge
 from challenges.services import judge_declare_conflicts, judge_invite, judge_respond
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
+from tests.support import (
+    UserFactory,
+    fast_password_hashing,  # noqa: F401  (autouse: this directory hashes fast)
+)
 
 
 @pytest.fixture
@@ -45,12 +49,6 @@ def open_challenge(owner: Any, judge: Any, staff: Any, other_client: Any) -> Cha
     judge_declare_conflicts(assignment=assignment, user=judge, has_conflict=False)
     make_challenge(other_client, title="Other client's bus")
     return publish(challenge, staff=staff)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """These tests create many members; a slow hash would only slow them down."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class Enqueued:

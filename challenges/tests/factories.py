@@ -5,38 +5,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import factory
 from django.utils import timezone
 
 from challenges import services
 from challenges.models import Challenge, Phase
 from challenges.services import CriterionData
 from community.models import User
-from community.services import user_create
-from tests.accounts import confirm_account
-
-PASSWORD = "a-Long-and-unusual-pw-2026"
-
-
-class UserFactory(factory.Factory[User]):
-    """Members, created by `community.services.user_create`."""
-
-    class Meta:
-        model = User
-
-    email = factory.Sequence(lambda n: f"member{n}@example.com")
-    display_name = factory.Sequence(lambda n: f"Member {n}")
-    password = PASSWORD
-    is_staff = False
-
-    @classmethod
-    def _create(cls, model_class: type[User], *args: Any, **kwargs: Any) -> User:
-        is_staff = kwargs.pop("is_staff")
-        user = user_create(is_staff=is_staff, **kwargs)
-        if is_staff:
-            user.is_superuser = True
-            user.save(update_fields=["is_superuser"])
-        return confirm_account(user)
 
 
 def make_challenge(

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from challenges.models import Challenge, ChallengeStatus, JudgeAssignment, Phase
 from challenges.services import challenge_mark_funded
-from challenges.tests.factories import FUNDED_TASK, PASSWORD, UserFactory
+from challenges.tests.factories import FUNDED_TASK
 from conftest import sign_in
 from tests.accounts import confirm_account
+from tests.support import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,8 +14,9 @@ from hypothesis.extra.django import TestCase
 from challenges.models import Challenge, Prize
 from challenges.selectors import challenge_prize_sum
 from challenges.services import challenge_update, phase_prizes_set
-from challenges.tests.factories import UserFactory, add_phase, make_challenge
+from challenges.tests.factories import add_phase, make_challenge
 from core.exceptions import ApplicationError
+from tests.support import UserFactory
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2, allow_nan=False)
 prize_table = st.lists(amounts, max_size=5)

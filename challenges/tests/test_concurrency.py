@@ -15,7 +15,8 @@ from django.utils import timezone
 from challenges import tasks
 from challenges.models import Phase, PhaseStatus, PhaseTransition
 from challenges.services import Advance, AdvanceResult, SweepReport, phase_advance_due, phases_sweep
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,12 +25,13 @@ from rest_framework.test import APIClient
 from challenges.models import Challenge, JudgeAssignment, JudgeStatus, Phase
 from challenges.selectors import challenges_visible_to, dashboard_for
 from challenges.services import challenge_invite_member, judge_declare_conflicts, judge_invite, judge_respond
-from challenges.tests.factories import PASSWORD, UserFactory, add_phase, make_challenge
+from challenges.tests.factories import add_phase, make_challenge
 from community.models import Notification, NotificationKind, User
 from core.exceptions import ApplicationError, NotAllowed
 from submissions.models import Entry
 from submissions.selectors import entries_visible_to
 from submissions.tests.factories import enter, open_phase
+from tests.support import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from challenges.models import JudgeAssignment, JudgeStatus, PhaseStatus
 from challenges.services import judge_invite, phase_transition
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from challenges import selectors
 from challenges.models import Challenge
-from challenges.tests.factories import UserFactory
 from tests.query_plans import indexes_used, plan_of, sorts_more_than
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -25,8 +25,9 @@ from challenges.services import (
     phase_transition,
     phase_update,
 )
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
 from core.exceptions import ApplicationError
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

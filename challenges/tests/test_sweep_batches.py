@@ -12,9 +12,10 @@ from django.utils import timezone
 from challenges import tasks
 from challenges.models import Phase, PhaseHold, PhaseStatus, PhaseTransition
 from challenges.services.transitions import SWEEP_TASK, phases_advance_batch, phases_sweep
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
 from community.models import Notification, NotificationKind
 from community.services import follow_create
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 SECOND = timedelta(seconds=1)

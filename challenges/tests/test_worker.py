@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from challenges import tasks
 from challenges.models import Phase, PhaseStatus, PhaseTransition
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
+from tests.support import UserFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -4,12 +4,10 @@ import pytest
 
 from challenges.models import Challenge
 from challenges.tests.factories import add_phase, make_challenge, publish
-from community.tests.factories import MemberFactory
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.support import (
+    UserFactory,
+    fast_password_hashing,  # noqa: F401  (autouse: this directory hashes fast)
+)
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +38,7 @@ def follower_fanouts(monkeypatch: Any, request: Any) -> list[int]:
 
 @pytest.fixture
 def ada(db: None) -> Any:
-    return MemberFactory.create(
+    return UserFactory.create(
         email="ada@example.com", display_name="Ada Okafor", country="NG", skills=["aerodynamics", "cad"],
         time_zone="Africa/Lagos", preferred_language="en", experience="professional",
     )  # fmt: skip
@@ -48,7 +46,7 @@ def ada(db: None) -> Any:
 
 @pytest.fixture
 def jonas(db: None) -> Any:
-    return MemberFactory.create(
+    return UserFactory.create(
         email="jonas@example.com", display_name="Jonas Berg", country="DE", skills=["welding"],
         time_zone="Europe/Berlin", preferred_language="de", experience="enthusiast",
     )  # fmt: skip
@@ -56,12 +54,12 @@ def jonas(db: None) -> Any:
 
 @pytest.fixture
 def staff(db: None) -> Any:
-    return MemberFactory.create(email="staff@example.com", display_name="Staff", is_staff=True)
+    return UserFactory.create(email="staff@example.com", display_name="Staff", is_staff=True)
 
 
 @pytest.fixture
 def client_member(db: None) -> Any:
-    return MemberFactory.create(email="client@example.com", display_name="Alpine Logistics")
+    return UserFactory.create(email="client@example.com", display_name="Alpine Logistics")
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from community.models import ApiToken, ApiTokenScope, User
 from community.services import api_token_create, api_token_revoke, user_create
-from community.tests.factories import PASSWORD, MemberFactory
 from core.exceptions import NotAllowed
 from tests.accounts import confirm_account
+from tests.support import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def unconfirmed_member(email: str = "eve@example.com") -> User:
 def test_basic_auth_with_the_right_password_is_refused(client, ip):
     """Attack: send the member's real password as HTTP Basic auth (which skipped confirmation,
     lock-out and two-factor sign-in). The API no longer knows Basic auth: 401 naming Bearer."""
-    member = MemberFactory.create()
+    member = UserFactory.create()
     credentials = base64.b64encode(f"{member.email}:{PASSWORD}".encode()).decode()
 
     response = client.get(ME, HTTP_AUTHORIZATION=f"Basic {credentials}", REMOTE_ADDR=ip)
@@ -88,7 +88,7 @@ def test_an_account_that_never_confirmed_its_address_cannot_use_a_session(client
 
 
 def test_a_deactivated_account_cannot_use_its_token(client, ip):
-    member = MemberFactory.create()
+    member = UserFactory.create()
     _token, secret = api_token_create(user=member, name="script")
     member.is_active = False
     member.save(update_fields=["is_active"])
@@ -100,7 +100,7 @@ def test_a_deactivated_account_cannot_use_its_token(client, ip):
 
 def test_an_expired_token_is_refused(client, ip):
     """Attack: keep using a token after its expiry."""
-    member = MemberFactory.create()
+    member = UserFactory.create()
     token, secret = api_token_create(user=member, name="script", expires_in_days=1)
     an_hour_ago = timezone.now() - timedelta(hours=1)
     ApiToken.objects.filter(pk=token.pk).update(created_at=an_hour_ago - timedelta(days=1), expires_at=an_hour_ago)
@@ -114,7 +114,7 @@ def test_an_expired_token_is_refused(client, ip):
 
 def test_a_revoked_token_is_refused(client, ip):
     """Attack: keep using a token its member revoked (e.g. after it leaked)."""
-    member = MemberFactory.create()
+    member = UserFactory.create()
     token, secret = api_token_create(user=member, name="script")
     assert client.get(ME, **bearer(secret, ip)).status_code == 200
 
@@ -125,7 +125,7 @@ def test_a_revoked_token_is_refused(client, ip):
 
 def test_a_read_token_cannot_write(client, ip):
     """Attack: change data with a token that was granted read access only."""
-    member = MemberFactory.create(display_name="Ada")
+    member = UserFactory.create(display_name="Ada")
     _token, secret = api_token_create(user=member, name="dashboard", scope=ApiTokenScope.READ)
 
     response = client.patch(ME, {"display_name": "Mallory"}, content_type="application/json", **bearer(secret, ip))
@@ -139,7 +139,7 @@ def test_a_read_token_cannot_write(client, ip):
 
 def test_a_read_write_token_writes_without_csrf_but_a_session_write_needs_csrf(ip):
     """Token requests carry no cookie and need no CSRF token; a session write without one is refused."""
-    member = MemberFactory.create(display_name="Ada")
+    member = UserFactory.create(display_name="Ada")
     _token, secret = api_token_create(user=member, name="script", scope=ApiTokenScope.READ_WRITE)
     browser = Client(enforce_csrf_checks=True)
 
@@ -156,7 +156,7 @@ def test_a_read_write_token_writes_without_csrf_but_a_session_write_needs_csrf(i
 
 def test_a_member_cannot_list_see_or_revoke_another_members_tokens(client, django_assert_max_num_queries):
     """Attack: enumerate token ids and read or revoke another member's tokens: 404, theirs untouched."""
-    ada, bob = MemberFactory.create(), MemberFactory.create()
+    ada, bob = UserFactory.create(), UserFactory.create()
     bobs, bobs_secret = api_token_create(user=bob, name="bob's script")
     for n in range(3):
         api_token_create(user=ada, name=f"ada {n}")
@@ -176,7 +176,7 @@ def test_a_member_cannot_list_see_or_revoke_another_members_tokens(client, djang
 
 def test_the_token_secret_is_not_stored_in_clear(client):
     """Attack: read the tokens table (a backup, a SQL injection): it holds no usable secret."""
-    member = MemberFactory.create()
+    member = UserFactory.create()
     client.force_login(member)
 
     created = client.post(TOKENS, {"name": "ci", "scope": "read-write", "expires_in_days": 30}, "application/json")
@@ -197,7 +197,7 @@ def test_the_token_secret_is_not_stored_in_clear(client):
 
 def test_the_settings_page_shows_the_secret_once(client):
     """Attack: come back to the settings page (or its cached copy) to read a token's secret again."""
-    member = MemberFactory.create()
+    member = UserFactory.create()
     client.force_login(member)
     page = "/members/me/tokens/"
 
@@ -219,7 +219,7 @@ def test_a_flood_of_failed_tokens_gets_429_with_retry_after_before_any_lookup(cl
     """Attack: guess tokens from one address. After the limit, every token from that address, even
     a valid one, gets 429 with Retry-After; another address is unaffected."""
     settings.API_TOKEN_FAILURE_LIMIT = 5
-    member = MemberFactory.create()
+    member = UserFactory.create()
     _token, secret = api_token_create(user=member, name="script")
 
     guesses = [client.get(ME, **bearer(f"cw_{n:010d}_guess", ip)).status_code for n in range(5)]
@@ -236,7 +236,7 @@ def test_a_flood_of_failed_tokens_gets_429_with_retry_after_before_any_lookup(cl
 
 
 def test_a_member_creates_lists_and_revokes_a_token_through_the_api(client, ip):
-    member = MemberFactory.create()
+    member = UserFactory.create()
     client.force_login(member)
 
     created = client.post(TOKENS, {"name": "ci", "scope": "read-write"}, "application/json").json()
@@ -254,7 +254,7 @@ def test_a_member_creates_lists_and_revokes_a_token_through_the_api(client, ip):
 
 def test_a_token_cannot_mint_another_token(client, ip):
     """A leaked token must not be able to create a successor that outlives its revocation."""
-    member = MemberFactory.create()
+    member = UserFactory.create()
     _token, secret = api_token_create(user=member, name="script", scope=ApiTokenScope.READ_WRITE)
 
     response = client.post(TOKENS, {"name": "successor"}, "application/json", **bearer(secret, ip))
@@ -273,7 +273,7 @@ def test_a_token_cannot_mint_another_token(client, ip):
     ],
 )
 def test_a_token_needs_a_name_a_known_scope_and_a_bounded_expiry(client, body, field):
-    client.force_login(MemberFactory.create())
+    client.force_login(UserFactory.create())
 
     response = client.post(TOKENS, body, "application/json")
 
@@ -283,7 +283,7 @@ def test_a_token_needs_a_name_a_known_scope_and_a_bounded_expiry(client, body, f
 
 
 def test_last_used_is_written_at_most_once_a_minute(client, ip):
-    member = MemberFactory.create()
+    member = UserFactory.create()
     token, secret = api_token_create(user=member, name="script")
 
     client.get(ME, **bearer(secret, ip))
@@ -309,7 +309,7 @@ def test_a_malformed_authorization_header_is_a_401_not_a_server_error(client, ip
 
 
 def test_a_confirmed_member_with_a_session_still_uses_the_api(client):
-    client.force_login(MemberFactory.create())
+    client.force_login(UserFactory.create())
 
     assert client.get(ME).status_code == 200
 
@@ -363,7 +363,7 @@ def test_the_schema_documents_bearer_tokens_and_no_basic_auth(client):
 def test_confirm_account_gives_staff_a_second_factor_and_is_idempotent():
     from django.apps import apps
 
-    staff = confirm_account(confirm_account(MemberFactory.create(is_staff=True)))
+    staff = confirm_account(confirm_account(UserFactory.create(is_staff=True)))
 
     assert EmailAddress.objects.filter(user=staff, primary=True, verified=True).count() == 1
     if apps.is_installed("allauth.mfa"):
@@ -376,7 +376,7 @@ def test_staff_revoke_a_leaked_token_in_the_admin_and_never_see_its_secret(clien
     """A member reports a leaked token: staff find it by its prefix and revoke it; it stops working."""
     from tests.sign_in import sign_in
 
-    member = MemberFactory.create()
+    member = UserFactory.create()
     token, secret = api_token_create(user=member, name="leaked script")
     sign_in(client, staff)
 
@@ -394,8 +394,8 @@ def test_staff_revoke_a_leaked_token_in_the_admin_and_never_see_its_secret(clien
 
 
 def test_another_member_cannot_revoke_a_token_but_staff_can():
-    member, other = MemberFactory.create(), MemberFactory.create()
-    staff = MemberFactory.create(is_staff=True)
+    member, other = UserFactory.create(), UserFactory.create()
+    staff = UserFactory.create(is_staff=True)
     token, _secret = api_token_create(user=member, name="script")
     with pytest.raises(NotAllowed):
         api_token_revoke(user=other, token=token)

@@ -7,10 +7,10 @@ from django.core import mail
 
 from community.models import Notification, NotificationKind
 from community.services import notification_email_send
-from community.tests.factories import PASSWORD
 from conftest import sign_in
 from submissions.tests.factories import enter, open_phase
 from tests.accounts import confirm_account
+from tests.support import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -19,8 +19,8 @@ from community.services import (
     follow_create,
     mentioned_members,
 )
-from community.tests.factories import MemberFactory
 from core.exceptions import ApplicationError
+from tests.support import UserFactory
 
 LABEL = "challenges.challenge"
 
@@ -133,7 +133,7 @@ def test_posting_costs_the_same_queries_however_many_follow_the_target(
 ):
     for rows in (1, 30):
         for _number in range(rows - Follow.objects.count()):
-            follow_create(user=MemberFactory.create(), label=LABEL, object_id=challenge.pk)
+            follow_create(user=UserFactory.create(), label=LABEL, object_id=challenge.pk)
         # Savepoint and release (2), the target and whether the author may see it (2), the author's lock,
         # the rate count, the insert. If this grows, justify every new query: followers are told by a task.
         with django_assert_num_queries(7), django_capture_on_commit_callbacks(execute=False):
@@ -141,7 +141,7 @@ def test_posting_costs_the_same_queries_however_many_follow_the_target(
 
 
 def test_an_ambiguous_mention_links_and_notifies_nobody(ada, jonas, challenge):
-    namesake = MemberFactory.create(display_name="Ada Okafor")
+    namesake = UserFactory.create(display_name="Ada Okafor")
     comment = post(jonas, challenge, "@AdaOkafor which one of you?")
     assert not Notification.objects.filter(recipient__in=[ada, namesake]).exists()
     assert "/members/" not in comment.body_html
@@ -153,7 +153,7 @@ def test_an_ambiguous_mention_links_and_notifies_nobody(ada, jonas, challenge):
 
 
 def test_editing_a_comment_to_add_a_mention_notifies_only_the_newly_mentioned_once(ada, jonas, challenge):
-    fan = MemberFactory.create(display_name="Fan Zero")
+    fan = UserFactory.create(display_name="Fan Zero")
     comment = post(ada, challenge, "@JonasBerg what do you think?")
     comment_edit(comment_id=comment.pk, user=ada, body="@JonasBerg what do you think? cc @FanZero")
     comment_edit(comment_id=comment.pk, user=ada, body="@JonasBerg what do you think, cc @FanZero?")
@@ -270,6 +270,6 @@ def test_hidden_comments_show_the_reason_not_the_text(client, ada, staff, challe
 
 
 def test_more_members_mentioned_are_all_notified(ada, challenge):
-    others = [MemberFactory.create(display_name=f"Fan {n}") for n in range(3)]
+    others = [UserFactory.create(display_name=f"Fan {n}") for n in range(3)]
     post(ada, challenge, " ".join(f"@Fan{n}" for n in range(3)))
     assert Notification.objects.filter(recipient__in=others, kind=NotificationKind.MENTION).count() == 3

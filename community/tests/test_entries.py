@@ -6,15 +6,15 @@ from django.http import Http404
 
 from community.models import Notification, NotificationKind, ReputationEntry, ReputationReason
 from community.services import comment_create
-from community.tests.factories import MemberFactory
 from submissions.tests.factories import award, enter, open_phase, score_all, to_judging
+from tests.support import UserFactory
 
 LABEL = "submissions.entry"
 
 
 @pytest.fixture
 def judge(db):
-    return MemberFactory.create(email="judge@example.com", display_name="Mira Judge")
+    return UserFactory.create(email="judge@example.com", display_name="Mira Judge")
 
 
 @pytest.fixture

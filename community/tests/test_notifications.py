@@ -19,8 +19,8 @@ from community.services import (
     user_update_profile,
 )
 from community.services.notifications import UNSUBSCRIBE_SALT
-from community.tests.factories import MemberFactory
 from core.exceptions import ApplicationError
+from tests.support import UserFactory
 
 
 def announce(recipients, key="phase-opened:1", kind=NotificationKind.PHASE_OPENED):
@@ -154,7 +154,7 @@ def test_the_digest_leaves_out_what_the_member_turned_off_since(jonas):
 def test_subjects_and_text_bodies_are_plain_text_and_html_bodies_escaped(
     db, no_broker, django_capture_on_commit_callbacks
 ):
-    reader = MemberFactory.create(display_name="Aoife O'Brien")
+    reader = UserFactory.create(display_name="Aoife O'Brien")
     with django_capture_on_commit_callbacks(execute=True):
         notify(
             recipient_ids=[reader.pk],

@@ -12,8 +12,8 @@ from django.utils import timezone, translation
 from community.models import Comment, Follow, Notification, NotificationKind, ReputationReason
 from community.portfolio import PortfolioItem, register_section
 from community.services import comment_create, follow_create, notify, reputation_grant
-from community.tests.factories import MemberFactory
 from core.templatetags.coachworks_time import local_datetime, relative_time
+from tests.support import UserFactory
 
 LABEL = "challenges.challenge"
 
@@ -65,7 +65,7 @@ def test_member_pages_name_their_time_zone(client, jonas):
 
 def test_the_directory_searches_filters_and_sorts_by_reputation(client, ada, jonas):
     reputation_grant(user_id=jonas.pk, reason=ReputationReason.FORK, source_key="fork:1")
-    hidden = MemberFactory.create(display_name="Private Person")
+    hidden = UserFactory.create(display_name="Private Person")
     hidden.listed_in_directory = False
     hidden.save()
     html = client.get("/members/").content.decode()
@@ -84,7 +84,7 @@ def test_the_directory_costs_the_same_queries_for_any_number_of_members(
     db, client, rows, django_assert_max_num_queries
 ):
     for number in range(rows):
-        MemberFactory.create(display_name=f"Designer {number}", country="FR", skills=["cad"])
+        UserFactory.create(display_name=f"Designer {number}", country="FR", skills=["cad"])
     # session-less visitor: count + page (if this grows, justify every new query)
     with django_assert_max_num_queries(3):
         assert client.get("/members/").status_code == 200
@@ -121,7 +121,7 @@ def test_award_points_of_a_member_hiding_earnings_show_to_nobody_else(client, ad
                      currency="EUR")  # fmt: skip
     reputation_grant(user_id=ada.pk, reason=ReputationReason.ENTRY, source_key="entry:1")
     url = f"/members/{ada.pk}/"
-    another_member = MemberFactory.create()
+    another_member = UserFactory.create()
     for viewer in (None, another_member):
         if viewer is not None:
             client.force_login(viewer)

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from community.models import Follow, Notification, NotificationKind, User
-from community.tests.factories import MemberFactory, make_comments
+from community.tests.factories import make_comments
 from tests.query_budget import assert_query_count_flat
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_member_lists_cost_the_same_however_many_members(viewer: Any, url: str) 
 
 def test_a_profile_costs_the_same_however_long_its_portfolio_and_followers(viewer: Any, jonas: Any) -> None:
     user_type_follows = lambda: [  # noqa: E731
-        Follow.objects.get_or_create(follower=MemberFactory.create(), content_type_id=_user_type(), object_id=jonas.pk)
+        Follow.objects.get_or_create(follower=UserFactory.create(), content_type_id=_user_type(), object_id=jonas.pk)
         for _ in range(3)
     ]
     assert_query_count_flat(viewer, f"/members/{jonas.pk}/", grow=user_type_follows, budget=16)

@@ -4,12 +4,10 @@ from typing import Any
 
 import pytest
 
-from challenges.tests.factories import UserFactory
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.support import (
+    UserFactory,
+    fast_password_hashing,  # noqa: F401  (autouse: this directory hashes fast)
+)
 
 
 @pytest.fixture

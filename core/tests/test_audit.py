@@ -12,13 +12,14 @@ from django.urls import reverse
 
 from challenges.models import ChallengeStatus
 from challenges.services import challenge_submit_for_funding
-from challenges.tests.factories import UserFactory, add_phase, make_challenge
+from challenges.tests.factories import add_phase, make_challenge
 from community.models import CommentReport
 from community.tests.factories import make_comments
 from core.audit import Concerns, record_staff_action, snapshot
 from core.models import StaffAction
 from tests.query_budget import assert_query_count_flat
 from tests.sign_in import sign_in
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

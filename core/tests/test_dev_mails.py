@@ -10,10 +10,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.test import Client
 from django.urls import reverse
 
-from challenges.tests.factories import UserFactory
 from core.dev_mails import PAGE_SIZE
 from core.mail import outbox_page
 from core.tests.clients import as_member
+from tests.support import UserFactory
 from tests.test_settings import boot_settings
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from challenges.tests.factories import UserFactory
 from submissions.tests.factories import open_phase, published_blueprint
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

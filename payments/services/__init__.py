@@ -1,4 +1,9 @@
-"""Writes of the payments app; views, APIs, admin actions, commands and tasks all call these."""
+"""Writes of the payments app; views, APIs, admin actions, commands and tasks all call these.
+
+Lock order everywhere: the challenge row (`challenges.services.lock_challenge`), then payouts (by
+primary key), then ledger accounts with a floor (by primary key). No provider is called while any
+of them is held.
+"""
 
 from payments.services.awards import award_payables_create, award_share_key, award_shares_sweep
 from payments.services.batches import (

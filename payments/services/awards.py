@@ -13,9 +13,9 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
+from challenges.services import lock_challenge
 from core.exceptions import ApplicationError, Conflict
 from payments.models import LedgerTransaction, Payout, PayoutKind
-from payments.services.common import challenge_lock
 from payments.services.payouts import payable_create
 from submissions.models import Award, AwardShare
 
@@ -35,7 +35,7 @@ def award_payables_create(*, award_id: int, task: str = AWARD_TASK) -> list[Payo
     One database transaction with the challenge and the accounts locked: all shares or none.
     """
     award = Award.objects.select_related("phase", "phase__challenge").get(pk=award_id)
-    challenge = challenge_lock(award.phase.challenge_id)
+    challenge = lock_challenge(award.phase.challenge_id)
     shares = list(award.shares.select_related("recipient").order_by("pk"))
     if sum((share.amount for share in shares), start=award.amount * 0) != award.amount:
         raise Conflict(_("The shares of award %(award)s do not add up to its amount.") % {"award": award.pk})

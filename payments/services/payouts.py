@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges.models import Challenge, Phase, PhaseStatus
-from challenges.services import phase_transition
+from challenges.services import lock_challenge, phase_transition
 from community.models import User
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from payments import signals
@@ -48,7 +48,6 @@ from payments.providers import (
     default_provider_name,
     provider_for,
 )
-from payments.services.common import challenge_lock
 from payments.services.ledger import Leg, accounts_lock, clearing_account, escrow_account, ledger_post, payable_account
 
 logger = logging.getLogger(__name__)
@@ -136,7 +135,7 @@ def payable_create(
     """
     now = now or timezone.now()
     currency = currency or challenge.currency
-    challenge_lock(challenge.pk)
+    lock_challenge(challenge.pk)
     escrow = escrow_account(challenge=challenge, currency=currency)
     payable = payable_account(user=recipient, currency=currency)
     accounts_lock([escrow, payable])

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import Sum
 
 from challenges.models import Challenge, ChallengeStatus
+from challenges.services import lock_challenge
 from community.models import User
 from payments.models import ZERO, Account, AccountKind, Entry, LedgerTransaction, Payout, PayoutKind, TransactionKind
-from payments.services.common import challenge_lock
 from payments.services.ledger import account_balance, accounts_lock, escrow_account
 from payments.services.payouts import payable_create
 from submissions.models import AwardShare
@@ -58,7 +58,7 @@ def escrow_refund(*, challenge: Challenge, by: User | None = None, task: str = "
 
     Idempotent: a second call finds nothing beyond what is needed.
     """
-    locked = challenge_lock(challenge.pk)
+    locked = lock_challenge(challenge.pk)
     escrow_account(challenge=locked)  # the current currency's escrow exists, even when nothing was paid in
     escrows = list(Account.objects.filter(kind=AccountKind.ESCROW, challenge=locked).order_by("pk"))
     accounts_lock(escrows)

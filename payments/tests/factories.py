@@ -8,12 +8,11 @@ from django.utils import timezone
 
 from challenges.models import Challenge
 from challenges.services import challenge_submit_for_funding
-from challenges.tests.factories import PASSWORD, UserFactory, add_phase, make_challenge
+from challenges.tests.factories import add_phase, make_challenge
 from community.models import User
 from payments.models import FundingReceipt, Payout, PayoutKind, PayoutMethod
 from payments.services import funding_receipt_record, funding_request_ensure, payable_create, payout_method_set
-
-__all__ = ["PASSWORD", "UserFactory"]
+from tests.support import PASSWORD
 
 IBANS = ["DE89370400440532013000", "NL91ABNA0417164300", "FR1420041010050500013M02606", "AT611904300234573201"]
 _receipts = iter(range(1, 10**9))

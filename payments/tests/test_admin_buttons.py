@@ -268,7 +268,7 @@ def test_the_payout_list_costs_the_same_however_many_payouts_and_batches(staff_c
 def test_staff_who_may_only_view_batches_get_no_buttons_and_cannot_post_them(client, owner, staff, winner):
     from django.contrib.auth.models import Permission
 
-    from payments.tests.factories import UserFactory
+    from tests.support import UserFactory
 
     payout = _submitted_payout(owner, staff, winner)
     viewer = UserFactory.create(email="viewer@example.com", display_name="Viewer", is_staff=True)

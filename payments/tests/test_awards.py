@@ -19,9 +19,10 @@ from payments.services import (
     payable_account,
     payout_execute,
 )
-from payments.tests.factories import UserFactory, bank_account, receive
+from payments.tests.factories import bank_account, receive
 from submissions.models import AwardShare
 from submissions.tests.factories import award, enter, fork_of, open_phase, published_blueprint, to_judging
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

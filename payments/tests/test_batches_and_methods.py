@@ -41,7 +41,8 @@ from payments.services import (
     reconcile,
 )
 from payments.tests import fakebank
-from payments.tests.factories import IBANS, PASSWORD, UserFactory, bank_account, claim, funded_challenge, prize
+from payments.tests.factories import IBANS, bank_account, claim, funded_challenge, prize
+from tests.support import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

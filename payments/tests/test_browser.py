@@ -13,9 +13,10 @@ from challenges.tests.factories import add_phase, make_challenge
 from conftest import sign_in
 from payments.models import BatchStatus, Payout, PayoutBatch, PayoutStatus
 from payments.services import payout_execute
-from payments.tests.factories import PASSWORD, UserFactory, bank_account
+from payments.tests.factories import bank_account
 from submissions.tests.factories import accept_judge, award, enter, to_judging
 from tests.accounts import confirm_account
+from tests.support import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

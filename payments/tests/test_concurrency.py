@@ -12,7 +12,8 @@ import pytest
 from conftest import ROOT, _database_url_for_tests
 from payments.models import LedgerTransaction, Payout, PayoutStatus, TransactionKind
 from payments.tests import fakebank
-from payments.tests.factories import UserFactory, bank_account, funded_challenge, prize
+from payments.tests.factories import bank_account, funded_challenge, prize
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

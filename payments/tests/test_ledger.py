@@ -18,7 +18,8 @@ from payments.services import (
     ledger_post,
     payable_account,
 )
-from payments.tests.factories import UserFactory, challenge_in_funding
+from payments.tests.factories import challenge_in_funding
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

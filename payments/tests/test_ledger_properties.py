@@ -21,7 +21,8 @@ from core.exceptions import ApplicationError
 from payments.models import Account, AccountKind, Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
 from payments.services import InsufficientFunds, account_balance, payout_execute, payout_retry, payout_return
 from payments.tests import fakebank
-from payments.tests.factories import UserFactory, bank_account, challenge_in_funding, prize, receive
+from payments.tests.factories import bank_account, challenge_in_funding, prize, receive
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,14 +11,8 @@ from django.urls import reverse
 from payments.models import BatchStatus, FundingReceipt, Payout, PayoutMethod, PayoutStatus
 from payments.selectors import money_state
 from payments.services import payout_batch_create, payout_execute
-from payments.tests.factories import (
-    IBANS,
-    PASSWORD,
-    bank_account,
-    challenge_in_funding,
-    funded_challenge,
-    prize,
-)
+from payments.tests.factories import IBANS, bank_account, challenge_in_funding, funded_challenge, prize
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,8 @@ from conftest import ROOT, _database_url_for_tests
 from payments import tasks
 from payments.models import Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
 from payments.tests import fakebank
-from payments.tests.factories import UserFactory, bank_account, funded_challenge, prize
+from payments.tests.factories import bank_account, funded_challenge, prize
+from tests.support import UserFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

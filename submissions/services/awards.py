@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from challenges.lifecycle import Role
 from challenges.models import Challenge, Phase, PhaseStatus, Prize
 from challenges.selectors import challenge_roles
-from challenges.services import phase_transition
+from challenges.services import lock_challenge, phase_transition
 from community.models import User
 from core.caching import bump
 from core.exceptions import ApplicationError, Conflict, NotAllowed
@@ -32,7 +32,7 @@ from submissions.selectors import (
     may_confirm_unscored,
     prize_split,
 )
-from submissions.services.common import lock_challenge, lock_phase
+from submissions.services.common import lock_phase
 
 AWARD_TASK = "submissions.phase_award"
 

@@ -7,12 +7,8 @@ challenge and the phase (and `challenges.services.phase_transition` takes the sa
 
 from django.db.models import Q
 
-from challenges.models import Challenge, Phase
+from challenges.models import Phase
 from submissions.models import Entry
-
-
-def lock_challenge(pk: int) -> Challenge:
-    return Challenge.objects.select_for_update(of=("self",)).select_related("owner").get(pk=pk)
 
 
 def lock_phase(pk: int) -> Phase:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from challenges.lifecycle import Role
 from challenges.models import Challenge, ChallengeStatus, Phase, PhaseStatus
 from challenges.selectors import challenge_roles
+from challenges.services import lock_challenge
 from community.models import User
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from submissions.models import (
@@ -17,7 +18,7 @@ from submissions.models import (
     JudgingRules,
     PhaseJudgingRules,
 )
-from submissions.services.common import lock_challenge, lock_phase
+from submissions.services.common import lock_phase
 
 
 def _require_owner(by: User, challenge: Challenge) -> None:

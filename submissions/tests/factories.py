@@ -13,14 +13,12 @@ from blueprints.models import Blueprint, File, FileStatus, Revision
 from challenges import services as challenge_services
 from challenges.models import Challenge, Phase, PhaseStatus
 from challenges.services import CriterionData
-from challenges.tests.factories import PASSWORD, UserFactory, make_challenge, publish
+from challenges.tests.factories import make_challenge, publish
 from community.models import User
 from core.exceptions import ApplicationError
 from submissions import selectors, services
 from submissions.models import Entry
 from submissions.services import AwardChoice, CoAuthor, ScoreInput
-
-__all__ = ["PASSWORD", "UserFactory"]
 
 CRITERIA = (CriterionData("Design", 3), CriterionData("Practicality", 1))
 

@@ -14,15 +14,8 @@ from submissions import signals
 from submissions.models import Award, AwardShare
 from submissions.selectors import award_preview
 from submissions.services import AwardChoice, phase_award, phase_unscored_confirm
-from submissions.tests.factories import (
-    UserFactory,
-    award,
-    enter,
-    fork_of,
-    open_phase,
-    published_blueprint,
-    to_judging,
-)
+from submissions.tests.factories import award, enter, fork_of, open_phase, published_blueprint, to_judging
+from tests.support import UserFactory
 
 
 @pytest.fixture

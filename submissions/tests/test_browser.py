@@ -12,8 +12,9 @@ from blueprints import storage
 from blueprints.tests import samples
 from conftest import sign_in
 from submissions.models import Award, Entry, EntryStatus
-from submissions.tests.factories import PASSWORD, UserFactory, enter, fork_of, open_phase, published_blueprint
+from submissions.tests.factories import enter, fork_of, open_phase, published_blueprint
 from tests.accounts import confirm_account
+from tests.support import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

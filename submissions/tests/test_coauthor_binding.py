@@ -17,7 +17,8 @@ from challenges.tests.test_invitation_binding import api, browser, click_confirm
 from community.models import User
 from submissions.models import Entry, EntryAuthor, EntryStatus
 from submissions.selectors import entries_visible_to
-from submissions.tests.factories import UserFactory, enter, latest, open_phase, published_blueprint
+from submissions.tests.factories import enter, latest, open_phase, published_blueprint
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,6 @@ from submissions.models import Acceptance, EntryAuthor, EntryStatus, EntryStatus
 from submissions.selectors import counted_entries, entry_eligibility
 from submissions.services import CoAuthor
 from submissions.tests.factories import (
-    UserFactory,
     accept_judge,
     award,
     enter,
@@ -27,6 +26,7 @@ from submissions.tests.factories import (
     published_blueprint,
     to_judging,
 )
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from submissions import services, signals
 from submissions.models import Score, Vote
 from submissions.selectors import judge_queue, panel_progress, phase_ranking
 from submissions.services import ScoreInput
-from submissions.tests.factories import UserFactory, accept_judge, enter, open_phase, score_all, to_judging
+from submissions.tests.factories import accept_judge, enter, open_phase, score_all, to_judging
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

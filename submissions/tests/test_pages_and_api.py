@@ -10,17 +10,9 @@ from django.urls import reverse
 from challenges.models import PhaseStatus
 from submissions import services
 from submissions.models import Award, Entry, EntryStatus, Score
-from submissions.tests.factories import (
-    UserFactory,
-    award,
-    enter,
-    latest,
-    open_phase,
-    published_blueprint,
-    score_all,
-    to_judging,
-)
+from submissions.tests.factories import award, enter, latest, open_phase, published_blueprint, score_all, to_judging
 from tests.sign_in import sign_in
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

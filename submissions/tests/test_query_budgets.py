@@ -12,15 +12,9 @@ import pytest
 from django.urls import reverse
 
 from submissions.models import Vote
-from submissions.tests.factories import (
-    UserFactory,
-    award,
-    enter,
-    open_phase,
-    score_all,
-    to_judging,
-)
+from submissions.tests.factories import award, enter, open_phase, score_all, to_judging
 from tests.query_budget import assert_query_count_flat
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

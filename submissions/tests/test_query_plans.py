@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from submissions import selectors
 from submissions.models import Entry, EntryAuthor, EntryStatus, Vote
-from submissions.tests.factories import UserFactory, enter, latest, open_phase, published_blueprint
+from submissions.tests.factories import enter, latest, open_phase, published_blueprint
 from tests.query_plans import indexes_used, nodes, plan_of, sorts_more_than
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

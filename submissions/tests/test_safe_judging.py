@@ -23,15 +23,8 @@ from submissions.services import (
     phase_award,
     phase_unscored_confirm,
 )
-from submissions.tests.factories import (
-    UserFactory,
-    enter,
-    fork_of,
-    open_phase,
-    published_blueprint,
-    score_all,
-    to_judging,
-)
+from submissions.tests.factories import enter, fork_of, open_phase, published_blueprint, score_all, to_judging
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 
