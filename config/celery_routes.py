@@ -9,7 +9,7 @@ its own, so no other worker takes its tasks.
 | --- | --- |
 | `<prefix>.payouts` | `payments.*` (executing payouts, the payments sweep) |
 | `<prefix>.phases` | `challenges.*`, `submissions.*` (the phase clock: sweeps, ETA moves) |
-| `<prefix>.files` | `blueprints.*` (checking uploads, previews, the stale-upload sweep), `dossiers.*` (packages, stills) |
+| `<prefix>.files` | `blueprints.*` (uploads, previews, the stale-upload sweep), `dossiers.*` (packages, stills) |
 | `<prefix>.notifications` | `community.*`, `*.notify_*` fan-out (who hears about what) |
 | `<prefix>.mail` | every task that sends an e-mail: `*.send_*` and the named mail tasks |
 | `<prefix>` | everything else (`core.worker_probe`, `payments.reconcile`) |

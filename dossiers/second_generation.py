@@ -26,7 +26,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from challenges import services as challenge_services
-from challenges.forms import add_application_error
 from challenges.models import BRIEF_FIELDS, Challenge, Phase
 from challenges.panels import register_challenge_panel
 from challenges.selectors import challenge_for_editor, challenges_visible_to, phases_with_details
@@ -36,6 +35,7 @@ from challenges.templatetags.challenges_tags import money
 from community.http import AuthenticatedHttpRequest
 from community.models import User
 from core.exceptions import ApplicationError
+from core.forms import add_application_error
 from dossiers.attribution import markdown_text
 from dossiers.forms import StartAgainForm, prize_total
 from dossiers.models import DossierPart, DossierVersion, SecondGeneration

@@ -25,7 +25,7 @@ from blueprints.models import Blueprint, File, FileStatus, Revision, RevisionPar
 from blueprints.storage import blob_key
 from challenges import services as challenge_services
 from challenges.models import Challenge, ChallengeStatus, Phase, PhaseStatus
-from challenges.tests.factories import UserFactory, make_challenge, publish
+from challenges.tests.factories import make_challenge, publish
 from community.models import User
 from core.s3 import internal_client
 from dossiers.models import Dossier, DossierVersion
@@ -34,6 +34,7 @@ from submissions import services as submission_services
 from submissions.models import Award, Entry
 from submissions.services import CoAuthor
 from submissions.tests.factories import CRITERIA, accept_judge, award, latest, to_judging
+from tests.support import UserFactory
 
 DEFAULT_PHASES = ("concept", "front", "wheels_tyres", "drivetrain")
 PAYOUTS_DONE = "payments.payouts_done"

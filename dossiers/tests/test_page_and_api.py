@@ -9,8 +9,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from challenges.tests.factories import UserFactory, make_challenge
+from challenges.tests.factories import make_challenge
 from dossiers.tests.factories import DossierScenario, completed_challenge_with_dossier
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

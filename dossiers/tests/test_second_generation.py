@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from challenges.models import Challenge, ChallengeStatus, Phase
 from challenges.services import challenge_invite_member
-from challenges.tests.factories import UserFactory, add_phase, make_challenge, publish
+from challenges.tests.factories import add_phase, make_challenge, publish
 from community.models import User
 from core.exceptions import ApplicationError, NotAllowed
 from dossiers import second_generation
@@ -21,6 +21,7 @@ from dossiers.second_generation import origin_panel, second_generation_create
 from dossiers.selectors import dossier_view
 from dossiers.tests.factories import DossierScenario, completed_challenge_with_dossier
 from tests.main_pages import session_cookie
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 

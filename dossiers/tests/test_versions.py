@@ -9,11 +9,12 @@ from django.db import connection
 
 from challenges.models import PhaseStatus
 from challenges.services import phase_transition
-from challenges.tests.factories import UserFactory, make_challenge
+from challenges.tests.factories import make_challenge
 from dossiers.models import Dossier, DossierPart, DossierVersion, PartPlacement
 from dossiers.selectors import dossier_view, dossier_view_for_version, phase_graph_order
 from dossiers.services import dossier_version_record
 from dossiers.tests.factories import PAYOUTS_DONE, award_next_phase, completed_challenge_with_dossier
+from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
 
