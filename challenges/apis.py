@@ -34,6 +34,7 @@ from challenges.models import (
 )
 from challenges.services.phases import CriterionData
 from community.models import User
+from core.actors import Actor
 from core.markdown import render_markdown
 from core.money import MoneySerializerField
 from core.pagination import KeysetPagination
@@ -369,7 +370,7 @@ class ChallengeTransitionsApi(APIView):
         moved = services.challenge_transition(
             challenge=challenge,
             to=serializer.validated_data["to"],
-            by=_member(request),
+            actor=Actor.user(_member(request)),
             reason=serializer.validated_data["reason"],
         )
         return Response(ChallengeSerializer(selectors.challenge_detail(user=request.user, pk=moved.pk)).data)
@@ -459,7 +460,7 @@ class PhaseTransitionsApi(APIView):
         services.phase_transition(
             phase=phase,
             to=serializer.validated_data["to"],
-            by=_member(request),
+            actor=Actor.user(_member(request)),
             reason=serializer.validated_data["reason"],
         )
         return Response(PhaseSerializer(_phase_detail(phase.pk)).data)

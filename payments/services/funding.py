@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from challenges.models import Challenge, ChallengeStatus
 from challenges.services import challenge_mark_funded
 from community.models import User
+from core.actors import Actor
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from core.money import money
 from payments import signals
@@ -129,7 +130,7 @@ def funding_receipt_record(
         received_on=received_on,
     )
     if challenge.status == ChallengeStatus.FUNDING and account_balance(escrow) >= challenge.budget:
-        challenge_mark_funded(challenge=challenge, by=by, task=FUNDING_TASK)
+        challenge_mark_funded(challenge=challenge, actor=Actor.system(FUNDING_TASK, on_behalf_of=by))
     elif challenge.status in (ChallengeStatus.CANCELLED, ChallengeStatus.COMPLETED):
         escrow_refund(challenge=challenge, by=by, reason="Received after the challenge ended.")
     signals.announce_on_commit(
