@@ -4,7 +4,7 @@ Published data is read-only here as everywhere: "delete" hides (through the serv
 never edited by hand, and processing is re-run with an action rather than by changing fields.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from blueprints import services
 from blueprints.models import Blueprint, File, FileStatusChange, Revision
+from community.models import User
+from core.actors import Actor
 from core.admin import ObjectAction, StaffAdminMixin, run_action
 from core.audit import Concerns
 
@@ -43,7 +45,7 @@ class FileInline(ReadOnlyInline):
 
 class StatusChangeInline(ReadOnlyInline):
     model = FileStatusChange
-    fields = ("at", "from_status", "to_status", "rejection_code", "actor")
+    fields = ("created_at", "from_status", "to_status", "rejection_code", "actor", "task")
     readonly_fields = fields
     show_change_link = False
 
@@ -177,5 +179,5 @@ class FileAdmin(StaffAdminMixin, admin.ModelAdmin):
             self,
             request,
             queryset.select_related("revision"),
-            lambda file: services.file_reprocess(file=file, user=request.user),  # type: ignore[arg-type]
+            lambda file: services.file_reprocess(file=file, actor=Actor.user(cast(User, request.user))),
         )

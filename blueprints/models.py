@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blueprints.filetypes import BY_CODE, FILE_TYPE_CHOICES, FileKind, FileType
 from blueprints.licences import DEFAULT_LICENCE, Licence
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, TransitionRecord
 
 
 class PartCategory(models.TextChoices):
@@ -171,15 +171,6 @@ class FileStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-# The only moves a file's status makes (see services.file_transition).
-FILE_MOVES: dict[str, frozenset[str]] = {
-    FileStatus.PENDING: frozenset({FileStatus.READY, FileStatus.REJECTED}),
-    # Staff re-run processing of a file whose processing failed (its upload is kept for that).
-    FileStatus.REJECTED: frozenset({FileStatus.PENDING}),
-    FileStatus.READY: frozenset(),
-}
-
-
 class RejectionCode(models.TextChoices):
     CONTENT_MISMATCH = "content_mismatch", _("The content does not match the declared file type.")
     IMAGE_TOO_LARGE = "image_too_large", _("The image has too many pixels (a decompression bomb is refused).")
@@ -297,20 +288,19 @@ class File(TimeStampedModel):
         }
 
 
-class FileStatusChange(models.Model):
-    """Every move of a file's status: who (none for the processing), when and why."""
+class FileStatusChange(TransitionRecord):
+    """Every move of a file's status (`services.files.file_move`): the staff member or the task
+    (processing, the upload check, the sweeper), when, and the rejection's code."""
 
     file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=10, choices=FileStatus.choices)
-    to_status = models.CharField(max_length=10, choices=FileStatus.choices)
+    from_status = models.CharField(_("from"), max_length=12, choices=FileStatus.choices)
+    to_status = models.CharField(_("to"), max_length=12, choices=FileStatus.choices)
     rejection_code = models.CharField(max_length=20, choices=RejectionCode.choices, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("file status change")
         verbose_name_plural = _("file status changes")
-        ordering = ["file", "at", "pk"]
+        ordering = ["file", "created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.file_id}: {self.from_status} → {self.to_status}"

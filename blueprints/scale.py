@@ -171,7 +171,11 @@ def seed(plan: Plan) -> None:
         blueprint_rows,
     )  # fmt: skip
     _write_revisions(plan, revisions, files)
-    plan.copy(FileStatusChange, ["file_id", "from_status", "to_status", "rejection_code", "actor_id", "at"], changes)
+    plan.copy(
+        FileStatusChange,
+        ["file_id", "from_status", "to_status", "rejection_code", "actor_id", "task", "reason", "created_at"],
+        changes,
+    )
 
     # For the submissions app: each member's visible blueprints with a revision they may enter.
     visible: dict[int, list[tuple[int, int, Any, str]]] = defaultdict(list)
@@ -230,7 +234,7 @@ def _files(
                     created, processed,
                 )
             )  # fmt: skip
-            changes.append((pk, "pending", "ready", "", None, processed))
+            changes.append((pk, "pending", "ready", "", None, "blueprints.process_file", "", processed))
             has_model = has_model or kind.kind == FileKind.CAD_MODEL
             if preview:
                 (image_covers if image else other_covers).append(preview)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from challenges import services
-from challenges.lifecycle import Role, phase_targets
+from challenges.lifecycle import PHASE, Role
 from challenges.models import (
     BriefVersion,
     Challenge,
@@ -28,6 +28,7 @@ from challenges.models import (
     Prize,
 )
 from community.models import User
+from core.actors import Actor
 from core.admin import (
     ObjectAction,
     ReadOnlyMixin,
@@ -104,7 +105,9 @@ CHALLENGE_ACTIONS = (
             "what stays in escrow goes back to the client. This cannot be undone."
         ),
         reason=_("Why is it cancelled? (the members and the client read this)"),
-        run=lambda challenge, by, reason: services.challenge_cancel(challenge=challenge, by=by, reason=reason),
+        run=lambda challenge, by, reason: services.challenge_cancel(
+            challenge=challenge, actor=Actor.user(by), reason=reason
+        ),
         when=lambda challenge: challenge.status not in CHALLENGE_FINAL,
     ),
 )
@@ -154,7 +157,9 @@ class ChallengeAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             self,
             request,
             queryset.exclude(status=ChallengeStatus.CANCELLED),
-            lambda c: services.challenge_cancel(challenge=c, by=_staff(request), reason="Cancelled by staff."),
+            lambda c: services.challenge_cancel(
+                challenge=c, actor=Actor.user(_staff(request)), reason="Cancelled by staff."
+            ),
         )
 
 
@@ -173,15 +178,17 @@ PHASE_MOVE_LABELS = {
 }
 
 
-def _phase_move(to: PhaseStatus) -> ObjectAction:
+def _phase_move_action(to: PhaseStatus) -> ObjectAction:
     label, explain = PHASE_MOVE_LABELS[to]
     return ObjectAction(
         name=f"to-{to.value}",
         label=label,
         explain=explain,
         reason=_("Reason (recorded with the move)"),
-        run=lambda phase, by, reason: services.phase_transition(phase=phase, to=to, by=by, reason=reason),
-        when=lambda phase: to in phase_targets(phase.status, {Role.STAFF}),
+        run=lambda phase, by, reason: services.phase_transition(
+            phase=phase, to=to, actor=Actor.user(by), reason=reason
+        ),
+        when=lambda phase: PHASE.allows(phase.status, to, {Role.STAFF}),
     )
 
 
@@ -204,14 +211,14 @@ class PhaseAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = [field.name for field in Phase._meta.fields]
     inlines = [PrizeInline, CriterionInline, PhaseTransitionInline]
     actions = ["open_now", "close_entries", "mark_awarded", "close_phase", "cancel_phase"]
-    object_actions = tuple(_phase_move(to) for to in PHASE_MOVE_LABELS)
+    object_actions = tuple(_phase_move_action(to) for to in PHASE_MOVE_LABELS)
 
     def _move(self, request: HttpRequest, queryset: QuerySet[Phase], to: str, reason: str) -> None:
         run_action(
             self,
             request,
             queryset,
-            lambda p: services.phase_transition(phase=p, to=to, by=_staff(request), reason=reason),
+            lambda p: services.phase_transition(phase=p, to=to, actor=Actor.user(_staff(request)), reason=reason),
         )
 
     @admin.action(description=_("Open now"))

@@ -35,6 +35,7 @@ from challenges.models import (
 from challenges.services.phases import CriterionData
 from community.http import request_member
 from community.models import User
+from core.actors import Actor
 from core.markdown import render_markdown
 from core.money import MoneySerializerField
 from core.pagination import KeysetPagination
@@ -366,7 +367,7 @@ class ChallengeTransitionsApi(APIView):
         moved = services.challenge_transition(
             challenge=challenge,
             to=serializer.validated_data["to"],
-            by=request_member(request),
+            actor=Actor.user(request_member(request)),
             reason=serializer.validated_data["reason"],
         )
         return Response(ChallengeSerializer(selectors.challenge_detail(user=request.user, pk=moved.pk)).data)
@@ -456,7 +457,7 @@ class PhaseTransitionsApi(APIView):
         services.phase_transition(
             phase=phase,
             to=serializer.validated_data["to"],
-            by=request_member(request),
+            actor=Actor.user(request_member(request)),
             reason=serializer.validated_data["reason"],
         )
         return Response(PhaseSerializer(_phase_detail(phase.pk)).data)

@@ -12,6 +12,7 @@ from challenges import services
 from challenges.models import Challenge, PhaseKind
 from challenges.services import CriterionData
 from community.demo import demo_user
+from core.actors import Actor
 
 TITLE = "Alpine delivery van"
 
@@ -101,7 +102,7 @@ def load(out: TextIO) -> None:
     services.challenge_submit_for_funding(challenge=challenge, by=client)
     # Opened as payments does once the budget is in; payments' demo data puts the budget into
     # the escrow right after (it loads after this app).
-    services.challenge_mark_funded(challenge=challenge, by=staff, task="challenges.demo")
+    services.challenge_mark_funded(challenge=challenge, actor=Actor.system("challenges.demo", on_behalf_of=staff))
     # The concept's opening time has passed: make the move the sweep would make seconds later.
-    services.phase_advance_due(phase_id=concept.pk, task="challenges.demo")
+    services.phase_advance_due(phase_id=concept.pk, actor=Actor.system("challenges.demo"))
     out.write(f"Demo challenge: {challenge.get_absolute_url()}\n")

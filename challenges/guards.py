@@ -3,7 +3,7 @@
 The challenges app must not import the apps above it, yet some moves depend on what they hold
 (payments refuses taking a challenge back to draft once money for it was received: its budget
 and currency must not change under the escrow). They register a guard in their
-`AppConfig.ready()`; `_challenge_move` asks every guard, under the challenge's row lock, and
+`AppConfig.ready()`; `challenge_move` asks every guard, under the challenge's row lock, and
 refuses the move with the first reason given.
 """
 

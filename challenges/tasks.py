@@ -21,6 +21,7 @@ from challenges.services.transitions import (
     phase_advance_due,
     phases_advance_batch,
 )
+from core.actors import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def sweep() -> dict[str, int]:
     worker shares a large sweep. A batch task expires with the sweep interval: the next sweep
     hands out again whatever is still due.
     """
-    report = phases_sweep(task=SWEEP_TASK, dispatch=_dispatch_batch)
+    report = phases_sweep(actor=Actor.system(SWEEP_TASK), dispatch=_dispatch_batch)
     if report.moved or report.held or report.busy or report.dispatched:
         logger.info("Phase sweep: %s", report)
     return {
@@ -54,7 +55,7 @@ def _dispatch_batch(phase_ids: list[int]) -> None:
 @shared_task(name=SWEEP_BATCH_TASK, ignore_result=True, soft_time_limit=60, time_limit=90)
 def sweep_batch(phase_ids: list[int]) -> dict[str, int]:
     """Make the due moves of these phases (handed out by a sweep); repeated or late, it moves nothing twice."""
-    report = phases_advance_batch(phase_ids=phase_ids, task=SWEEP_TASK)
+    report = phases_advance_batch(phase_ids=phase_ids, actor=Actor.system(SWEEP_TASK))
     return {"moved": report.moved, "held": report.held, "busy": report.busy}
 
 
@@ -65,7 +66,9 @@ def phase_advance(self: Task, phase_id: int, due_at: str) -> str:
     Stale (the dates changed) or already made: nothing happens. Row busy: try again in a second.
     Given up: the next sweep makes the move.
     """
-    result = phase_advance_due(phase_id=phase_id, task=ADVANCE_TASK, due_at=datetime.fromisoformat(due_at))
+    result = phase_advance_due(
+        phase_id=phase_id, actor=Actor.system(ADVANCE_TASK), due_at=datetime.fromisoformat(due_at)
+    )
     countdown: float | None = None
     if result.outcome == Advance.BUSY:
         countdown = BUSY_RETRY_SECONDS

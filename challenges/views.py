@@ -25,7 +25,7 @@ from challenges.forms import (
     criteria_data,
     prize_amounts,
 )
-from challenges.lifecycle import Role, challenge_targets, phase_targets
+from challenges.lifecycle import CHALLENGE, PHASE, Role
 from challenges.models import (
     Challenge,
     ChallengeInvitation,
@@ -33,10 +33,12 @@ from challenges.models import (
     JudgeAssignment,
     JudgeStatus,
     Phase,
+    PhaseStatus,
 )
 from challenges.panels import render_challenge_panels, render_phase_panels
 from challenges.services.phases import phase_editable_fields
 from community.http import AuthenticatedHttpRequest
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from core.forms import add_application_error
 from core.pagination import bounded_count, keyset_page, query_without_cursor
@@ -85,13 +87,15 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "phase_rows": [
             (
                 phase,
-                [(target.value, target.label) for target in phase_targets(phase.status, roles)],
+                [(target, PhaseStatus(target).label) for target in PHASE.targets(phase.status, roles)],
                 render_phase_panels(request, phase),
             )
             for phase in phases
         ],
         "challenge_panels": render_challenge_panels(request, challenge),
-        "challenge_moves": challenge_targets(challenge.status, roles & {Role.OWNER, Role.STAFF}),
+        "challenge_moves": [
+            ChallengeStatus(target) for target in CHALLENGE.targets(challenge.status, roles & {Role.OWNER, Role.STAFF})
+        ],
         "now": now,
     }
     return render(request, "challenges/detail.html", context)
@@ -408,7 +412,9 @@ def withdraw(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def cancel(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     challenge = _editable_challenge(request, slug)
     try:
-        services.challenge_cancel(challenge=challenge, by=request.user, reason=request.POST.get("reason", "")[:500])
+        services.challenge_cancel(
+            challenge=challenge, actor=Actor.user(request.user), reason=request.POST.get("reason", "")[:500]
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -432,7 +438,7 @@ def move_phase(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRes
         raise PermissionDenied
     try:
         services.phase_transition(
-            phase=phase, to=form.cleaned_data["to"], by=request.user, reason=form.cleaned_data["reason"]
+            phase=phase, to=form.cleaned_data["to"], actor=Actor.user(request.user), reason=form.cleaned_data["reason"]
         )
     except ApplicationError as error:
         messages.error(request, error.message)

@@ -13,14 +13,19 @@ actor's roles, then `apply_move(...)`, which saves the new status and appends a 
 deriving from `core.models.TransitionRecord`) in the caller's transaction, under the caller's lock.
 
 Roles are the app's own names (a `StrEnum`); `SYSTEM` is what an `Actor.system(...)` acts as.
-A move absent from the table is a `Conflict` (409: the object is in the wrong state); a move in
-the table that the actor's roles do not allow is `NotAllowed` (403) with the move's refusal.
+A move absent from the table is a `Conflict` (409: the object is in the wrong state) with the
+machine's `conflict` message; a move in the table that the actor's roles do not allow is
+`NotAllowed` (403) with the move's refusal, else the machine's `refusal`. A message is a template
+(a lazy string is fine: it is translated when it is raised) filled with `from` and `to` (the
+statuses' labels, through `labels`) and `source` and `target` (the statuses' values), or a
+function of the two statuses returning the text.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, NotAllowed
@@ -46,11 +51,26 @@ class Move:
         object.__setattr__(self, "refusal", refusal)
 
 
+# A refusal: a template filled with from/to/source/target, or a function of (source, target).
+Message = Any
+
+
 class StateMachine:
     """The allowed moves of one lifecycle, looked up by (source, target)."""
 
-    def __init__(self, name: str, moves: Iterable[Move]) -> None:
+    def __init__(
+        self,
+        name: str,
+        moves: Iterable[Move],
+        *,
+        labels: Callable[[str], Any] = str,
+        conflict: Message = "",
+        refusal: Message = "",
+    ) -> None:
         self.name = name
+        self.labels = labels
+        self.conflict = conflict
+        self.refusal = refusal
         self.moves: dict[tuple[str, str], Move] = {}
         for move in moves:
             key = (move.source, move.target)
@@ -81,11 +101,38 @@ class StateMachine:
         move = self.moves.get((str(source), str(target)))
         if move is None:
             raise Conflict(
-                _("This cannot move from “%(source)s” to “%(target)s”.") % {"source": source, "target": target}
+                self.message(self.conflict, source, target)
+                if self.conflict
+                else _("This cannot move from “%(source)s” to “%(target)s”.") % {"source": source, "target": target}
             )
         if not move.roles & {str(role) for role in roles}:
-            raise NotAllowed(str(move.refusal) if move.refusal else _("You may not make this change."))
+            refusal = move.refusal or self.refusal
+            raise NotAllowed(self.message(refusal, source, target) if refusal else _("You may not make this change."))
         return move
+
+    def require(self, target: str, roles: Iterable[str]) -> None:
+        """Refuse unless one of `roles` may make some move to `target`, whatever the source: for the
+        services that say who may act (403) before what state the object is in (409)."""
+        into = [move for move in self.moves.values() if move.target == str(target)]
+        given = {str(role) for role in roles}
+        if into and not any(move.roles & given for move in into):
+            refusal = into[0].refusal or self.refusal
+            source = into[0].source
+            raise NotAllowed(self.message(refusal, source, target) if refusal else _("You may not make this change."))
+
+    def message(self, template: Message, source: str, target: str) -> str:
+        """`template` for the move from `source` to `target`, in the active language."""
+        if callable(template) and not isinstance(template, str | Promise):
+            return str(template(str(source), str(target)))
+        text = str(template)
+        if "%(" not in text:
+            return text
+        return text % {
+            "from": self.labels(str(source)),
+            "to": self.labels(str(target)),
+            "source": source,
+            "target": target,
+        }
 
 
 def apply_move(
@@ -100,19 +147,28 @@ def apply_move(
     **record_fields: Any,
 ) -> "models.Model":
     """Save `instance` in `target` and append its transition record; the caller has checked the move
-    (`StateMachine.check`) under a lock on the row and holds the transaction. Returns the record."""
+    (`StateMachine.check`) under a lock on the row and holds the transaction. Returns the record
+    (its reason cut to the record's 500 characters)."""
     source = getattr(instance, status_field)
-    setattr(instance, status_field, target)
-    instance.save(
-        update_fields=[status_field, *update_fields, *(["updated_at"] if _has_field(instance, "updated_at") else [])]
-    )
+    save_status(instance, target=target, status_field=status_field, update_fields=update_fields)
     return record.objects.create(  # type: ignore[attr-defined]
         from_status=source,
         to_status=target,
         actor=actor.recorded_user,
         task=actor.system_name,
-        reason=reason,
+        reason=reason[:500],
         **record_fields,
+    )
+
+
+def save_status(
+    instance: "models.Model", *, target: str, status_field: str = "status", update_fields: Iterable[str] = ()
+) -> None:
+    """Save `instance` in `target` (with `update_fields`, and `updated_at` when it has one), keeping no
+    record: for the moves whose history is the row itself (a co-author's answer and when it came)."""
+    setattr(instance, status_field, target)
+    instance.save(
+        update_fields=[status_field, *update_fields, *(["updated_at"] if _has_field(instance, "updated_at") else [])]
     )
 
 

@@ -31,6 +31,7 @@ from challenges.models import Challenge, ChallengeStatus, Phase, PhaseStatus
 from challenges.services import CriterionData
 from community.demo import DEMO_ACCOUNTS, demo_user
 from community.models import User
+from core.actors import Actor
 from core.s3 import internal_client
 from dossiers.assembly import still_render
 from dossiers.models import DossierVersion
@@ -334,7 +335,7 @@ def _fund(challenge: Challenge, client: User, staff: User) -> None:
 
 
 def _judge_and_award(phase: Phase, entry: Entry, client: User, judge: User) -> None:
-    challenge_services.phase_transition(phase=phase, to=PhaseStatus.JUDGING, by=client)
+    challenge_services.phase_transition(phase=phase, to=PhaseStatus.JUDGING, actor=Actor.user(client))
     phase = Phase.objects.select_related("challenge").get(pk=phase.pk)
     criteria = list(phase.criteria.order_by("pk"))
     submission_services.entry_score(
@@ -395,7 +396,7 @@ def _build(out: TextIO) -> Challenge:
     concept_entry: Entry | None = None
     for part in PARTS:
         phase = phases[part.kind]
-        challenge_services.phase_transition(phase=phase, to=PhaseStatus.OPEN, by=client)
+        challenge_services.phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(client))
         phase.refresh_from_db()
         blueprint = _blueprint(part, members)
         assert blueprint.latest_revision is not None

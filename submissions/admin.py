@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from community.models import User
+from core.actors import Actor
 from core.admin import ObjectAction, ReadOnlyMixin, ReadOnlyTabularInline, StaffAdminMixin, run_action
 from core.audit import Concerns
 from submissions import services
@@ -66,7 +67,7 @@ ENTRY_ACTIONS = (
         label=_("Disqualify"),
         explain=_("The entry leaves the ranking and wins nothing; its authors see your reason."),
         reason=_("Why is it disqualified? (its authors read this)"),
-        run=lambda entry, by, reason: services.entry_disqualify(entry=entry, by=by, reason=reason),
+        run=lambda entry, by, reason: services.entry_disqualify(entry=entry, actor=Actor.user(by), reason=reason),
         when=lambda entry: entry.status == EntryStatus.SUBMITTED,
     ),
 )
@@ -99,7 +100,7 @@ class EntryAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
                 self,
                 request,
                 queryset,
-                lambda entry: services.entry_disqualify(entry=entry, by=by, reason=reason),
+                lambda entry: services.entry_disqualify(entry=entry, actor=Actor.user(by), reason=reason),
                 reason=reason,
             )
             return None

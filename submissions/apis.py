@@ -25,6 +25,7 @@ from challenges.models import Phase, PhaseStatus
 from challenges.selectors import challenge_visible, phase_visible
 from community.http import request_member
 from community.selectors import user_by_confirmed_email
+from core.actors import Actor
 from core.exceptions import Conflict, NotAllowed
 from core.pagination import CURSOR_PARAM, KeysetPagination
 from submissions import selectors, services
@@ -342,7 +343,7 @@ class EntryDisqualifyApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.entry_visible(user=request.user, pk=pk)
         reason = _valid(EntryReasonSerializer, request)["reason"]
-        services.entry_disqualify(entry=entry, by=request_member(request), reason=reason)
+        services.entry_disqualify(entry=entry, actor=Actor.user(request_member(request)), reason=reason)
         return Response(_entry_data(request, pk))
 
 

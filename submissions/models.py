@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel, choices_check
+from core.models import TimeStampedModel, TransitionRecord, choices_check
 
 
 class EntryStatus(models.TextChoices):
@@ -141,13 +141,10 @@ class EntryRevision(models.Model):
         return f"{self.entry_id} → {self.revision_id}"
 
 
-class EntryStatusChange(models.Model):
+class EntryStatusChange(TransitionRecord):
+    """Every move of an entry's status (`services.entries.entry_move`): who, when and why."""
+
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(_("from"), max_length=12)
-    to_status = models.CharField(_("to"), max_length=12)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("entry status change")

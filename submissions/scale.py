@@ -98,11 +98,11 @@ def seed(plan: Plan) -> None:
                 authors.append((pk, user, share, index == 0, "accepted", None if index == 0 else created))
             history.append((pk, revision_id, lead, created))
             if status != "draft":
-                moves.append((pk, "draft", "submitted", lead, "", submitted))
+                moves.append((pk, "draft", "submitted", lead, "", "", submitted))
             if status == "withdrawn":
-                moves.append((pk, "submitted", "withdrawn", lead, "", submitted + timedelta(hours=3)))
+                moves.append((pk, "submitted", "withdrawn", lead, "", "", submitted + timedelta(hours=3)))
             if status == "disqualified":
-                moves.append((pk, "submitted", "disqualified", phase["owner"], reason, phase["closes"]))
+                moves.append((pk, "submitted", "disqualified", phase["owner"], "", reason, phase["closes"]))
             if status == "submitted":
                 submitted_by_phase[phase["id"]].append((pk, shares, submitted))
                 for user, _share in shares:
@@ -118,7 +118,9 @@ def seed(plan: Plan) -> None:
     )  # fmt: skip
     plan.copy(EntryAuthor, ["entry_id", "user_id", "share", "is_lead", "acceptance", "responded_at"], authors)
     plan.copy(EntryRevision, ["entry_id", "revision_id", "set_by_id", "set_at"], history)
-    plan.copy(EntryStatusChange, ["entry_id", "from_status", "to_status", "actor_id", "reason", "created_at"], moves)
+    plan.copy(
+        EntryStatusChange, ["entry_id", "from_status", "to_status", "actor_id", "task", "reason", "created_at"], moves
+    )
     plan.shared["showcase"]["gallery_entries"] = len(submitted_by_phase.get(showcase["id"], [])) if showcase else 0
 
     plan.shared["entry_titles"] = {row[0]: row[4] for row in entries}

@@ -16,6 +16,7 @@ from challenges.models import Criterion, Phase, PhaseStatus, Prize
 from challenges.selectors import challenge_for_editor, challenge_roles, phase_visible
 from community.http import AuthenticatedHttpRequest
 from community.models import User
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from core.forms import add_application_error
 from core.pagination import query_without_cursor
@@ -232,7 +233,7 @@ def disqualify(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _entry_action(
         request,
         pk,
-        lambda e: services.entry_disqualify(entry=e, by=request.user, reason=reason),
+        lambda e: services.entry_disqualify(entry=e, actor=Actor.user(request.user), reason=reason),
         _("The entry has been disqualified."),
     )
 

@@ -17,10 +17,10 @@ from blueprints.services.blueprints import (
 )
 from blueprints.services.files import (
     file_download,
+    file_move,
     file_process,
     file_processing_failed,
     file_reprocess,
-    file_transition,
     file_view_url,
 )
 from blueprints.services.revisions import (
@@ -54,11 +54,11 @@ __all__ = [
     "blueprint_update",
     "clean_tags",
     "file_download",
+    "file_move",
     "file_process",
     "file_processing_failed",
     "file_remove",
     "file_reprocess",
-    "file_transition",
     "file_view_url",
     "revision_create",
     "revision_delete",

@@ -11,35 +11,52 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blueprints import signals, storage
-from blueprints.models import FILE_MOVES, Blueprint, File, FileStatus, FileStatusChange, RejectionCode
+from blueprints.lifecycle import FILE, Role
+from blueprints.models import Blueprint, File, FileStatus, FileStatusChange, RejectionCode
 from blueprints.names import content_disposition_attachment
 from blueprints.processing.errors import Rejected
 from blueprints.processing.inspect import Inspection, inspect_object
 from blueprints.services.common import require_member, require_staff
 from community.models import User
+from core.actors import Actor
 from core.caching import bump
 from core.exceptions import ApplicationError, Conflict, NotAllowed
+from core.statemachine import apply_move
 
 logger = logging.getLogger(__name__)
 
 FACT_FIELDS = ("image_width", "image_height", "triangle_count", "bbox_min", "bbox_max", "volume", "is_watertight")
 
 
-def file_transition(*, file: File, to: str, code: str = "", detail: str = "", actor: User | None = None) -> File:
-    """Move a locked file to status `to` if the table allows it, and record the move."""
-    if to not in FILE_MOVES[FileStatus(file.status)]:
-        raise Conflict(
-            _("A file cannot go from %(from)s to %(to)s.")
-            % {"from": FileStatus(file.status).label, "to": FileStatus(to).label}
-        )
+# Who the processing is, in the records of the moves it makes.
+PROCESSING = Actor.system("blueprints.process_file")
+
+
+def file_roles(actor: Actor) -> set[Role]:
+    """What `actor` may be in `FILE`: the system, or staff (a member who is staff)."""
+    if actor.is_system:
+        return {Role.SYSTEM}
+    return {Role.STAFF} if getattr(actor.member, "is_staff", False) else set()
+
+
+def file_move(*, file: File, to: str, actor: Actor, code: str = "", detail: str = "") -> File:
+    """The one writer of a file's status, under the caller's lock on `file`: checks the move
+    against `FILE` in `actor`'s roles, saves it with the rejection's code and detail, records it
+    (`FileStatusChange`) and announces a decided file on commit."""
+    FILE.check(file.status, to, file_roles(actor))
     if (to == FileStatus.REJECTED) != bool(code):
         raise ValueError("a rejection needs a code, and only a rejection has one")
-    previous = file.status
-    file.status = to
     file.rejection_code = code
     file.rejection_detail = detail[:500]
-    file.save(update_fields=["status", "rejection_code", "rejection_detail", "updated_at"])
-    FileStatusChange.objects.create(file=file, from_status=previous, to_status=to, rejection_code=code, actor=actor)
+    apply_move(
+        file,
+        target=to,
+        actor=actor,
+        record=FileStatusChange,
+        update_fields=["rejection_code", "rejection_detail"],
+        file=file,
+        rejection_code=code,
+    )
     if to in {FileStatus.READY, FileStatus.REJECTED}:
         blueprint_id = file.revision.blueprint_id
         signals.announce_on_commit(
@@ -105,7 +122,7 @@ def file_process(*, file_id: int, refresh: bool = False) -> File | None:
         locked.save(
             update_fields=["sha256", "storage_key", "preview_key", "no_preview_reason", "processed_at", *FACT_FIELDS]
         )
-        file_transition(file=locked, to=FileStatus.READY)
+        file_move(file=locked, to=FileStatus.READY, actor=PROCESSING)
         _discard_staging_on_commit(locked.upload_key)
     return locked
 
@@ -135,7 +152,7 @@ def _reject(file_id: int, code: str, detail: str, *, discard_upload: bool) -> Fi
             return locked
         locked.processed_at = timezone.now()
         locked.save(update_fields=["processed_at"])
-        file_transition(file=locked, to=FileStatus.REJECTED, code=code, detail=detail)
+        file_move(file=locked, to=FileStatus.REJECTED, actor=PROCESSING, code=code, detail=detail)
         if discard_upload:
             # Refused bytes are not kept.
             _discard_staging_on_commit(locked.upload_key)
@@ -168,11 +185,12 @@ def file_processing_failed(*, file_id: int, error: str) -> File | None:
     return _reject(file_id, RejectionCode.PROCESSING_FAILED, "", discard_upload=False)
 
 
-def file_reprocess(*, file: File, user: User) -> File:
+def file_reprocess(*, file: File, actor: Actor) -> File:
     """Staff re-run the processing: a failed one again, or a ready file's checks and previews."""
     from blueprints.services.uploads import enqueue_processing_on_commit
 
-    require_staff(user)
+    if Role.STAFF not in file_roles(actor):
+        require_staff(actor.member)
     with transaction.atomic():
         locked = File.objects.select_for_update(of=("self",)).select_related("revision").get(pk=file.pk)
         if locked.status == FileStatus.READY:
@@ -196,7 +214,7 @@ def file_reprocess(*, file: File, user: User) -> File:
             raise Conflict(_("The revision has another file of this name now."))
         if storage.object_size(locked.upload_key) is None:
             raise Conflict(_("The uploaded bytes are gone."))
-        file_transition(file=locked, to=FileStatus.PENDING, actor=user)
+        file_move(file=locked, to=FileStatus.PENDING, actor=actor)
         enqueue_processing_on_commit(locked.pk)
     return locked
 

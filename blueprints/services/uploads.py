@@ -22,8 +22,9 @@ from blueprints.filetypes import allowed_extensions, file_type_for
 from blueprints.models import File, FileStatus, RejectionCode, Revision
 from blueprints.names import clean_file_name
 from blueprints.services.common import require_draft, require_owner
-from blueprints.services.files import file_transition
+from blueprints.services.files import file_move
 from community.models import User
+from core.actors import Actor
 from core.exceptions import ApplicationError, Conflict
 
 logger = logging.getLogger(__name__)
@@ -201,9 +202,10 @@ def upload_complete(*, file: File, user: User, enqueue: bool = True) -> File:
         with transaction.atomic():
             locked = File.objects.select_for_update().get(pk=file.pk)
             if locked.status == FileStatus.PENDING:
-                file_transition(
+                file_move(
                     file=locked,
                     to=FileStatus.REJECTED,
+                    actor=Actor.system("blueprints.upload_complete"),
                     code=RejectionCode.SIZE_MISMATCH,
                     detail=f"{size} ≠ {file.size}",
                 )
@@ -327,7 +329,12 @@ def upload_sweep_stale(*, now: datetime | None = None, batch: int = 500) -> Swee
             )
             if file is None:
                 continue
-            file_transition(file=file, to=FileStatus.REJECTED, code=RejectionCode.UPLOAD_EXPIRED)
+            file_move(
+                file=file,
+                to=FileStatus.REJECTED,
+                actor=Actor.system("blueprints.sweep_stale_uploads"),
+                code=RejectionCode.UPLOAD_EXPIRED,
+            )
             discard_upload_on_commit(file)
             report.expired += 1
 

@@ -8,6 +8,7 @@ from blueprints import services, storage, tasks
 from blueprints.models import File, FileStatus, RejectionCode
 from blueprints.tests import samples
 from blueprints.tests.conftest import draft_of, make_member, send_like_a_browser
+from core.actors import Actor
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -64,14 +65,14 @@ def test_a_processing_that_gives_up_is_recorded_and_staff_can_run_it_again(monke
     assert "Staff can try again" in file.rejection_reason
     assert storage.object_size(file.upload_key) == len(data)  # kept for the re-run
 
-    services.file_reprocess(file=file, user=staff)
+    services.file_reprocess(file=file, actor=Actor.user(staff))
     file.refresh_from_db()
     assert file.status == FileStatus.PENDING
     tasks.process_file.run(file.pk)
     file.refresh_from_db()
     assert file.status == FileStatus.READY
-    assert list(file.status_changes.values_list("to_status", "actor__email")) == [
-        ("rejected", None),
-        ("pending", "staff@example.com"),
-        ("ready", None),
+    assert list(file.status_changes.values_list("to_status", "actor__email", "task")) == [
+        ("rejected", None, "blueprints.process_file"),
+        ("pending", "staff@example.com", ""),
+        ("ready", None, "blueprints.process_file"),
     ]

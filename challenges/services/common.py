@@ -8,6 +8,7 @@ from challenges.lifecycle import Role
 from challenges.models import Challenge, Phase
 from challenges.selectors import challenge_roles
 from community.models import User
+from core.actors import Actor
 from core.exceptions import ApplicationError, NotAllowed
 
 
@@ -24,15 +25,14 @@ def lock_phase(pk: int) -> Phase:
     return Phase.objects.select_for_update(of=("self",)).get(pk=pk)
 
 
-def actor_roles(*, by: User | None, task: str, challenge: Challenge) -> set[Role]:
-    """The roles a move is made in: another app's task acts as SYSTEM (a member it acts for, such
-    as the staff member who recorded a payment, is only recorded); otherwise the member's relation
-    to the challenge."""
-    if task:
+def actor_roles(*, actor: Actor, challenge: Challenge) -> set[Role]:
+    """The roles a move is made in: the platform (`Actor.system`: another app's service or task)
+    acts as SYSTEM, whoever it acts for (that member is only recorded); a member
+    (`Actor.user`) in their relation to the challenge."""
+    if actor.is_system:
         return {Role.SYSTEM}
-    if by is None:
-        raise ValueError("A move is made by a member (`by`) or by a named task (`task`).")
-    return challenge_roles(user=by, challenge=challenge)
+    assert isinstance(actor.member, User)  # an actor is a saved member or the system
+    return challenge_roles(user=actor.member, challenge=challenge)
 
 
 def require_editor(*, by: User, challenge: Challenge) -> None:

@@ -28,7 +28,7 @@ from challenges.models import (
 )
 from challenges.selectors import challenge_prize_sum
 from challenges.services.common import lock_challenge, lock_phase, require_editor, validate
-from challenges.services.transitions import _unmet_requirements, save_scheduled
+from challenges.services.transitions import save_scheduled, unmet_requirements
 from community.models import User
 from core.caching import bump
 from core.exceptions import ApplicationError, Conflict
@@ -228,7 +228,7 @@ def phase_update(
         _set_criteria(locked, criteria)
     fields = list(changes)
     new_dates = locked.hold == PhaseHold.DATES_PASSED and bool(set(changes) & set(DATE_FIELDS))
-    dependencies_met = locked.hold == PhaseHold.DEPENDENCIES and not _unmet_requirements(locked)
+    dependencies_met = locked.hold == PhaseHold.DEPENDENCIES and not unmet_requirements(locked)
     if new_dates or dependencies_met:  # released: the scheduler looks at it again
         locked.hold, locked.held_since = PhaseHold.NONE, None
         fields += ["hold", "held_since"]

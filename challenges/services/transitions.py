@@ -1,9 +1,10 @@
 """The phase and challenge state machines in motion, and the clock that moves phases on time.
 
-Each status has its writers: `_phase_move` (any phase move, one at a time), `_phase_moves_due`
-(the scheduler's time-driven moves, many at once) and `_challenge_move`. They check the move
-against the tables in `challenges.lifecycle`, write it, record who or which task made it and why,
-and announce it on commit. Callers hold the row locks:
+Each status has its writers: `phase_move` (any phase move, one at a time), `_phase_moves_due`
+(the scheduler's time-driven moves, many at once) and `challenge_move`. They check the move
+against the machines in `challenges.lifecycle` (`PHASE`, `CHALLENGE`), write it with
+`core.statemachine.apply_move` (the batch writer in two statements), record who or which task
+made it and why, and announce it on commit. Callers hold the row locks:
 
 - `phase_transition` and `challenge_transition` (people, other apps) lock the challenge, then
   the phase, waiting for each;
@@ -37,15 +38,7 @@ from django.utils.translation import gettext as _
 
 from challenges import signals
 from challenges.guards import challenge_move_refusal
-from challenges.lifecycle import (
-    CHALLENGE_MOVES,
-    PHASE_AWARDED_OR_LATER,
-    PHASE_FINAL,
-    PHASE_MOVES,
-    Role,
-    challenge_move_allowed,
-    phase_move_allowed,
-)
+from challenges.lifecycle import CHALLENGE, PHASE, PHASE_AWARDED_OR_LATER, PHASE_FINAL, Role
 from challenges.models import (
     BriefVersion,
     Challenge,
@@ -61,8 +54,10 @@ from challenges.models import (
 from challenges.services.common import actor_roles, lock_challenge, lock_phase
 from challenges.services.notify import phase_owner_notify_held
 from community.models import User
+from core.actors import Actor
 from core.caching import bump
-from core.exceptions import ApplicationError, Conflict, NotAllowed
+from core.exceptions import ApplicationError, Conflict
+from core.statemachine import apply_move
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +70,10 @@ SWEEP_BATCH = 500
 SWEEP_LIMIT = 100_000
 
 
+# Who the beat sweep is, in the records of the moves it makes.
+SWEEPER = Actor.system(SWEEP_TASK)
+
+
 def arm_ahead() -> timedelta:
     return timedelta(seconds=settings.CHALLENGES_ARM_AHEAD_SECONDS)
 
@@ -82,13 +81,14 @@ def arm_ahead() -> timedelta:
 # --- Scheduling -------------------------------------------------------------------------------
 
 
-def phase_deadline(phase: Phase, challenge_status: str) -> datetime | None:
-    """When the phase's next time-driven move is due, or None if none is."""
+def phase_deadline(phase: Phase, challenge_status: str, *, status: str | None = None) -> datetime | None:
+    """When the phase's next time-driven move is due (in `status`, by default its own), or None if none is."""
+    status = status or phase.status
     if challenge_status != ChallengeStatus.OPEN or phase.hold:
         return None
-    if phase.status == PhaseStatus.SCHEDULED:
+    if status == PhaseStatus.SCHEDULED:
         return phase.opens_at
-    if phase.status == PhaseStatus.OPEN:
+    if status == PhaseStatus.OPEN:
         return phase.closes_at
     return None
 
@@ -102,74 +102,81 @@ def _arm_on_commit(phase_id: int, due: datetime) -> None:
     transaction.on_commit(send)
 
 
-def save_scheduled(phase: Phase, *, challenge_status: str, now: datetime, fields: list[str]) -> None:
-    """Save `fields` of the locked phase with its deadline recomputed; arm an ETA task if it falls due soon."""
-    phase.next_transition_at = phase_deadline(phase, challenge_status)
-    update = {*fields, "next_transition_at", "updated_at"}
+def _schedule(phase: Phase, *, challenge_status: str, now: datetime, status: str | None = None) -> list[str]:
+    """Recompute the locked phase's deadline (in `status`, by default its own) and arm an ETA task
+    if it falls due soon. The fields changed, for the caller to save."""
+    phase.next_transition_at = phase_deadline(phase, challenge_status, status=status)
+    fields = ["next_transition_at"]
     due = phase.next_transition_at
     if due is not None and due <= now + arm_ahead() and phase.armed_for != due:
         phase.armed_for = due
-        update.add("armed_for")
+        fields.append("armed_for")
         _arm_on_commit(phase.pk, due)
+    return fields
+
+
+def save_scheduled(phase: Phase, *, challenge_status: str, now: datetime, fields: list[str]) -> None:
+    """Save `fields` of the locked phase with its deadline recomputed; arm an ETA task if it falls due soon."""
+    update = {*fields, *_schedule(phase, challenge_status=challenge_status, now=now), "updated_at"}
     phase.save(update_fields=sorted(update))
 
 
 # --- Phase moves ------------------------------------------------------------------------------
 
 
-def _unmet_requirements(phase: Phase) -> list[Phase]:
+def unmet_requirements(phase: Phase) -> list[Phase]:
+    """The phases `phase` waits for: required by it and not yet awarded, in order."""
     return list(
         Phase.objects.filter(required_by__phase=phase).exclude(status__in=PHASE_AWARDED_OR_LATER).order_by("position")
     )
 
 
-def _refuse_phase_move(from_status: str, to_status: str) -> ApplicationError:
-    labels = {"from": PhaseStatus(from_status).label, "to": PhaseStatus(to_status).label}
-    if (PhaseStatus(from_status), PhaseStatus(to_status)) not in PHASE_MOVES:
-        return Conflict(_("A phase cannot move from “%(from)s” to “%(to)s”.") % labels)
-    return NotAllowed(_("You may not move this phase from “%(from)s” to “%(to)s”.") % labels)
+def _as_system(actor: Actor, name: str) -> Actor:
+    """The actor of a move the platform makes because of `actor`'s: the system, on their behalf."""
+    return actor if actor.is_system else Actor.system(name, on_behalf_of=actor.member)
 
 
-def _phase_move(
+def _check_can_open(phase: Phase, challenge: Challenge, *, now: datetime) -> None:
+    if challenge.status != ChallengeStatus.OPEN:
+        raise Conflict(_("Phases open only once the challenge is funded and open."))
+    unmet = unmet_requirements(phase)
+    if unmet:
+        raise Conflict(
+            _("This phase waits until %(phases)s is awarded.") % {"phases": ", ".join(p.title for p in unmet)}
+        )
+    if phase.closes_at <= now:
+        raise Conflict(_("The entry period of this phase is over; give it new dates first."))
+
+
+def phase_move(
     phase: Phase,
     challenge: Challenge,
     to: PhaseStatus,
     *,
-    roles: set[Role],
-    by: User | None,
-    task: str,
+    actor: Actor,
     reason: str,
     now: datetime,
     challenge_locked: bool,
 ) -> PhaseTransition:
-    """The one writer of a phase's status. `phase` is locked by the caller."""
+    """The one writer of a phase's status (but for the scheduler's batches, `_phase_moves_due`).
+
+    The caller holds the lock on `phase` (and on `challenge` for a final move, `challenge_locked`).
+    Checks the move against `PHASE` in `actor`'s roles, then writes it with its dates, deadline and
+    record, announces it on commit and makes what follows from it (dependents released, the
+    challenge completed).
+    """
     from_status = phase.status
-    if not phase_move_allowed(from_status, to, roles):
-        raise _refuse_phase_move(from_status, to)
-    fields = ["status", "hold", "held_since"]
+    PHASE.check(from_status, to, actor_roles(actor=actor, challenge=challenge))
     if to == PhaseStatus.OPEN:
-        if challenge.status != ChallengeStatus.OPEN:
-            raise Conflict(_("Phases open only once the challenge is funded and open."))
-        unmet = _unmet_requirements(phase)
-        if unmet:
-            raise Conflict(
-                _("This phase waits until %(phases)s is awarded.") % {"phases": ", ".join(p.title for p in unmet)}
-            )
-        if phase.closes_at <= now:
-            raise Conflict(_("The entry period of this phase is over; give it new dates first."))
-    fields += _write_dates(phase, to, now=now)
-    phase.status = to
+        _check_can_open(phase, challenge, now=now)
+    fields = ["hold", "held_since", *_write_dates(phase, to, now=now)]
     phase.hold = PhaseHold.NONE
     phase.held_since = None
-    save_scheduled(phase, challenge_status=challenge.status, now=now, fields=fields)
-    record = PhaseTransition.objects.create(
-        phase=phase,
-        from_status=from_status,
-        to_status=to,
-        actor=by,
-        task=task,
-        reason=reason[:500],
+    fields += _schedule(phase, challenge_status=challenge.status, now=now, status=to)
+    record = apply_move(
+        phase, target=to, actor=actor, record=PhaseTransition, reason=reason, update_fields=fields, phase=phase
     )
+    assert isinstance(record, PhaseTransition)
     signals.announce_phase_moves_on_commit(
         Phase,
         [
@@ -179,8 +186,8 @@ def _phase_move(
                 transition_id=record.pk,
                 from_status=from_status,
                 to_status=str(to),
-                actor_id=by.pk if by else None,
-                task=task,
+                actor_id=record.actor_id,
+                task=record.task,
                 reason=record.reason,
             )
         ],
@@ -190,7 +197,7 @@ def _phase_move(
     if to in PHASE_FINAL:
         if not challenge_locked:  # pragma: no cover - the scheduler never makes these moves
             raise RuntimeError("Final phase moves need the challenge lock.")
-        _complete_if_finished(challenge, by=by, task=task, now=now)
+        _complete_if_finished(challenge, actor=actor, now=now)
     return record
 
 
@@ -202,24 +209,22 @@ def _release_dependents(required: Phase, *, challenge: Challenge, now: datetime)
         .order_by("position")
     )
     for dependent in waiting:
-        if not _unmet_requirements(dependent):
+        if not unmet_requirements(dependent):
             dependent.hold = PhaseHold.NONE
             dependent.held_since = None
             save_scheduled(dependent, challenge_status=challenge.status, now=now, fields=["hold", "held_since"])
 
 
-def _complete_if_finished(challenge: Challenge, *, by: User | None, task: str, now: datetime) -> None:
+def _complete_if_finished(challenge: Challenge, *, actor: Actor, now: datetime) -> None:
     if challenge.status != ChallengeStatus.OPEN:
         return
     phases = Phase.objects.filter(challenge=challenge)
     if phases.exclude(status__in=PHASE_FINAL).exists() or not phases.filter(status=PhaseStatus.CLOSED).exists():
         return
-    _challenge_move(
+    challenge_move(
         challenge,
         ChallengeStatus.COMPLETED,
-        roles={Role.SYSTEM},
-        by=by,
-        task=task or "challenges.phases_finished",
+        actor=_as_system(actor, "challenges.phases_finished"),
         reason="Every phase is closed or cancelled.",
         now=now,
     )
@@ -252,27 +257,14 @@ def _to_phase_status(value: str) -> PhaseStatus:
 
 
 @transaction.atomic
-def phase_transition(
-    *, phase: Phase, to: str, by: User | None = None, task: str = "", reason: str = "", now: datetime | None = None
-) -> Phase:
-    """Move a phase by hand (a member) or for another app (`task`). Already there: nothing happens."""
+def phase_transition(*, phase: Phase, to: str, actor: Actor, reason: str = "", now: datetime | None = None) -> Phase:
+    """Move a phase by hand (`Actor.user`) or for another app (`Actor.system`). Already there: nothing happens."""
     target = _to_phase_status(to)
     challenge = lock_challenge(phase.challenge_id)
     locked = lock_phase(phase.pk)
     if locked.status == target:
         return locked
-    roles = actor_roles(by=by, task=task, challenge=challenge)
-    _phase_move(
-        locked,
-        challenge,
-        target,
-        roles=roles,
-        by=by,
-        task=task,
-        reason=reason,
-        now=now or timezone.now(),
-        challenge_locked=True,
-    )
+    phase_move(locked, challenge, target, actor=actor, reason=reason, now=now or timezone.now(), challenge_locked=True)
     return locked
 
 
@@ -291,7 +283,7 @@ class AdvanceResult:
 
 
 def phase_advance_due(
-    *, phase_id: int, task: str, due_at: datetime | None = None, now: datetime | None = None
+    *, phase_id: int, actor: Actor, due_at: datetime | None = None, now: datetime | None = None
 ) -> AdvanceResult:
     """Make the phase's time-driven move if it is due; safe to call any number of times, concurrently.
 
@@ -309,7 +301,7 @@ def phase_advance_due(
             return AdvanceResult(Advance.NOT_DUE)
         if deadline > now:
             return AdvanceResult(Advance.EARLY, retry_in=(deadline - now).total_seconds())
-        return AdvanceResult(_advance_locked([phase], task=task, now=now)[phase.pk])
+        return AdvanceResult(_advance_locked([phase], actor=_scheduler(actor), now=now)[phase.pk])
 
 
 @dataclass
@@ -326,7 +318,7 @@ class SweepReport:
         self.busy += other.busy
 
 
-def phases_advance_batch(*, phase_ids: Sequence[int], task: str, now: datetime | None = None) -> SweepReport:
+def phases_advance_batch(*, phase_ids: Sequence[int], actor: Actor, now: datetime | None = None) -> SweepReport:
     """Make the due moves of the phases `phase_ids` in one transaction; safe to repeat, concurrently.
 
     Claims the rows still due with `SKIP LOCKED` (a row another sweep, task or person holds is
@@ -341,10 +333,10 @@ def phases_advance_batch(*, phase_ids: Sequence[int], task: str, now: datetime |
         with transaction.atomic():
             at = now or timezone.now()
             phases = list(_lock_due(Phase.objects.filter(pk__in=phase_ids, next_transition_at__lte=at)))
-            outcomes = _advance_locked(phases, task=task, now=at) if phases else {}
+            outcomes = _advance_locked(phases, actor=_scheduler(actor), now=at) if phases else {}
     except ApplicationError:
         logger.exception("A batch of %s due phases failed; moving them one by one", len(phase_ids))
-        return _advance_one_by_one(phase_ids, task=task, now=now)
+        return _advance_one_by_one(phase_ids, actor=actor, now=now)
     report.moved = sum(1 for outcome in outcomes.values() if outcome == Advance.MOVED)
     report.held = sum(1 for outcome in outcomes.values() if outcome == Advance.HELD)
     missing = [pk for pk in phase_ids if pk not in outcomes]
@@ -353,11 +345,11 @@ def phases_advance_batch(*, phase_ids: Sequence[int], task: str, now: datetime |
     return report
 
 
-def _advance_one_by_one(phase_ids: Sequence[int], *, task: str, now: datetime | None) -> SweepReport:
+def _advance_one_by_one(phase_ids: Sequence[int], *, actor: Actor, now: datetime | None) -> SweepReport:
     report = SweepReport()
     for phase_id in phase_ids:
         try:
-            result = phase_advance_due(phase_id=phase_id, task=task, now=now)
+            result = phase_advance_due(phase_id=phase_id, actor=actor, now=now)
         except ApplicationError:
             logger.exception("Phase %s could not make its due move", phase_id)
             continue
@@ -381,7 +373,7 @@ def phases_due(*, now: datetime, limit: int = SWEEP_LIMIT) -> list[int]:
 
 def phases_sweep(
     *,
-    task: str = SWEEP_TASK,
+    actor: Actor = SWEEPER,
     now: datetime | None = None,
     batch: int | None = None,
     dispatch: Callable[[list[int]], None] | None = None,
@@ -404,7 +396,7 @@ def phases_sweep(
             report.dispatched += len(later)
         batches = batches[:1]
     for phase_ids in batches:
-        report.add(phases_advance_batch(phase_ids=phase_ids, task=task, now=now))
+        report.add(phases_advance_batch(phase_ids=phase_ids, actor=actor, now=now))
     report.armed = _arm_upcoming(now=now or timezone.now())
     return report
 
@@ -422,6 +414,13 @@ _SCHEDULER_FIELDS = (
 )
 
 
+def _scheduler(actor: Actor) -> Actor:
+    """The scheduler's time-driven moves are the platform's (`Actor.system`, named in the records)."""
+    if not actor.is_system:
+        raise ValueError("The scheduler's moves are made by the system (Actor.system), not by a member.")
+    return actor
+
+
 def _lock_due(phases: QuerySet[Phase]) -> QuerySet[Phase]:
     """Claim rows for the scheduler: locked with `SKIP LOCKED` (never waiting), their challenge's status read along."""
     return (
@@ -432,7 +431,7 @@ def _lock_due(phases: QuerySet[Phase]) -> QuerySet[Phase]:
     )
 
 
-def _advance_locked(phases: list[Phase], *, task: str, now: datetime) -> dict[int, Advance]:
+def _advance_locked(phases: list[Phase], *, actor: Actor, now: datetime) -> dict[int, Advance]:
     """Make the time-driven move of each of `phases`, locked by the caller, each due by `now`."""
     outcomes: dict[int, Advance] = {}
     scheduled = [phase.pk for phase in phases if phase.status == PhaseStatus.SCHEDULED]
@@ -458,7 +457,7 @@ def _advance_locked(phases: list[Phase], *, task: str, now: datetime) -> dict[in
             phase.next_transition_at = None
             phase.save(update_fields=["next_transition_at", "updated_at"])
             outcomes[phase.pk] = Advance.NOT_DUE
-    _phase_moves_due(moves, task=task, now=now)
+    _phase_moves_due(moves, actor=actor, now=now)
     for phase, _to, _why in moves:
         outcomes[phase.pk] = Advance.MOVED
     return outcomes
@@ -485,7 +484,7 @@ WHERE p.id = v.id
 """
 _RECORD_SQL = """
 INSERT INTO {record} (phase_id, from_status, to_status, actor_id, task, reason, due_at, created_at)
-SELECT v.id, v.from_status, v.to_status, NULL, %(task)s, v.reason, v.due_at, %(written)s
+SELECT v.id, v.from_status, v.to_status, %(actor_id)s, %(task)s, v.reason, v.due_at, %(written)s
 FROM jsonb_to_recordset(%(moves)s::jsonb) AS v(id bigint, from_status text, to_status text, reason text,
      due_at timestamptz)
 ORDER BY v.id
@@ -497,10 +496,10 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, task: str, now: datetime) -> None:
+def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, actor: Actor, now: datetime) -> None:
     """The scheduler's writer: the time-driven moves of phases locked by the caller, all at once.
 
-    The same checks, dates, deadlines, records and announcements as `_phase_move` makes for one
+    The same checks, dates, deadlines, records and announcements as `phase_move` makes for one
     move (in the `SCHEDULE` role, with no actor), in two statements whatever the number of moves.
     """
     if not moves:
@@ -509,8 +508,7 @@ def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, task: str, 
     made: list[tuple[Phase, str, str, str]] = []  # phase, from, to, reason
     for phase, to, why in moves:
         from_status = phase.status
-        if not phase_move_allowed(from_status, to, {Role.SCHEDULE}):
-            raise _refuse_phase_move(from_status, to)
+        PHASE.check(from_status, to, {Role.SCHEDULE})
         due_at = phase.next_transition_at
         _write_dates(phase, to, now=now)
         phase.status = to
@@ -536,7 +534,12 @@ def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, task: str, 
         )
         made.append((phase, str(from_status), str(to), why[:500]))
     written = timezone.now()
-    params: dict[str, Any] = {"moves": json.dumps(rows), "task": task, "written": written}
+    params: dict[str, Any] = {
+        "moves": json.dumps(rows),
+        "task": actor.system_name,
+        "actor_id": actor.member.pk if actor.member is not None else None,
+        "written": written,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_MOVE_SQL.format(phase=connection.ops.quote_name(Phase._meta.db_table)), params)
         cursor.execute(_RECORD_SQL.format(record=connection.ops.quote_name(PhaseTransition._meta.db_table)), params)
@@ -553,8 +556,8 @@ def _phase_moves_due(moves: list[tuple[Phase, PhaseStatus, str]], *, task: str, 
                 transition_id=transition_of[phase.pk],
                 from_status=from_status,
                 to_status=to_status,
-                actor_id=None,
-                task=task,
+                actor_id=params["actor_id"],
+                task=actor.system_name,
                 reason=reason,
             )
             for phase, from_status, to_status, reason in made
@@ -594,53 +597,31 @@ def _check_publishable(challenge: Challenge, *, now: datetime, check_dates: bool
                 )
 
 
-def _refuse_challenge_move(from_status: str, to_status: str) -> ApplicationError:
-    labels = {"from": ChallengeStatus(from_status).label, "to": ChallengeStatus(to_status).label}
-    if (ChallengeStatus(from_status), ChallengeStatus(to_status)) not in CHALLENGE_MOVES:
-        return Conflict(_("A challenge cannot move from “%(from)s” to “%(to)s”.") % labels)
-    return NotAllowed(_("You may not move this challenge from “%(from)s” to “%(to)s”.") % labels)
-
-
-def _challenge_move(
-    challenge: Challenge,
-    to: ChallengeStatus,
-    *,
-    roles: set[Role],
-    by: User | None,
-    task: str,
-    reason: str,
-    now: datetime,
+def challenge_move(
+    challenge: Challenge, to: ChallengeStatus, *, actor: Actor, reason: str, now: datetime
 ) -> ChallengeTransition:
-    """The one writer of a challenge's status. `challenge` is locked by the caller."""
+    """The one writer of a challenge's status, under the caller's lock on `challenge`.
+
+    Checks the move against `CHALLENGE` in `actor`'s roles and the guards of higher apps, then
+    what the new status needs (`_prepare_challenge_move`); writes it with its record, announces it
+    on commit, and makes what follows from it (`_follow_challenge_move`).
+    """
     from_status = challenge.status
-    if not challenge_move_allowed(from_status, to, roles):
-        raise _refuse_challenge_move(from_status, to)
+    CHALLENGE.check(from_status, to, actor_roles(actor=actor, challenge=challenge))
     refusal = challenge_move_refusal(challenge, from_status, to)
     if refusal:
         raise Conflict(refusal)
-    fields = ["status", "updated_at"]
-    if to == ChallengeStatus.FUNDING:
-        _check_publishable(challenge, now=now, check_dates=True)
-        challenge.submitted_at = now
-        fields.append("submitted_at")
-    elif to == ChallengeStatus.DRAFT:
-        challenge.submitted_at = None
-        fields.append("submitted_at")
-    elif to == ChallengeStatus.OPEN:
-        _check_publishable(challenge, now=now, check_dates=False)
-        challenge.published_at = challenge.funded_at = now
-        challenge.brief_version = 1
-        fields += ["published_at", "funded_at", "brief_version"]
-    elif (
-        to == ChallengeStatus.COMPLETED
-        and Phase.objects.filter(challenge=challenge).exclude(status__in=PHASE_FINAL).exists()
-    ):
-        raise Conflict(_("A challenge is completed once every phase is closed or cancelled."))
-    challenge.status = to
-    challenge.save(update_fields=fields)
-    record = ChallengeTransition.objects.create(
-        challenge=challenge, from_status=from_status, to_status=to, actor=by, task=task, reason=reason[:500]
+    fields = _prepare_challenge_move(challenge, to, now=now)
+    record = apply_move(
+        challenge,
+        target=to,
+        actor=actor,
+        record=ChallengeTransition,
+        reason=reason,
+        update_fields=fields,
+        challenge=challenge,
     )
+    assert isinstance(record, ChallengeTransition)
     signals.announce_on_commit(
         signals.challenge_transitioned,
         Challenge,
@@ -648,10 +629,38 @@ def _challenge_move(
         transition_id=record.pk,
         from_status=from_status,
         to_status=str(to),
-        actor_id=by.pk if by else None,
-        task=task,
+        actor_id=record.actor_id,
+        task=record.task,
         reason=record.reason,
     )
+    _follow_challenge_move(challenge, to, actor=actor, now=now)
+    return record
+
+
+def _prepare_challenge_move(challenge: Challenge, to: ChallengeStatus, *, now: datetime) -> list[str]:
+    """Refuse a move the challenge is not ready for; set the dates the new status has. The fields changed."""
+    if to == ChallengeStatus.FUNDING:
+        _check_publishable(challenge, now=now, check_dates=True)
+        challenge.submitted_at = now
+        return ["submitted_at"]
+    if to == ChallengeStatus.DRAFT:
+        challenge.submitted_at = None
+        return ["submitted_at"]
+    if to == ChallengeStatus.OPEN:
+        _check_publishable(challenge, now=now, check_dates=False)
+        challenge.published_at = challenge.funded_at = now
+        challenge.brief_version = 1
+        return ["published_at", "funded_at", "brief_version"]
+    if (
+        to == ChallengeStatus.COMPLETED
+        and Phase.objects.filter(challenge=challenge).exclude(status__in=PHASE_FINAL).exists()
+    ):
+        raise Conflict(_("A challenge is completed once every phase is closed or cancelled."))
+    return []
+
+
+def _follow_challenge_move(challenge: Challenge, to: ChallengeStatus, *, actor: Actor, now: datetime) -> None:
+    """What a challenge's new status sets going: the budget asked for, the phases scheduled or cancelled."""
     if to == ChallengeStatus.FUNDING:
         signals.announce_on_commit(
             signals.challenge_submitted_for_funding,
@@ -670,18 +679,15 @@ def _challenge_move(
     elif to == ChallengeStatus.CANCELLED:
         live = [PhaseStatus.SCHEDULED, PhaseStatus.OPEN, PhaseStatus.JUDGING]
         for phase in Phase.objects.select_for_update(of=("self",)).filter(challenge=challenge, status__in=live):
-            _phase_move(
+            phase_move(
                 phase,
                 challenge,
                 PhaseStatus.CANCELLED,
-                roles={Role.SYSTEM},
-                by=by,
-                task=task or "challenges.challenge_cancelled",
+                actor=_as_system(actor, "challenges.challenge_cancelled"),
                 reason="The challenge was cancelled.",
                 now=now,
                 challenge_locked=True,
             )
-    return record
 
 
 def _to_challenge_status(value: str) -> ChallengeStatus:
@@ -696,40 +702,42 @@ def challenge_transition(
     *,
     challenge: Challenge,
     to: str,
-    by: User | None = None,
-    task: str = "",
+    actor: Actor,
     reason: str = "",
     now: datetime | None = None,
 ) -> Challenge:
-    """Move a challenge (a member, or another app's `task`). Already there: nothing happens."""
+    """Move a challenge (`Actor.user`, or another app as `Actor.system`). Already there: nothing happens."""
     target = _to_challenge_status(to)
     locked = lock_challenge(challenge.pk)
     if locked.status == target:
         return locked
-    roles = actor_roles(by=by, task=task, challenge=locked)
-    _challenge_move(locked, target, roles=roles, by=by, task=task, reason=reason, now=now or timezone.now())
+    challenge_move(locked, target, actor=actor, reason=reason, now=now or timezone.now())
     return locked
 
 
 def challenge_submit_for_funding(*, challenge: Challenge, by: User) -> Challenge:
-    return challenge_transition(challenge=challenge, to=ChallengeStatus.FUNDING, by=by, reason="Submitted for funding.")
+    return challenge_transition(
+        challenge=challenge, to=ChallengeStatus.FUNDING, actor=Actor.user(by), reason="Submitted for funding."
+    )
 
 
 def challenge_withdraw_from_funding(*, challenge: Challenge, by: User) -> Challenge:
-    return challenge_transition(challenge=challenge, to=ChallengeStatus.DRAFT, by=by, reason="Taken back to edit.")
+    return challenge_transition(
+        challenge=challenge, to=ChallengeStatus.DRAFT, actor=Actor.user(by), reason="Taken back to edit."
+    )
 
 
-def challenge_mark_funded(*, challenge: Challenge, by: User | None = None, task: str = "") -> Challenge:
+def challenge_mark_funded(*, challenge: Challenge, actor: Actor) -> Challenge:
     """The budget is in: the challenge opens and its phases start running. Idempotent.
 
-    Called by the payments app (`task=`) once the escrow covers the budget; `by` is recorded as
-    the member it acts for (the staff member who recorded the payment).
+    Called by the payments app (`Actor.system`, on behalf of the staff member who recorded the
+    payment, if one did) once the escrow covers the budget.
     """
-    return challenge_transition(challenge=challenge, to=ChallengeStatus.OPEN, by=by, task=task, reason="Funded.")
+    return challenge_transition(challenge=challenge, to=ChallengeStatus.OPEN, actor=actor, reason="Funded.")
 
 
-def challenge_cancel(*, challenge: Challenge, by: User | None = None, task: str = "", reason: str = "") -> Challenge:
+def challenge_cancel(*, challenge: Challenge, actor: Actor, reason: str = "") -> Challenge:
     """Cancel the challenge and every phase not yet awarded (awarded phases still get paid)."""
     return challenge_transition(
-        challenge=challenge, to=ChallengeStatus.CANCELLED, by=by, task=task, reason=reason or "Cancelled."
+        challenge=challenge, to=ChallengeStatus.CANCELLED, actor=actor, reason=reason or "Cancelled."
     )

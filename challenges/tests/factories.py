@@ -11,6 +11,7 @@ from challenges import services
 from challenges.models import Challenge, Phase
 from challenges.services import CriterionData
 from community.models import User
+from core.actors import Actor
 
 
 def make_challenge(
@@ -66,4 +67,4 @@ def publish(challenge: Challenge, *, staff: User) -> Challenge:
     """Submit for funding (as the owner) and open it as the payments app does once the budget is
     in (`staff` recorded the payment). Tests of money fund the escrow through payments instead."""
     services.challenge_submit_for_funding(challenge=challenge, by=challenge.owner)
-    return services.challenge_mark_funded(challenge=challenge, by=staff, task=FUNDED_TASK)
+    return services.challenge_mark_funded(challenge=challenge, actor=Actor.system(FUNDED_TASK, on_behalf_of=staff))

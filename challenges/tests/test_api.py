@@ -8,6 +8,7 @@ import pytest
 from challenges.models import ChallengeStatus, PhaseStatus
 from challenges.services import challenge_mark_funded, challenge_submit_for_funding, judge_invite
 from challenges.tests.factories import FUNDED_TASK, add_phase, make_challenge, publish
+from core.actors import Actor
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_a_client_posts_a_challenge_through_the_api(client, owner, staff):
     assert moved.json()["status"] == "funding"
     from challenges.models import Challenge
 
-    challenge_mark_funded(challenge=Challenge.objects.get(pk=pk), by=staff, task=FUNDED_TASK)
+    challenge_mark_funded(challenge=Challenge.objects.get(pk=pk), actor=Actor.system(FUNDED_TASK, on_behalf_of=staff))
 
     read = client.get(f"/api/v1/challenges/{pk}/").json()
     assert read["status"] == "open"
@@ -127,10 +128,10 @@ def test_transitions_api_lists_the_moves_one_may_read(client, owner, staff, open
     from challenges.services import phase_transition
 
     phase = open_challenge.phases.get()
-    phase_transition(phase=phase, to=PhaseStatus.OPEN, by=staff, reason="Early start")
+    phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(staff), reason="Early start")
     draft = make_challenge(owner, title="Hidden")
     hidden_phase = add_phase(draft)
-    phase_transition(phase=hidden_phase, to=PhaseStatus.CANCELLED, by=owner)
+    phase_transition(phase=hidden_phase, to=PhaseStatus.CANCELLED, actor=Actor.user(owner))
 
     public = client.get("/api/v1/transitions/").json()["results"]
     mine = client.get(f"/api/v1/transitions/?challenge={open_challenge.pk}").json()["results"]
@@ -192,11 +193,11 @@ def test_the_transitions_api_costs_a_fixed_number_of_queries(client, staff, many
 
     many_challenges(2)
     for phase in Phase.objects.all()[:2]:
-        phase_transition(phase=phase, to=PhaseStatus.OPEN, by=staff)
+        phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(staff))
     with django_assert_num_queries(1):  # keyset page (with phase and actor), no count
         client.get("/api/v1/transitions/")
     for phase in Phase.objects.filter(status=PhaseStatus.SCHEDULED):
-        phase_transition(phase=phase, to=PhaseStatus.OPEN, by=staff)
+        phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(staff))
     with django_assert_num_queries(1):
         assert len(client.get("/api/v1/transitions/").json()["results"]) == 6
 

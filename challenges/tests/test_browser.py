@@ -9,6 +9,7 @@ from challenges.models import Challenge, ChallengeStatus, JudgeAssignment, Phase
 from challenges.services import challenge_mark_funded
 from challenges.tests.factories import FUNDED_TASK
 from conftest import sign_in
+from core.actors import Actor
 from tests.accounts import confirm_account
 from tests.support import PASSWORD, UserFactory
 
@@ -85,7 +86,7 @@ def test_a_client_posts_a_two_phase_challenge_and_sees_it_listed(page, enqueued)
     ]
     assert JudgeAssignment.objects.get().email == "mira@example.com"
 
-    challenge_mark_funded(challenge=challenge, by=staff, task=FUNDED_TASK)  # as payments does
+    challenge_mark_funded(challenge=challenge, actor=Actor.system(FUNDED_TASK, on_behalf_of=staff))  # as payments does
     page.goto("/challenges/")
     assert "Alpine delivery van" in page.inner_text("[data-testid=challenge-list]")
     page.click("text=Alpine delivery van")

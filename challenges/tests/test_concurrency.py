@@ -16,6 +16,7 @@ from challenges import tasks
 from challenges.models import Phase, PhaseStatus, PhaseTransition
 from challenges.services import Advance, AdvanceResult, SweepReport, phase_advance_due, phases_sweep
 from challenges.tests.factories import add_phase, make_challenge, publish
+from core.actors import Actor
 from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,7 +65,12 @@ def test_sweeps_and_due_tasks_racing_make_each_move_once(due_phases):
     workers: list[Callable[[], object]] = [partial(phases_sweep, now=at) for _ in range(4)]
     for phase in due_phases:
         for _ in range(2):  # the ETA task, delivered twice
-            task = partial(phase_advance_due, phase_id=phase.pk, task="challenges.phase_advance", due_at=phase.opens_at)
+            task = partial(
+                phase_advance_due,
+                phase_id=phase.pk,
+                actor=Actor.system("challenges.phase_advance"),
+                due_at=phase.opens_at,
+            )
             workers.append(partial(task, now=at))
 
     results = race(workers)
@@ -95,7 +101,7 @@ def test_a_due_task_finding_the_row_busy_reports_it_and_asks_to_run_again(due_ph
     locked.wait(timeout=30)
     try:
         at = phase.opens_at + timedelta(seconds=1)
-        assert phase_advance_due(phase_id=phase.pk, task="t", now=at).outcome == Advance.BUSY
+        assert phase_advance_due(phase_id=phase.pk, actor=Actor.system("t"), now=at).outcome == Advance.BUSY
         with pytest.raises(Retry):
             tasks.phase_advance.run(phase.pk, phase.opens_at.isoformat())
     finally:
@@ -103,6 +109,6 @@ def test_a_due_task_finding_the_row_busy_reports_it_and_asks_to_run_again(due_ph
         holder.join()
 
     assert (
-        phase_advance_due(phase_id=phase.pk, task="t", now=phase.opens_at + timedelta(seconds=1)).outcome
+        phase_advance_due(phase_id=phase.pk, actor=Actor.system("t"), now=phase.opens_at + timedelta(seconds=1)).outcome
         == Advance.MOVED
     )

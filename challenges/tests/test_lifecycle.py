@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import override
 
-from challenges.lifecycle import CHALLENGE_MOVES, PHASE_MOVES, Role
+from challenges.lifecycle import CHALLENGE, PHASE, Role
 from challenges.models import (
     Challenge,
     ChallengeStatus,
@@ -22,19 +23,21 @@ from challenges.services import (
     phase_advance_due,
     phase_transition,
 )
-from core.exceptions import ApplicationError
+from challenges.services.common import actor_roles
+from core.actors import Actor
+from core.exceptions import ApplicationError, Conflict, NotAllowed
 
 pytestmark = pytest.mark.django_db
 
 PEOPLE = [Role.OWNER, Role.JUDGE, Role.STAFF, Role.SYSTEM]
 
 
-def actor(role: Role, challenge: Challenge, judge: Any, staff: Any) -> dict[str, Any]:
+def actor(role: Role, challenge: Challenge, judge: Any, staff: Any) -> Actor:
     return {
-        Role.OWNER: {"by": challenge.owner},
-        Role.JUDGE: {"by": judge},
-        Role.STAFF: {"by": staff},
-        Role.SYSTEM: {"task": "payments.payouts_done"},
+        Role.OWNER: Actor.user(challenge.owner),
+        Role.JUDGE: Actor.user(judge),
+        Role.STAFF: Actor.user(staff),
+        Role.SYSTEM: Actor.system("payments.payouts_done"),
     }[role]
 
 
@@ -50,19 +53,20 @@ PHASE_CASES = [(frm, to, role) for frm in PhaseStatus for to in PhaseStatus if f
 def test_phase_move_is_made_exactly_when_the_table_allows_it(open_challenge, judge, staff, frm, to, role):
     phase = open_challenge.phases.get()
     force_phase_status(phase, frm)
-    allowed = role in PHASE_MOVES.get((frm, to), frozenset())
+    allowed = PHASE.allows(frm, to, {role})
+    who = actor(role, open_challenge, judge, staff)
 
     if allowed:
-        moved = phase_transition(phase=phase, to=to, reason="table test", **actor(role, open_challenge, judge, staff))
+        moved = phase_transition(phase=phase, to=to, reason="table test", actor=who)
 
         assert moved.status == to
         record = PhaseTransition.objects.get(phase=phase)
         assert (record.from_status, record.to_status, record.reason) == (frm, to, "table test")
-        assert record.actor == actor(role, open_challenge, judge, staff).get("by")
-        assert record.task == actor(role, open_challenge, judge, staff).get("task", "")
+        assert record.actor == who.recorded_user
+        assert record.task == who.system_name
     else:
         with pytest.raises(ApplicationError):
-            phase_transition(phase=phase, to=to, **actor(role, open_challenge, judge, staff))
+            phase_transition(phase=phase, to=to, actor=who)
 
         phase.refresh_from_db()
         assert phase.status == frm
@@ -74,7 +78,7 @@ def test_a_member_with_no_role_moves_nothing(open_challenge, member):
     for to in PhaseStatus:
         if to != phase.status:
             with pytest.raises(ApplicationError):
-                phase_transition(phase=phase, to=to, by=member)
+                phase_transition(phase=phase, to=to, actor=Actor.user(member))
     assert not PhaseTransition.objects.exists()
 
 
@@ -90,12 +94,12 @@ def test_the_scheduler_makes_only_the_time_driven_moves(open_challenge, frm):
         next_transition_at=now - timedelta(seconds=1),
     )
 
-    result = phase_advance_due(phase_id=phase.pk, task="challenges.sweep", now=now)
+    result = phase_advance_due(phase_id=phase.pk, actor=Actor.system("challenges.sweep"), now=now)
 
     phase.refresh_from_db()
     expected = {PhaseStatus.SCHEDULED: PhaseStatus.OPEN, PhaseStatus.OPEN: PhaseStatus.JUDGING}.get(frm)
     if expected:
-        assert Role.SCHEDULE in PHASE_MOVES[(frm, expected)]
+        assert PHASE.allows(frm, expected, {Role.SCHEDULE})
         assert result.outcome == Advance.MOVED
         assert phase.status == expected
         assert PhaseTransition.objects.get(phase=phase).task == "challenges.sweep"
@@ -107,27 +111,32 @@ def test_the_scheduler_makes_only_the_time_driven_moves(open_challenge, frm):
 
 
 def test_the_table_gives_the_scheduler_no_other_move():
-    assert {move for move, roles in PHASE_MOVES.items() if Role.SCHEDULE in roles} == {
+    assert {key for key, move in PHASE.moves.items() if Role.SCHEDULE in move.roles} == {
         (PhaseStatus.SCHEDULED, PhaseStatus.OPEN),
         (PhaseStatus.OPEN, PhaseStatus.JUDGING),
     }
-    assert not any(Role.SCHEDULE in roles for roles in CHALLENGE_MOVES.values())
+    assert not any(Role.SCHEDULE in move.roles for move in CHALLENGE.moves.values())
 
 
 def test_moving_to_the_current_status_changes_nothing(open_challenge, staff):
     phase = open_challenge.phases.get()
 
-    assert phase_transition(phase=phase, to=PhaseStatus.SCHEDULED, by=staff).status == PhaseStatus.SCHEDULED
-    assert challenge_transition(challenge=open_challenge, to=ChallengeStatus.OPEN, by=staff).status == "open"
+    assert (
+        phase_transition(phase=phase, to=PhaseStatus.SCHEDULED, actor=Actor.user(staff)).status == PhaseStatus.SCHEDULED
+    )
+    assert (
+        challenge_transition(challenge=open_challenge, to=ChallengeStatus.OPEN, actor=Actor.user(staff)).status
+        == "open"
+    )
     assert not PhaseTransition.objects.exists()
     assert ChallengeTransition.objects.filter(challenge=open_challenge).count() == 2  # submitted, funded
 
 
 def test_an_unknown_status_is_refused(open_challenge, staff):
     with pytest.raises(ApplicationError):
-        phase_transition(phase=open_challenge.phases.get(), to="paused", by=staff)
+        phase_transition(phase=open_challenge.phases.get(), to="paused", actor=Actor.user(staff))
     with pytest.raises(ApplicationError):
-        challenge_transition(challenge=open_challenge, to="paused", by=staff)
+        challenge_transition(challenge=open_challenge, to="paused", actor=Actor.user(staff))
 
 
 CHALLENGE_CASES = [(frm, to, role) for frm in ChallengeStatus for to in ChallengeStatus if frm != to for role in PEOPLE]
@@ -155,23 +164,23 @@ def test_challenge_move_is_made_exactly_when_the_table_allows_it(owner, judge, s
     add_phase(challenge)
     judge_respond(assignment=judge_invite(challenge=challenge, by=owner, email=judge.email), user=judge, accept=True)
     prepare_challenge_in(challenge, frm)
-    allowed = role in CHALLENGE_MOVES.get((frm, to), frozenset())
+    allowed = CHALLENGE.allows(frm, to, {role})
     who = actor(role, challenge, judge, staff)
 
     if allowed:
-        moved = challenge_transition(challenge=challenge, to=to, reason="table test", **who)
+        moved = challenge_transition(challenge=challenge, to=to, reason="table test", actor=who)
 
         assert moved.status == to
         record = ChallengeTransition.objects.get(challenge=challenge)
         assert (record.from_status, record.to_status, record.actor, record.task) == (
             frm,
             to,
-            who.get("by"),
-            who.get("task", ""),
+            who.recorded_user,
+            who.system_name,
         )
     else:
         with pytest.raises(ApplicationError):
-            challenge_transition(challenge=challenge, to=to, **who)
+            challenge_transition(challenge=challenge, to=to, actor=who)
 
         challenge.refresh_from_db()
         assert challenge.status == frm
@@ -190,12 +199,38 @@ def test_a_guard_of_a_higher_app_refuses_a_move_with_its_reason_and_nothing_chan
         return "Money has been received." if to_status == ChallengeStatus.DRAFT else None
 
     guards.register_challenge_move_guard(no_going_back)
-    challenge_transition(challenge=draft, to=ChallengeStatus.FUNDING, by=owner)
+    challenge_transition(challenge=draft, to=ChallengeStatus.FUNDING, actor=Actor.user(owner))
 
     with pytest.raises(ApplicationError, match="Money has been received."):
-        challenge_transition(challenge=draft, to=ChallengeStatus.DRAFT, by=owner)
+        challenge_transition(challenge=draft, to=ChallengeStatus.DRAFT, actor=Actor.user(owner))
 
     draft.refresh_from_db()
     assert draft.status == ChallengeStatus.FUNDING
     assert seen == [(draft.pk, "draft", "funding"), (draft.pk, "funding", "draft")]
     assert ChallengeTransition.objects.filter(challenge=draft).count() == 1
+
+
+def test_the_refusals_name_the_move_in_the_members_language(open_challenge, judge, staff):
+    phase = open_challenge.phases.get()
+
+    with pytest.raises(NotAllowed, match="^You may not move this phase from “Scheduled” to “Open”.$"):
+        phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(judge))
+    with pytest.raises(Conflict, match="^A phase cannot move from “Scheduled” to “Closed”.$"):
+        phase_transition(phase=phase, to=PhaseStatus.CLOSED, actor=Actor.user(staff))
+    with override("de"), pytest.raises(Conflict, match="^Eine Challenge kann nicht von „"):
+        challenge_transition(challenge=open_challenge, to=ChallengeStatus.DRAFT, actor=Actor.user(staff))
+
+
+def test_only_a_system_actor_acts_as_the_system(open_challenge, staff):
+    """Authority is in the actor's type: no string makes a member the system."""
+    phase = open_challenge.phases.get()
+    Phase.objects.filter(pk=phase.pk).update(status=PhaseStatus.AWARDED)
+
+    assert Role.SYSTEM not in actor_roles(actor=Actor.user(staff), challenge=open_challenge)
+    assert actor_roles(actor=Actor.system("payments.payouts_done"), challenge=open_challenge) == {Role.SYSTEM}
+    phase_transition(
+        phase=phase, to=PhaseStatus.CLOSED, actor=Actor.system("payments.payouts_done", on_behalf_of=staff)
+    )
+
+    record = PhaseTransition.objects.get(phase=phase)
+    assert (record.actor, record.task, record.made_by) == (staff, "payments.payouts_done", staff.public_name)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from challenges.models import JudgeAssignment, JudgeStatus, PhaseStatus
 from challenges.services import judge_invite, phase_transition
 from challenges.tests.factories import add_phase, make_challenge, publish
+from core.actors import Actor
 from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_the_list_filters(client, owner, staff, query, expected):
         owner, staff, title="City bus", summary="An electric bus for Lagos.", vehicle_type="bus", budget="4000",
         currency="CHF",
     )  # fmt: skip
-    phase_transition(phase=bus.phases.get(kind="concept"), to=PhaseStatus.OPEN, by=staff)
+    phase_transition(phase=bus.phases.get(kind="concept"), to=PhaseStatus.OPEN, actor=Actor.user(staff))
 
     page = client.get(f"{reverse('challenges:list')}?{query}").content.decode()
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from challenges.models import Challenge, PhaseStatus
 from challenges.services import challenge_invite_member, judge_invite, phase_transition
 from challenges.tests.factories import add_phase, make_challenge, publish
+from core.actors import Actor
 from tests.query_budget import assert_query_count_flat
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +116,7 @@ def test_the_histories_judges_invitations_and_phases_apis_are_keyset_pages(
         body = client.get(url).json()
         assert set(body) == {"next", "previous", "results"}, url
         assert_query_count_flat(client, url, grow=grow, budget=12)
-    phase_transition(phase=phase, to=PhaseStatus.OPEN, by=owner)
+    phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(owner))
     history = client.get(f"/api/v1/phases/{phase.pk}/transitions/").json()["results"]
     assert "open" in [row["to_status"] for row in history]
     judges = client.get(f"/api/v1/challenges/{pk}/judges/?page_size=2").json()

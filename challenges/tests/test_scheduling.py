@@ -20,6 +20,7 @@ from challenges.services import (
     phases_sweep,
 )
 from challenges.tests.factories import add_phase, make_challenge, publish
+from core.actors import Actor
 from core.exceptions import ApplicationError
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +91,7 @@ def test_the_sweep_arms_what_falls_due_before_the_next_sweep_once(
 
 def test_the_due_task_opens_then_the_sweep_closes_on_time(soon):
     result = phase_advance_due(
-        phase_id=soon.pk, task="challenges.phase_advance", due_at=soon.opens_at, now=soon.opens_at
+        phase_id=soon.pk, actor=Actor.system("challenges.phase_advance"), due_at=soon.opens_at, now=soon.opens_at
     )
 
     assert result.outcome == Advance.MOVED
@@ -112,7 +113,9 @@ def test_the_due_task_opens_then_the_sweep_closes_on_time(soon):
 
 
 def test_a_task_arriving_early_waits_for_its_deadline(soon):
-    result = phase_advance_due(phase_id=soon.pk, task="t", due_at=soon.opens_at, now=soon.opens_at - 2 * SECOND)
+    result = phase_advance_due(
+        phase_id=soon.pk, actor=Actor.system("t"), due_at=soon.opens_at, now=soon.opens_at - 2 * SECOND
+    )
 
     assert result.outcome == Advance.EARLY
     assert result.retry_in == pytest.approx(2.0)
@@ -120,8 +123,10 @@ def test_a_task_arriving_early_waits_for_its_deadline(soon):
 
 
 def test_a_repeated_task_makes_the_move_once(soon):
-    first = phase_advance_due(phase_id=soon.pk, task="t", due_at=soon.opens_at, now=soon.opens_at)
-    again = phase_advance_due(phase_id=soon.pk, task="t", due_at=soon.opens_at, now=soon.opens_at + SECOND)
+    first = phase_advance_due(phase_id=soon.pk, actor=Actor.system("t"), due_at=soon.opens_at, now=soon.opens_at)
+    again = phase_advance_due(
+        phase_id=soon.pk, actor=Actor.system("t"), due_at=soon.opens_at, now=soon.opens_at + SECOND
+    )
     sweep = phases_sweep(now=soon.opens_at + 2 * SECOND)
 
     assert (first.outcome, again.outcome, sweep.moved) == (Advance.MOVED, Advance.NOT_DUE, 0)
@@ -148,12 +153,12 @@ def test_a_later_deadline_set_by_the_owner_wins_and_the_old_task_does_nothing(
     assert fresh(soon).next_transition_at == new_deadline
     assert enqueued.armed[-1] == (soon.pk, new_deadline.isoformat(), new_deadline)
 
-    stale = phase_advance_due(phase_id=soon.pk, task="t", due_at=old_deadline, now=old_deadline + SECOND)
+    stale = phase_advance_due(phase_id=soon.pk, actor=Actor.system("t"), due_at=old_deadline, now=old_deadline + SECOND)
     assert stale.outcome == Advance.NOT_DUE
     assert phases_sweep(now=old_deadline + SECOND).moved == 0
     assert fresh(soon).status == PhaseStatus.SCHEDULED
 
-    made = phase_advance_due(phase_id=soon.pk, task="t", due_at=new_deadline, now=new_deadline)
+    made = phase_advance_due(phase_id=soon.pk, actor=Actor.system("t"), due_at=new_deadline, now=new_deadline)
     assert made.outcome == Advance.MOVED
     assert moves(soon) == [("scheduled", "open", "t")]
 
@@ -167,8 +172,11 @@ def test_an_earlier_deadline_set_by_the_owner_is_armed_and_the_old_task_later_do
         phase_update(phase=soon, by=owner, opens_at=new_deadline, now=new_deadline - timedelta(seconds=5))
 
     assert enqueued.armed[-1][2] == new_deadline
-    assert phase_advance_due(phase_id=soon.pk, task="t", due_at=new_deadline, now=new_deadline).outcome == Advance.MOVED
-    stale = phase_advance_due(phase_id=soon.pk, task="t", due_at=old_deadline, now=old_deadline)
+    assert (
+        phase_advance_due(phase_id=soon.pk, actor=Actor.system("t"), due_at=new_deadline, now=new_deadline).outcome
+        == Advance.MOVED
+    )
+    stale = phase_advance_due(phase_id=soon.pk, actor=Actor.system("t"), due_at=old_deadline, now=old_deadline)
     assert stale.outcome == Advance.NOT_DUE
     assert moves(soon) == [("scheduled", "open", "t")]
 
@@ -207,13 +215,15 @@ def test_a_phase_waits_for_the_phase_it_depends_on_and_its_owner_is_told(
     assert phases_sweep(now=detail.opens_at + 10 * SECOND).held == 0  # told once, not every sweep
 
     with django_capture_on_commit_callbacks(execute=True):
-        phase_transition(phase=concept, to=PhaseStatus.AWARDED, by=staff, now=detail.opens_at + timedelta(minutes=2))
+        phase_transition(
+            phase=concept, to=PhaseStatus.AWARDED, actor=Actor.user(staff), now=detail.opens_at + timedelta(minutes=2)
+        )
 
     released = fresh(detail)
     assert (released.hold, released.next_transition_at) == ("", released.opens_at)
     assert enqueued.armed[-1][0] == detail.pk  # due already: armed to run at once
     now_then = detail.opens_at + timedelta(minutes=2, seconds=1)
-    assert phase_advance_due(phase_id=detail.pk, task="t", now=now_then).outcome == Advance.MOVED
+    assert phase_advance_due(phase_id=detail.pk, actor=Actor.system("t"), now=now_then).outcome == Advance.MOVED
     assert fresh(detail).status == PhaseStatus.OPEN
 
 
@@ -241,7 +251,7 @@ def test_a_phase_whose_entry_period_passed_unopened_waits_for_new_dates(
 
 
 def test_an_open_phase_keeps_its_opening_date_but_may_run_longer(soon, owner):
-    phase_advance_due(phase_id=soon.pk, task="t", now=soon.opens_at)
+    phase_advance_due(phase_id=soon.pk, actor=Actor.system("t"), now=soon.opens_at)
     longer = soon.closes_at + timedelta(days=1)
 
     with pytest.raises(ApplicationError):
@@ -254,12 +264,12 @@ def test_an_open_phase_keeps_its_opening_date_but_may_run_longer(soon, owner):
 
 
 def test_opening_and_closing_early_rewrite_the_dates(soon, owner, staff):
-    phase_transition(phase=soon, to=PhaseStatus.OPEN, by=owner, reason="We are ready")
+    phase_transition(phase=soon, to=PhaseStatus.OPEN, actor=Actor.user(owner), reason="We are ready")
     opened = fresh(soon)
     assert opened.opens_at <= timezone.now()
     assert opened.next_transition_at == opened.closes_at
 
-    phase_transition(phase=soon, to=PhaseStatus.JUDGING, by=staff)
+    phase_transition(phase=soon, to=PhaseStatus.JUDGING, actor=Actor.user(staff))
     closed = fresh(soon)
     assert closed.closes_at <= timezone.now()
     assert closed.next_transition_at is None
@@ -268,7 +278,7 @@ def test_opening_and_closing_early_rewrite_the_dates(soon, owner, staff):
 
 def test_a_phase_cannot_open_before_its_challenge_is_funded(draft, owner, staff):
     with pytest.raises(ApplicationError):
-        phase_transition(phase=draft.phases.get(), to=PhaseStatus.OPEN, by=staff)
+        phase_transition(phase=draft.phases.get(), to=PhaseStatus.OPEN, actor=Actor.user(staff))
 
 
 def test_cancelling_a_challenge_cancels_its_phases_not_yet_awarded(owner, staff, judge):
@@ -279,7 +289,7 @@ def test_cancelling_a_challenge_cancels_its_phases_not_yet_awarded(owner, staff,
     Phase.objects.filter(pk=awarded.pk).update(status=PhaseStatus.AWARDED)
     Phase.objects.filter(pk=open_.pk).update(status=PhaseStatus.OPEN)
 
-    challenge_cancel(challenge=challenge, by=staff, reason="Client withdrew")
+    challenge_cancel(challenge=challenge, actor=Actor.user(staff), reason="Client withdrew")
 
     assert fresh(awarded).status == PhaseStatus.AWARDED  # its winners are still paid
     assert fresh(open_).status == PhaseStatus.CANCELLED
@@ -292,11 +302,11 @@ def test_the_challenge_completes_when_its_last_phase_closes(owner, staff):
     first, second = add_phase(challenge), add_phase(challenge, kind="rear")
     publish(challenge, staff=staff)
     Phase.objects.filter(pk=first.pk).update(status=PhaseStatus.AWARDED)
-    phase_transition(phase=second, to=PhaseStatus.CANCELLED, by=staff)
+    phase_transition(phase=second, to=PhaseStatus.CANCELLED, actor=Actor.user(staff))
     challenge.refresh_from_db()
     assert challenge.status == ChallengeStatus.OPEN
 
-    phase_transition(phase=first, to=PhaseStatus.CLOSED, task="payments.payouts_done")
+    phase_transition(phase=first, to=PhaseStatus.CLOSED, actor=Actor.system("payments.payouts_done"))
 
     challenge.refresh_from_db()
     assert challenge.status == ChallengeStatus.COMPLETED

@@ -26,6 +26,7 @@ from challenges.services import (
     phase_update,
 )
 from challenges.tests.factories import add_phase, make_challenge, publish
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from tests.support import UserFactory
 
@@ -92,7 +93,7 @@ def test_amounts_are_exact_two_decimal_money(owner, draft):
 
 def test_prizes_and_criteria_are_fixed_once_a_phase_opens(owner, staff, open_challenge):
     phase = open_challenge.phases.get()
-    phase_transition(phase=phase, to=PhaseStatus.OPEN, by=staff)
+    phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(staff))
 
     with pytest.raises(ApplicationError):
         phase_prizes_set(phase=phase, by=owner, amounts=["10"])
@@ -157,7 +158,7 @@ def test_builds_on_names_winning_entries_once_the_required_phase_is_awarded(owne
     with pytest.raises(ApplicationError):
         phase_builds_on_set(phase=front, required=concept, by=owner, entry_ids=[7])
     type(concept).objects.filter(pk=concept.pk).update(status=PhaseStatus.JUDGING)
-    phase_transition(phase=concept, to=PhaseStatus.AWARDED, by=staff)
+    phase_transition(phase=concept, to=PhaseStatus.AWARDED, actor=Actor.user(staff))
     dependency = phase_builds_on_set(phase=front, required=concept, by=owner, entry_ids=[9, 7, 9])
 
     assert dependency.builds_on_entries == [7, 9]
@@ -177,7 +178,7 @@ def test_announcements_are_sent_after_commit_and_never_for_a_rollback(
 
         def move_then_fail() -> None:
             with transaction.atomic():
-                phase_transition(phase=phase, to=PhaseStatus.OPEN, by=staff)
+                phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(staff))
                 raise RuntimeError("rolled back")
 
         with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
@@ -185,7 +186,7 @@ def test_announcements_are_sent_after_commit_and_never_for_a_rollback(
         assert received == []
 
         with django_capture_on_commit_callbacks(execute=True):
-            phase_transition(phase=phase, to=PhaseStatus.OPEN, by=staff, reason="go")
+            phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(staff), reason="go")
     finally:
         signals.phase_transitioned.disconnect(receiver)
 

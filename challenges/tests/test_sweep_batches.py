@@ -15,6 +15,7 @@ from challenges.services.transitions import SWEEP_TASK, phases_advance_batch, ph
 from challenges.tests.factories import add_phase, make_challenge, publish
 from community.models import Notification, NotificationKind
 from community.services import follow_create
+from core.actors import Actor
 from tests.support import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def make_due(owner, staff, enqueued):
 
 def queries_to_move(phases: list[Phase], at) -> int:
     with CaptureQueriesContext(connection) as queries:
-        report = phases_advance_batch(phase_ids=[p.pk for p in phases], task=SWEEP_TASK, now=at)
+        report = phases_advance_batch(phase_ids=[p.pk for p in phases], actor=Actor.system(SWEEP_TASK), now=at)
     assert report.moved == len(phases)
     return len(queries)
 
@@ -58,8 +59,8 @@ def test_a_batch_costs_the_same_queries_for_4_moves_as_for_24(make_due):
 def test_a_batch_moves_each_due_phase_once_and_records_it(make_due):
     phases, at = make_due(3)
 
-    first = phases_advance_batch(phase_ids=[p.pk for p in phases], task=SWEEP_TASK, now=at)
-    again = phases_advance_batch(phase_ids=[p.pk for p in phases], task=SWEEP_TASK, now=at)
+    first = phases_advance_batch(phase_ids=[p.pk for p in phases], actor=Actor.system(SWEEP_TASK), now=at)
+    again = phases_advance_batch(phase_ids=[p.pk for p in phases], actor=Actor.system(SWEEP_TASK), now=at)
 
     assert (first.moved, again.moved, again.busy) == (6, 0, 0)
     records = PhaseTransition.objects.filter(phase__in=phases)
@@ -82,7 +83,9 @@ def test_a_batch_holds_a_phase_waiting_for_another_and_moves_the_rest(
     )  # fmt: skip
 
     with django_capture_on_commit_callbacks(execute=True):
-        report = phases_advance_batch(phase_ids=[*(p.pk for p in phases), later.pk], task=SWEEP_TASK, now=at)
+        report = phases_advance_batch(
+            phase_ids=[*(p.pk for p in phases), later.pk], actor=Actor.system(SWEEP_TASK), now=at
+        )
 
     assert (report.moved, report.held) == (4, 1)
     assert Phase.objects.get(pk=later.pk).hold == PhaseHold.DEPENDENCIES
@@ -113,9 +116,9 @@ def test_followers_are_told_of_each_opening_in_a_batch_once(make_due, django_cap
     Notification.objects.all().delete()
 
     with django_capture_on_commit_callbacks(execute=True):
-        phases_advance_batch(phase_ids=[p.pk for p in phases], task=SWEEP_TASK, now=at)
+        phases_advance_batch(phase_ids=[p.pk for p in phases], actor=Actor.system(SWEEP_TASK), now=at)
     with django_capture_on_commit_callbacks(execute=True):
-        phases_advance_batch(phase_ids=[p.pk for p in phases], task=SWEEP_TASK, now=at)
+        phases_advance_batch(phase_ids=[p.pk for p in phases], actor=Actor.system(SWEEP_TASK), now=at)
 
     opened = Notification.objects.filter(kind=NotificationKind.PHASE_OPENED)
     transitions = PhaseTransition.objects.filter(phase__in=phases).values_list("pk", flat=True)

@@ -15,6 +15,7 @@ from challenges.services import judge_invite, phase_transition
 from challenges.tests.factories import add_phase, make_challenge, publish
 from community.models import Notification, NotificationKind, ReputationEntry
 from community.services import follow_create
+from core.actors import Actor
 
 LABEL = "challenges.challenge"
 
@@ -40,9 +41,9 @@ def test_followers_hear_when_a_challenge_is_published_and_a_phase_opens_once(
     assert kinds_of(jonas) == [NotificationKind.CHALLENGE_PUBLISHED]
     follow_create(user=ada, label=LABEL, object_id=challenge.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        phase_transition(phase=phase, to=PhaseStatus.OPEN, by=staff)
+        phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(staff))
     with django_capture_on_commit_callbacks(execute=True):
-        phase_transition(phase=phase, to=PhaseStatus.OPEN, by=staff)  # announced again: nothing new
+        phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(staff))  # announced again: nothing new
     opened = Notification.objects.get(recipient=ada, kind=NotificationKind.PHASE_OPENED)
     assert opened.event_key.startswith("phase-opened:")
     assert opened.context["phase"] == phase.title

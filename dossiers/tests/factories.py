@@ -27,6 +27,7 @@ from challenges import services as challenge_services
 from challenges.models import Challenge, ChallengeStatus, Phase, PhaseStatus
 from challenges.tests.factories import make_challenge, publish
 from community.models import User
+from core.actors import Actor
 from core.s3 import internal_client
 from dossiers.models import Dossier, DossierVersion
 from dossiers.services import dossier_version_record
@@ -316,7 +317,7 @@ def completed_challenge_with_dossier(
         award_next_phase(scenario, files_per_entry=files_per_entry, file_size=file_size)
     if complete and awarded_phases == len(made):
         for phase in made:
-            challenge_services.phase_transition(phase=phase, to=PhaseStatus.CLOSED, task=PAYOUTS_DONE)
+            challenge_services.phase_transition(phase=phase, to=PhaseStatus.CLOSED, actor=Actor.system(PAYOUTS_DONE))
         challenge.refresh_from_db()
         assert challenge.status == ChallengeStatus.COMPLETED, challenge.status
         _record(scenario)
@@ -371,7 +372,7 @@ def award_next_phase(
 
 
 def _open(phase: Phase, owner: User) -> Phase:
-    challenge_services.phase_transition(phase=phase, to=PhaseStatus.OPEN, by=owner)
+    challenge_services.phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(owner))
     phase.refresh_from_db()
     return phase
 

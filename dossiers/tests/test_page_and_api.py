@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from challenges.tests.factories import make_challenge
+from core.actors import Actor
 from dossiers.tests.factories import DossierScenario, completed_challenge_with_dossier
 from tests.support import UserFactory
 
@@ -71,7 +72,7 @@ def test_a_cancelled_phase_says_it_gives_no_prize(client, two_phases):
     from challenges.models import PhaseStatus
     from challenges.services import phase_transition
 
-    phase_transition(phase=two_phases.phases[1], to=PhaseStatus.CANCELLED, by=two_phases.owner)
+    phase_transition(phase=two_phases.phases[1], to=PhaseStatus.CANCELLED, actor=Actor.user(two_phases.owner))
 
     body = client.get(page_url(two_phases.slug)).content.decode()
 

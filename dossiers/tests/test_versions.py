@@ -10,6 +10,7 @@ from django.db import connection
 from challenges.models import PhaseStatus
 from challenges.services import phase_transition
 from challenges.tests.factories import make_challenge
+from core.actors import Actor
 from dossiers.models import Dossier, DossierPart, DossierVersion, PartPlacement
 from dossiers.selectors import dossier_view, dossier_view_for_version, phase_graph_order
 from dossiers.services import dossier_version_record
@@ -114,7 +115,7 @@ def test_completion_records_a_complete_version_and_announces_it(django_capture_o
     version_recorded.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            phase_transition(phase=scenario.phases[0], to=PhaseStatus.CLOSED, task=PAYOUTS_DONE)
+            phase_transition(phase=scenario.phases[0], to=PhaseStatus.CLOSED, actor=Actor.system(PAYOUTS_DONE))
     finally:
         version_recorded.disconnect(listener)
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from challenges.models import Challenge, ChallengeStatus
 from challenges.services import challenge_mark_funded, lock_challenge
 from community.models import User
+from core.actors import Actor
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from core.money import money
 from payments import signals
@@ -189,6 +190,6 @@ def _settle(challenge: Challenge, *, escrow: Account, by: User) -> None:
     """After a credit: a challenge in funding opens once its escrow covers the budget; one already
     ended sends the money back at once."""
     if challenge.status == ChallengeStatus.FUNDING and account_balance(escrow) >= challenge.budget:
-        challenge_mark_funded(challenge=challenge, by=by, task=FUNDING_TASK)
+        challenge_mark_funded(challenge=challenge, actor=Actor.system(FUNDING_TASK, on_behalf_of=by))
     elif challenge.status in (ChallengeStatus.CANCELLED, ChallengeStatus.COMPLETED):
         escrow_refund(challenge=challenge, by=by, reason="Received after the challenge ended.")

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from challenges.models import Challenge, Phase, PhaseStatus
 from challenges.services import lock_challenge, phase_transition
 from community.models import User
+from core.actors import Actor
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from payments import signals
 from payments.models import (
@@ -343,7 +344,9 @@ def phase_close_when_paid(*, phase_id: int) -> Phase | None:
 
     if award_shares_unmoved(phase_id=phase.pk):
         return None
-    return phase_transition(phase=phase, to=PhaseStatus.CLOSED, task=PHASE_PAID_TASK, reason="Every prize is paid.")
+    return phase_transition(
+        phase=phase, to=PhaseStatus.CLOSED, actor=Actor.system(PHASE_PAID_TASK), reason="Every prize is paid."
+    )
 
 
 def _finish(claim: _Claim, result: ProviderResult | ProviderError, *, task: str, now: datetime) -> ExecuteResult:

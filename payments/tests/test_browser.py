@@ -11,6 +11,7 @@ from challenges.models import PhaseStatus
 from challenges.services import challenge_submit_for_funding, phase_transition
 from challenges.tests.factories import add_phase, make_challenge
 from conftest import sign_in
+from core.actors import Actor
 from payments.models import BatchStatus, Payout, PayoutBatch, PayoutStatus
 from payments.services import payout_execute
 from payments.tests.factories import bank_account
@@ -81,7 +82,7 @@ def test_money_flows_from_the_clients_transfer_to_the_winners_and_adds_up(tab, e
     assert challenge.status == "open"
 
     # The phase runs and is awarded (through the judging app's services, as the judge would).
-    phase_transition(phase=phase, to=PhaseStatus.OPEN, by=client)
+    phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(client))
     first, second = enter(phase, ada), enter(phase, jonas)
     to_judging(phase)
     award(phase, judge, (1, first), (2, second))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from challenges.models import Challenge, ChallengeStatus
 from challenges.services import challenge_cancel, challenge_withdraw_from_funding
 from challenges.tests.factories import make_challenge
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from payments.models import FundingReceipt, Payout, PayoutKind
 from payments.providers.manual import creditor_reference, creditor_reference_valid
@@ -155,7 +156,7 @@ def test_cancelling_refunds_the_unawarded_escrow_to_the_client(
     prize(challenge, winner, "3000.00")
 
     with django_capture_on_commit_callbacks(execute=True):
-        challenge_cancel(challenge=challenge, by=staff)
+        challenge_cancel(challenge=challenge, actor=Actor.user(staff))
 
     refund = Payout.objects.get(kind=PayoutKind.REFUND)
     assert (refund.recipient, refund.amount) == (owner, Decimal("7000.00"))
@@ -165,7 +166,7 @@ def test_cancelling_refunds_the_unawarded_escrow_to_the_client(
 
 def test_money_arriving_after_cancellation_goes_straight_back(owner, staff):
     challenge = challenge_in_funding(owner)
-    challenge_cancel(challenge=challenge, by=owner)
+    challenge_cancel(challenge=challenge, actor=Actor.user(owner))
 
     receive(challenge, "250.00", staff=staff)
 
@@ -185,7 +186,7 @@ def test_a_refund_returns_every_currency_the_escrow_holds_less_what_winners_are_
     prize(challenge, winner, "3000.00")
 
     with django_capture_on_commit_callbacks(execute=True):
-        challenge_cancel(challenge=challenge, by=staff)
+        challenge_cancel(challenge=challenge, actor=Actor.user(staff))
 
     refunds = Payout.objects.filter(kind=PayoutKind.REFUND, recipient=owner)
     assert sorted(refunds.values_list("currency", "amount")) == [

@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from challenges.models import ChallengeStatus
 from challenges.services import challenge_cancel
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from payments.models import Account, AccountKind, Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
 from payments.services import InsufficientFunds, account_balance, payout_execute, payout_retry, payout_return
@@ -114,7 +115,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def cancel(self) -> None:
         try:
             with TestCase.captureOnCommitCallbacks(execute=True):
-                challenge_cancel(challenge=self.challenge, by=self.staff)
+                challenge_cancel(challenge=self.challenge, actor=Actor.user(self.staff))
         except ApplicationError:
             pass
         self.challenge.refresh_from_db()

@@ -18,6 +18,7 @@ from challenges.models import Challenge, Phase, PhaseStatus, Prize
 from challenges.selectors import challenge_roles
 from challenges.services import lock_challenge, phase_transition
 from community.models import User
+from core.actors import Actor
 from core.caching import bump
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from submissions import signals
@@ -155,13 +156,13 @@ def phase_award(
         award_split(award=award, entry=entries[choice.entry_id], rules=rules)
         awards.append(award)
     if Role.STAFF in challenge_roles(user=by, challenge=challenge):
-        phase_transition(phase=phase, to=PhaseStatus.AWARDED, by=by, reason="Prizes awarded.", now=now)
+        phase_transition(phase=phase, to=PhaseStatus.AWARDED, actor=Actor.user(by), reason="Prizes awarded.", now=now)
     else:
         # Judges and owners award through this service only; the phase table leaves the move to it (SYSTEM).
         phase_transition(
             phase=phase,
             to=PhaseStatus.AWARDED,
-            task=AWARD_TASK,
+            actor=Actor.system(AWARD_TASK),
             reason=f"Prizes awarded by {by.public_name} (member {by.pk}).",
             now=now,
         )

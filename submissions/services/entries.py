@@ -16,34 +16,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blueprints.models import Revision
-from challenges.lifecycle import Role
-from challenges.models import Phase, PhaseStatus
+from challenges.lifecycle import Role as ChallengeRole
+from challenges.models import Challenge, Phase, PhaseStatus
 from challenges.selectors import challenge_roles
 from community.models import User
+from core.actors import Actor
 from core.caching import bump
 from core.exceptions import ApplicationError, Conflict, NotAllowed
+from core.statemachine import apply_move, save_status
 from submissions import signals
+from submissions.lifecycle import ACCEPTANCE, ENTRY, Role
 from submissions.models import Acceptance, Entry, EntryAuthor, EntryRevision, EntryStatus, EntryStatusChange
 from submissions.selectors import co_author_problems, entry_author_ids, entry_eligibility, revision_problems
 from submissions.services.common import lock_entry, lock_phase
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-
-# A co-author answers once; the lead author asks again by changing the co-authors or shares.
-ACCEPTANCE_MOVES: dict[str, frozenset[str]] = {
-    Acceptance.INVITED: frozenset({Acceptance.ACCEPTED, Acceptance.DECLINED}),
-    Acceptance.ACCEPTED: frozenset(),
-    Acceptance.DECLINED: frozenset(),
-}
-
-# The entry state machine: every allowed move, and nothing else.
-ENTRY_MOVES: dict[str, frozenset[str]] = {
-    EntryStatus.DRAFT: frozenset({EntryStatus.SUBMITTED, EntryStatus.WITHDRAWN}),
-    EntryStatus.SUBMITTED: frozenset({EntryStatus.WITHDRAWN, EntryStatus.DISQUALIFIED}),
-    EntryStatus.WITHDRAWN: frozenset(),
-    EntryStatus.DISQUALIFIED: frozenset(),
-}
 
 
 @dataclass(frozen=True)
@@ -98,15 +86,52 @@ def _lead_share(user: User, co_authors: Sequence[CoAuthor]) -> Decimal:
     return lead
 
 
-def _record(entry: Entry, *, to: str, by: User | None, reason: str = "") -> None:
-    from_status = entry.status
-    if to not in ENTRY_MOVES[from_status]:
-        raise Conflict(
-            _("An entry cannot move from “%(from)s” to “%(to)s”.")
-            % {"from": EntryStatus(from_status).label, "to": EntryStatus(to).label}
-        )
-    entry.status = to
-    EntryStatusChange.objects.create(entry=entry, from_status=from_status, to_status=to, actor=by, reason=reason[:500])
+def entry_roles(entry: Entry, *, actor: Actor, challenge: Challenge | None = None) -> set[Role]:
+    """What `actor` is to `entry` (`lifecycle.Role`): its lead author, and (when `challenge` is
+    given, one query) the challenge's owner or staff. The system is none of these."""
+    if actor.is_system or actor.member is None:
+        return set()
+    roles = {Role.LEAD_AUTHOR} if entry.lead_author_id == actor.member.pk else set()
+    if challenge is not None:
+        assert isinstance(actor.member, User)
+        relation = challenge_roles(user=actor.member, challenge=challenge)
+        roles |= {Role.OWNER} if ChallengeRole.OWNER in relation else set()
+        roles |= {Role.STAFF} if ChallengeRole.STAFF in relation else set()
+    return roles
+
+
+def entry_move(
+    entry: Entry,
+    *,
+    to: EntryStatus,
+    actor: Actor,
+    roles: set[Role],
+    reason: str = "",
+    update_fields: Sequence[str] = (),
+) -> EntryStatusChange:
+    """The one writer of an entry's status, under the caller's locks on the phase and the entry:
+    checks the move against `ENTRY` in `roles`, saves it (with `update_fields`) and records it."""
+    ENTRY.check(entry.status, to, roles)
+    record = apply_move(
+        entry,
+        target=to,
+        actor=actor,
+        record=EntryStatusChange,
+        reason=reason,
+        update_fields=update_fields,
+        entry=entry,
+    )
+    assert isinstance(record, EntryStatusChange)
+    return record
+
+
+def acceptance_move(authorship: EntryAuthor, *, to: str, roles: set[Role], now: datetime) -> EntryAuthor:
+    """The one writer of a co-author's answer, under the caller's lock: checks it against
+    `ACCEPTANCE` and saves it with its time (the row is the record: asking again replaces it)."""
+    ACCEPTANCE.check(authorship.acceptance, to, roles)
+    authorship.responded_at = now
+    save_status(authorship, target=to, status_field="acceptance", update_fields=["responded_at"])
+    return authorship
 
 
 def _invite_co_authors(entry: Entry, co_authors: Sequence[CoAuthor]) -> None:
@@ -200,9 +225,14 @@ def entry_create(
         entry.builds_on.set(list(builds_on))
     EntryRevision.objects.create(entry=entry, revision=revision, set_by=user)
     if submit:
-        _record(entry, to=EntryStatus.SUBMITTED, by=user)
         entry.submitted_at = now
-        entry.save(update_fields=["status", "submitted_at", "updated_at"])
+        entry_move(
+            entry,
+            to=EntryStatus.SUBMITTED,
+            actor=Actor.user(user),
+            roles={Role.LEAD_AUTHOR},
+            update_fields=["submitted_at"],
+        )
         _announce_submitted(entry, locked)
     return entry
 
@@ -234,9 +264,15 @@ def entry_submit(*, entry: Entry, user: User, now: datetime | None = None) -> En
     reasons = {**eligibility.reasons, **co_author_problems(authors=authors)}
     if reasons:
         raise _refuse(reasons)
-    _record(locked, to=EntryStatus.SUBMITTED, by=user)
     locked.submitted_at = now
-    locked.save(update_fields=["status", "submitted_at", "updated_at"])
+    actor = Actor.user(user)
+    entry_move(
+        locked,
+        to=EntryStatus.SUBMITTED,
+        actor=actor,
+        roles=entry_roles(locked, actor=actor),
+        update_fields=["submitted_at"],
+    )
     _announce_submitted(locked, phase)
     return locked
 
@@ -311,15 +347,7 @@ def entry_co_author_respond(*, entry: Entry, user: User, accept: bool, now: date
         return authorship
     if locked.status != EntryStatus.DRAFT:
         raise Conflict(_("This entry is no longer waiting for its co-authors."))
-    if answer not in ACCEPTANCE_MOVES[authorship.acceptance]:
-        raise Conflict(
-            _("You have already answered (“%(answer)s”). The lead author can ask you again by changing the co-authors.")
-            % {"answer": Acceptance(authorship.acceptance).label}
-        )
-    authorship.acceptance = answer
-    authorship.responded_at = now
-    authorship.save(update_fields=["acceptance", "responded_at"])
-    return authorship
+    return acceptance_move(authorship, to=answer, roles={Role.CO_AUTHOR}, now=now)
 
 
 @transaction.atomic
@@ -332,9 +360,16 @@ def entry_withdraw(*, entry: Entry, user: User, reason: str = "") -> Entry:
         return locked
     if phase.status not in (PhaseStatus.OPEN, PhaseStatus.JUDGING):
         raise Conflict(_("An entry can be withdrawn only while its phase is open or being judged."))
-    _record(locked, to=EntryStatus.WITHDRAWN, by=user, reason=reason)
     locked.status_reason = reason.strip()[:500]
-    locked.save(update_fields=["status", "status_reason", "updated_at"])
+    actor = Actor.user(user)
+    entry_move(
+        locked,
+        to=EntryStatus.WITHDRAWN,
+        actor=actor,
+        roles=entry_roles(locked, actor=actor),
+        reason=reason,
+        update_fields=["status_reason"],
+    )
     signals.announce_on_commit(
         signals.entry_withdrawn, Entry, entry_id=locked.pk, phase_id=phase.pk, author_ids=entry_author_ids(locked)
     )
@@ -342,12 +377,12 @@ def entry_withdraw(*, entry: Entry, user: User, reason: str = "") -> Entry:
 
 
 @transaction.atomic
-def entry_disqualify(*, entry: Entry, by: User, reason: str) -> Entry:
+def entry_disqualify(*, entry: Entry, actor: Actor, reason: str) -> Entry:
     """The challenge's owner or staff disqualify a submitted entry, giving the reason its authors see."""
     phase = lock_phase(entry.phase_id)
     locked = lock_entry(entry.pk)
-    if not challenge_roles(user=by, challenge=phase.challenge) & {Role.OWNER, Role.STAFF}:
-        raise NotAllowed(_("Only the challenge's owner or staff may disqualify an entry."))
+    roles = entry_roles(locked, actor=actor, challenge=phase.challenge)
+    ENTRY.require(EntryStatus.DISQUALIFIED, roles)
     reason = reason.strip()
     if not reason:
         message = _("Give the reason for the disqualification.")
@@ -356,9 +391,15 @@ def entry_disqualify(*, entry: Entry, by: User, reason: str) -> Entry:
         return locked
     if phase.status not in (PhaseStatus.OPEN, PhaseStatus.JUDGING):
         raise Conflict(_("Entries can be disqualified only before the phase is awarded."))
-    _record(locked, to=EntryStatus.DISQUALIFIED, by=by, reason=reason)
     locked.status_reason = reason[:500]
-    locked.save(update_fields=["status", "status_reason", "updated_at"])
+    entry_move(
+        locked,
+        to=EntryStatus.DISQUALIFIED,
+        actor=actor,
+        roles=roles,
+        reason=reason,
+        update_fields=["status_reason"],
+    )
     signals.announce_on_commit(
         signals.entry_disqualified,
         Entry,

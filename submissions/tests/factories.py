@@ -15,6 +15,7 @@ from challenges.models import Challenge, Phase, PhaseStatus
 from challenges.services import CriterionData
 from challenges.tests.factories import make_challenge, publish
 from community.models import User
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from submissions import selectors, services
 from submissions.models import Entry
@@ -113,7 +114,7 @@ def open_phase(
     for judge in judges:
         accept_judge(challenge, judge)
     publish(challenge, staff=staff)
-    challenge_services.phase_transition(phase=phase, to=PhaseStatus.OPEN, by=owner)
+    challenge_services.phase_transition(phase=phase, to=PhaseStatus.OPEN, actor=Actor.user(owner))
     phase.refresh_from_db()
     return phase
 
@@ -154,7 +155,7 @@ def enter(
 
 
 def to_judging(phase: Phase) -> Phase:
-    challenge_services.phase_transition(phase=phase, to=PhaseStatus.JUDGING, by=phase.challenge.owner)
+    challenge_services.phase_transition(phase=phase, to=PhaseStatus.JUDGING, actor=Actor.user(phase.challenge.owner))
     phase.refresh_from_db()
     return phase
 

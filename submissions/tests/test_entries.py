@@ -11,6 +11,7 @@ from blueprints.models import FileStatus
 from challenges import services as challenge_services
 from challenges.models import PhaseStatus
 from challenges.tests.factories import add_phase, make_challenge, publish
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from submissions import services, signals
 from submissions.models import Acceptance, EntryAuthor, EntryStatus, EntryStatusChange
@@ -182,7 +183,7 @@ def phase_states(owner, staff, judge):
     winner = enter(phases["awarded"], UserFactory.create())
     to_judging(phases["awarded"])
     award(phases["awarded"], owner, (1, winner))
-    challenge_services.phase_transition(phase=phases["cancelled"], to=PhaseStatus.CANCELLED, by=staff)
+    challenge_services.phase_transition(phase=phases["cancelled"], to=PhaseStatus.CANCELLED, actor=Actor.user(staff))
     for phase in phases.values():
         phase.refresh_from_db()
     assert {state: phase.status for state, phase in phases.items()} == {state: state for state in STATES}
@@ -251,14 +252,14 @@ def test_the_owner_or_staff_disqualify_with_a_reason_and_the_authors_are_told(
 ):
     entry = enter(phase, ada)
     with pytest.raises(ApplicationError, match="Only the challenge's owner or staff"):
-        services.entry_disqualify(entry=entry, by=judge, reason="Copied.")
+        services.entry_disqualify(entry=entry, actor=Actor.user(judge), reason="Copied.")
     with pytest.raises(ApplicationError, match="Give the reason"):
-        services.entry_disqualify(entry=entry, by=owner, reason="  ")
+        services.entry_disqualify(entry=entry, actor=Actor.user(owner), reason="  ")
 
     calls, receiver = received(signals.entry_disqualified)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            services.entry_disqualify(entry=entry, by=owner, reason="Copied from elsewhere.")
+            services.entry_disqualify(entry=entry, actor=Actor.user(owner), reason="Copied from elsewhere.")
     finally:
         signals.entry_disqualified.disconnect(receiver)
 
@@ -304,11 +305,11 @@ def test_an_entry_of_a_dependent_phase_names_the_winning_concept_it_builds_on(ow
     front = add_phase(challenge, kind="front", opens_at=now + timedelta(days=20), depends_on=[concept])
     accept_judge(challenge, judge)
     publish(challenge, staff=staff)
-    challenge_services.phase_transition(phase=concept, to=PhaseStatus.OPEN, by=owner)
+    challenge_services.phase_transition(phase=concept, to=PhaseStatus.OPEN, actor=Actor.user(owner))
     winner, other = enter(concept, ada), enter(concept, bob)
     to_judging(concept)
     award(concept, owner, (1, winner))
-    challenge_services.phase_transition(phase=front, to=PhaseStatus.OPEN, by=owner)
+    challenge_services.phase_transition(phase=front, to=PhaseStatus.OPEN, actor=Actor.user(owner))
     front.refresh_from_db()
 
     with pytest.raises(ApplicationError, match="Say which winning entry") as refused:
