@@ -458,7 +458,6 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "PayoutStatusEnum": "payments.models.PayoutStatus",
     "BatchStatusEnum": "payments.models.BatchStatus",
     "PayoutKindEnum": "payments.models.PayoutKind",
-    "PayoutMethodKindEnum": "payments.models.PayoutMethodKind",
 }
 
 # --- Community (owned by the community app) ---------------------------------------------------

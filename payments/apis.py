@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community.models import User
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from core.money import MoneySerializerField
 from core.pagination import KeysetPagination
@@ -56,17 +57,17 @@ class StaffPayoutSerializer(PayoutSerializer):
 
 
 class PayoutMethodSerializer(serializers.ModelSerializer):
-    masked_iban = serializers.CharField(read_only=True)
+    # The account as its provider shows it; `masked_iban` is the same, for clients of the bank-only days.
+    masked_iban = serializers.CharField(source="shown_as", read_only=True)
 
     class Meta:
         model = PayoutMethod
         fields = [
             "id",
-            "kind",
+            "provider",
             "holder_name",
+            "shown_as",
             "masked_iban",
-            "bic",
-            "country",
             "is_active",
             "usable_from",
             "created_at",
@@ -285,5 +286,5 @@ class PayoutRetryApi(APIView):
 
     @extend_schema(request=None, responses=StaffPayoutSerializer, summary="Send a failed payout again (staff)")
     def post(self, request: Request, pk: int) -> Response:
-        payout = services.payout_retry(payout=get_object_or_404(Payout, pk=pk), by=_member(request))
+        payout = services.payout_retry(payout=get_object_or_404(Payout, pk=pk), actor=Actor.user(_member(request)))
         return Response(StaffPayoutSerializer(payout).data)

@@ -74,7 +74,7 @@ def payout_methods(request: AuthenticatedHttpRequest) -> HttpResponse:
                 request,
                 _("Saved. Payouts go to %(account)s from %(when)s; we sent you an e-mail about the change.")
                 % {
-                    "account": method.masked_iban,
+                    "account": method.shown_as,
                     "when": local_datetime(method.usable_from),
                 },
             )

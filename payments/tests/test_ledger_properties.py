@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from challenges.models import ChallengeStatus
 from challenges.services import challenge_cancel
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from payments.models import Account, AccountKind, Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
 from payments.services import InsufficientFunds, account_balance, payout_execute, payout_retry, payout_return
@@ -94,7 +95,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def retry(self, data: st.DataObject) -> None:
         failed = list(Payout.objects.filter(status=PayoutStatus.FAILED))
         if failed:
-            payout_retry(payout=data.draw(st.sampled_from(failed)), by=self.staff)
+            payout_retry(payout=data.draw(st.sampled_from(failed)), actor=Actor.user(self.staff))
 
     @rule(data=st.data())
     def bank_returns(self, data: st.DataObject) -> None:
@@ -102,8 +103,8 @@ class MoneyMachine(RuleBasedStateMachine):
         if paid:
             payout = data.draw(st.sampled_from(paid))
             self.returned_keys.add(payout.idempotency_key)
-            payout_return(payout=payout, by=self.staff, reason="Account closed")
-            payout_return(payout=payout, by=self.staff, reason="Recorded twice")
+            payout_return(payout=payout, actor=Actor.user(self.staff), reason="Account closed")
+            payout_return(payout=payout, actor=Actor.user(self.staff), reason="Recorded twice")
 
     @rule()
     def make_waiting_payouts_due(self) -> None:
