@@ -77,8 +77,22 @@ class PayoutMethodSerializer(serializers.ModelSerializer):
 
 class PayoutMethodInputSerializer(serializers.Serializer):
     holder_name = serializers.CharField(max_length=70)
-    iban = serializers.CharField(max_length=42)
+    iban = serializers.CharField(max_length=42, required=False, allow_blank=True, default="")
     bic = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
+    provider = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A registered payout provider's code, paid to `destination`; without it, `iban` (and `bic`) "
+        "make a bank account.",
+    )
+    destination = serializers.DictField(
+        child=serializers.CharField(max_length=100, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text="What the provider asks for (its destination fields).",
+    )
     password = serializers.CharField(write_only=True, trim_whitespace=False)
 
 
@@ -193,12 +207,19 @@ class PayoutMethodListApi(APIView):
     @extend_schema(
         request=PayoutMethodInputSerializer,
         responses={201: PayoutMethodSerializer},
-        summary="Add or replace my bank account (password needed; held, and e-mailed to me)",
+        summary="Add or replace my bank account or other payout method (password needed; held, and e-mailed to me)",
     )
     def post(self, request: Request) -> Response:
         data = PayoutMethodInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        method = services.payout_method_set(user=_member(request), **data.validated_data)
+        given = data.validated_data
+        common = {"user": _member(request), "password": given["password"], "holder_name": given["holder_name"]}
+        if given["provider"]:
+            method = services.payout_method_choose(
+                **common, provider=given["provider"], destination=given["destination"]
+            )
+        else:
+            method = services.payout_method_set(**common, iban=given["iban"], bic=given["bic"])
         return Response(PayoutMethodSerializer(method).data, status=status.HTTP_201_CREATED)
 
 

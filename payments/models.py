@@ -217,8 +217,8 @@ class PayoutMethod(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_methods")
     provider = models.CharField(_("provider"), max_length=30)
     holder_name = models.CharField(_("account holder"), max_length=70)
-    destination = models.JSONField(_("destination"), default=dict)
-    shown_as = models.CharField(_("account"), max_length=60)
+    destination = models.JSONField(_("payout destination"), default=dict)
+    shown_as = models.CharField(_("masked account"), max_length=60)
     is_active = models.BooleanField(_("active"), default=True)
     # A new or changed method pays nothing before this (`PAYMENTS_METHOD_CHANGE_HOLD_HOURS`).
     usable_from = models.DateTimeField(_("usable from"))

@@ -44,12 +44,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="payoutmethod",
             name="destination",
-            field=models.JSONField(default=dict, verbose_name="destination"),
+            field=models.JSONField(default=dict, verbose_name="payout destination"),
         ),
         migrations.AddField(
             model_name="payoutmethod",
             name="shown_as",
-            field=models.CharField(default="", max_length=60, verbose_name="account"),
+            field=models.CharField(default="", max_length=60, verbose_name="masked account"),
             preserve_default=False,
         ),
         migrations.RunPython(to_destinations, from_destinations, elidable=False),

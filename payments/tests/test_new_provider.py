@@ -167,3 +167,44 @@ def test_a_payout_sent_to_one_provider_is_not_sent_to_another_before_staff_retry
     assert payout_execute(payout_id=payout.pk, now=later).outcome == Outcome.SUBMITTED
     payout.refresh_from_db()
     assert (payout.provider, list(card.sent)) == ("card", [payout.idempotency_key])
+
+
+def test_the_payout_methods_page_and_the_api_offer_the_card_provider_from_its_declared_fields(
+    card, winner, client, django_capture_on_commit_callbacks
+):
+    client.force_login(winner)
+    page = client.get(reverse("payments:payout_methods")).content.decode()
+    assert 'data-testid="provider-card"' in page
+    assert 'name="provider-card-card_token"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("payments:payout_methods"),
+            {
+                "provider-card-provider": "card",
+                "provider-card-holder_name": "Winner",
+                "provider-card-card_token": "tok_mastercard_5555",
+                "provider-card-password": PASSWORD,
+            },
+            follow=True,
+        )
+    assert response.status_code == 200
+    method = PayoutMethod.objects.get(owner=winner, is_active=True)
+    assert (method.provider, method.destination) == ("card", {"card_token": "tok_mastercard_5555"})
+    assert "Card •••• 5555" in response.content.decode()
+
+    refused = client.post(
+        reverse("payments:payout_methods"),
+        {"provider-card-provider": "card", "provider-card-holder_name": "W", "provider-card-card_token": "1234",
+         "provider-card-password": PASSWORD},
+    )  # fmt: skip
+    assert "Not a card token." in refused.content.decode()
+
+    created = client.post(
+        reverse("api-payments-methods"),
+        {"holder_name": "Winner", "provider": "card", "destination": {"card_token": "tok_amex_0005"},
+         "password": PASSWORD},
+        content_type="application/json",
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    assert (created.json()["provider"], created.json()["shown_as"]) == ("card", "Card •••• 0005")
