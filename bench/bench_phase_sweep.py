@@ -48,7 +48,7 @@ from challenges.models import (
 )
 from challenges.services.transitions import SWEEP_TASK
 from challenges.tests.factories import add_phase, make_challenge, publish
-from community.models import EmailFrequency, Follow, Notification, NotificationKind
+from community.models import EmailFrequency, Follow, Notification
 from config.celery_routes import queues_arg
 from conftest import ROOT, _database_url_for_tests
 from tests.support import UserFactory
@@ -205,7 +205,7 @@ def run_sweep(workers: int, phase_ids: list[int], followers: int) -> dict[str, f
                 moves = PhaseTransition.objects.filter(pk__gte=first_move).count()
                 if moves >= len(phase_ids):
                     moved_at = time.monotonic()
-            notified = Notification.objects.filter(pk__gte=first_notice, kind=NotificationKind.PHASE_OPENED).count()
+            notified = Notification.objects.filter(pk__gte=first_notice, kind="phase_opened").count()
             if moved_at is not None and notified >= openings * followers:
                 notified_at = time.monotonic()
                 break
@@ -250,7 +250,7 @@ def assert_each_moved_once(phase_ids: list[int], followers: int) -> None:
     openings = set(
         PhaseTransition.objects.filter(phase_id__in=phase_ids, to_status=PhaseStatus.OPEN).values_list("pk", flat=True)
     )
-    keys = Counter(Notification.objects.filter(kind=NotificationKind.PHASE_OPENED).values_list("event_key", flat=True))
+    keys = Counter(Notification.objects.filter(kind="phase_opened").values_list("event_key", flat=True))
     assert {int(key.removeprefix("phase-opened:")) for key in keys} == openings
     assert set(keys.values()) == {followers}, "a follower was told twice, or not at all"
 

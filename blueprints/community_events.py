@@ -11,10 +11,17 @@ from blueprints import signals
 from blueprints.models import Blueprint
 from blueprints.selectors import blueprints_visible_to, listed_blueprints
 from community import portfolio, targets
-from community.models import NotificationKind, ReputationReason
+from community.models import ReputationReason
+from community.notifications import register_kind
 from community.services import notify, reputation_grant
 
 PORTFOLIO_LIMIT = 20
+
+BLUEPRINT_FORKED = register_kind(
+    "blueprint_forked",
+    label=_("My blueprint was forked"),
+    sentence=_("%(actor)s forked your blueprint “%(blueprint)s”."),
+)
 
 
 def blueprint_can_view(user: Any, blueprint: Blueprint) -> bool:
@@ -44,7 +51,7 @@ def on_blueprint_forked(
     fork = Blueprint.objects.select_related("owner").get(pk=blueprint_id)
     notify(
         recipient_ids=[parent.owner_id],
-        kind=NotificationKind.BLUEPRINT_FORKED,
+        kind=BLUEPRINT_FORKED,
         event_key=f"blueprint-forked:{blueprint_id}",
         context={"blueprint": parent.title, "actor": fork.owner.public_name, "fork": fork.title},
         url=fork.get_absolute_url(),

@@ -13,14 +13,46 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from challenges import signals
 from challenges.models import Challenge, JudgeAssignment, Phase, PhaseStatus
 from challenges.selectors import challenges_visible_to
 from community import targets
-from community.models import NotificationKind, User
+from community.models import User
+from community.notifications import register_kind
 from community.selectors import follower_ids, follower_ids_by_object, user_by_confirmed_email
 from community.services import NotificationEvent, notify, notify_many
+
+CHALLENGE_PUBLISHED = register_kind(
+    "challenge_published",
+    label=_("A followed member published a challenge"),
+    sentence=_("%(actor)s published the challenge “%(challenge)s”."),
+)
+PUBLISHED_WITH_PHASES = _("“%(challenge)s” is published with %(phases)s phase(s).")
+# A phase added to a challenge already published: the same kind (members who muted one muted both),
+# told apart by its context naming the phase.
+PHASE_ADDED = _("A new phase “%(phase)s” was added to “%(challenge)s”.")
+PHASE_PUBLISHED = register_kind(
+    "phase_published",
+    label=_("A followed challenge published its phases"),
+    sentence=lambda context: PHASE_ADDED if "phase" in context else PUBLISHED_WITH_PHASES,
+)
+PHASE_OPENED = register_kind(
+    "phase_opened",
+    label=_("A phase opened for entries"),
+    sentence=_("The phase “%(phase)s” of “%(challenge)s” is open for entries."),
+)
+PHASE_CLOSING_SOON = register_kind(
+    "phase_closing_soon",
+    label=_("A phase closes in 24 hours"),
+    sentence=_("The phase “%(phase)s” of “%(challenge)s” closes %(deadline)s."),
+)
+JUDGE_INVITED = register_kind(
+    "judge_invited",
+    label=_("An invitation to judge"),
+    sentence=_("You are invited to judge “%(challenge)s”."),
+)
 
 
 def challenge_can_view(user: Any, challenge: Challenge) -> bool:
@@ -69,7 +101,7 @@ def on_challenge_published(sender: Any, *, challenge_id: int, **kwargs: Any) -> 
     url = challenge.get_absolute_url()
     notify(
         recipient_ids=_followers_who_see(challenge),
-        kind=NotificationKind.PHASE_PUBLISHED,
+        kind=PHASE_PUBLISHED,
         event_key=key,
         context=context,
         url=url,
@@ -77,7 +109,7 @@ def on_challenge_published(sender: Any, *, challenge_id: int, **kwargs: Any) -> 
     if not challenge.invite_only:
         notify(
             recipient_ids=follower_ids(obj=challenge.owner),
-            kind=NotificationKind.CHALLENGE_PUBLISHED,
+            kind=CHALLENGE_PUBLISHED,
             event_key=key,
             context=context,
             url=url,
@@ -93,7 +125,7 @@ def on_phase_added(sender: Any, *, phase_id: int, **kwargs: Any) -> None:
     challenge = phase.challenge
     notify(
         recipient_ids=_followers_who_see(challenge),
-        kind=NotificationKind.PHASE_PUBLISHED,
+        kind=PHASE_PUBLISHED,
         event_key=f"phase-published:{phase.pk}",
         context={"challenge": challenge.title, "phase": phase.title, "actor": challenge.owner.public_name},
         url=phase_url(phase),
@@ -124,7 +156,7 @@ def on_phases_transitioned(sender: Any, *, moves: list[signals.PhaseMove], **kwa
         events.append(
             NotificationEvent(
                 recipient_ids=who_see[challenge_id],
-                kind=NotificationKind.PHASE_OPENED,
+                kind=PHASE_OPENED,
                 event_key=f"phase-opened:{opened[pk]}",
                 context={"challenge": challenge_title, "phase": title, "closes_at": closes_at.isoformat()},
                 url=reverse("challenges:phase", kwargs={"slug": slug, "pk": pk}),
@@ -145,7 +177,7 @@ def on_judge_invited(sender: Any, *, assignment_id: int, challenge_id: int, emai
         return  # not a member yet, or not confirmed: the invitation e-mail of the challenges app reaches them
     notify(
         recipient_ids=[judge.pk],
-        kind=NotificationKind.JUDGE_INVITED,
+        kind=JUDGE_INVITED,
         event_key=f"judge-invited:{assignment_id}",
         context={"challenge": assignment.challenge.title},
         url=reverse("challenges:invitation", kwargs={"token": assignment.token}),
@@ -165,7 +197,7 @@ def phases_closing_soon_notify(*, now: Any = None) -> int:
     for phase in phases:
         created += notify(
             recipient_ids=_followers_who_see(phase.challenge),
-            kind=NotificationKind.PHASE_CLOSING_SOON,
+            kind=PHASE_CLOSING_SOON,
             event_key=f"phase-closing:{phase.pk}:{int(phase.closes_at.timestamp())}",
             context={
                 "challenge": phase.challenge.title,

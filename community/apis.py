@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from community import selectors, services
 from community.http import parse_id, request_member
-from community.messages import notification_text
 from community.models import ApiToken, ApiTokenScope, Comment, Follow, Notification, User
+from community.notifications import notification_text
 from community.portfolio import portfolio_for
 from community.services.api_tokens import EXPIRY_DAYS_DEFAULT, EXPIRY_DAYS_MAX, EXPIRY_DAYS_MIN
 from community.targets import target_lookup, visible_objects

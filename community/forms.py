@@ -4,7 +4,8 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from community.models import ApiTokenScope, Experience, NotificationKind, User
+from community.models import ApiTokenScope, Experience, User
+from community.notifications import kind_choices
 from community.selectors import DirectoryFilters, DirectorySort
 from community.services import user_update_profile
 from community.services.api_tokens import EXPIRY_DAYS_DEFAULT, EXPIRY_DAYS_MAX, EXPIRY_DAYS_MIN
@@ -34,7 +35,7 @@ class ProfileForm(forms.ModelForm):
 
     email_muted_kinds = forms.MultipleChoiceField(
         label=_("No e-mail for"),
-        choices=NotificationKind.choices,
+        choices=kind_choices,  # every app's kinds, registered by the time a form is built
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("These stay in your notification centre but are not e-mailed."),

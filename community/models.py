@@ -260,23 +260,6 @@ class CommentReport(models.Model):
 # --- Notifications ----------------------------------------------------------------------------
 
 
-class NotificationKind(models.TextChoices):
-    CHALLENGE_PUBLISHED = "challenge_published", _("A followed member published a challenge")
-    PHASE_PUBLISHED = "phase_published", _("A followed challenge published its phases")
-    PHASE_OPENED = "phase_opened", _("A phase opened for entries")
-    PHASE_CLOSING_SOON = "phase_closing_soon", _("A phase closes in 24 hours")
-    ENTRY_SCORED = "entry_scored", _("My entry was scored")
-    ENTRY_AWARDED = "entry_awarded", _("My entry won an award")
-    BLUEPRINT_FORKED = "blueprint_forked", _("My blueprint was forked")
-    COMMENT_REPLY = "comment_reply", _("A reply to my comment")
-    NEW_COMMENT = "new_comment", _("A comment on something I follow")
-    MENTION = "mention", _("A mention of me")
-    JUDGE_INVITED = "judge_invited", _("An invitation to judge")
-    CO_AUTHOR_INVITED = "co_author_invited", _("An invitation to co-author an entry")
-    PAYOUT_PAID = "payout_paid", _("A payout was paid")
-    NEW_FOLLOWER = "new_follower", _("A new follower")
-
-
 class EmailState(models.TextChoices):
     NONE = "none", _("No e-mail")
     QUEUED = "queued", _("Queued")
@@ -289,7 +272,8 @@ class Notification(models.Model):
     """One notice to one member about one event; `event_key` makes it happen once per event."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(_("kind"), max_length=40, choices=NotificationKind.choices)
+    # A kind registered by the app that owns the event (`community.notifications.register_kind`).
+    kind = models.CharField(_("kind"), max_length=40)
     event_key = models.CharField(_("event"), max_length=200)
     context = models.JSONField(_("details"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)

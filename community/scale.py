@@ -19,7 +19,8 @@ from django.contrib.contenttypes.models import ContentType
 from django_countries import countries
 from psycopg.types.json import Jsonb
 
-from community.models import Comment, Follow, Notification, NotificationKind, ReputationEntry, User
+from community.models import Comment, Follow, Notification, ReputationEntry, User
+from community.notifications import CommunityKind
 from core.scale import FIRST_NAMES, LAST_NAMES, PASSWORD, SHOWCASE_EMAILS, Plan
 
 SKILLS = (
@@ -289,7 +290,7 @@ def _notifications(
         title, url, _created = info[key]
         context = {"actor": names[author], "target": title, "excerpt": body[:200]}
         kind, event = (
-            (NotificationKind.COMMENT_REPLY, "comment-reply") if reply else (NotificationKind.NEW_COMMENT, "comment")
+            (CommunityKind.COMMENT_REPLY, "comment-reply") if reply else (CommunityKind.NEW_COMMENT, "comment")
         )
         add(recipient, kind, f"{event}:{pk}", context, f"{url}#comment-{pk}", author, at)
 
@@ -318,7 +319,7 @@ def _notifications(
             continue
         for follower in people:
             if pk != member and len(rows) < total:
-                add(pk, NotificationKind.NEW_FOLLOWER, f"follow:{follower}:{pk}", {"actor": names[follower]},
+                add(pk, CommunityKind.NEW_FOLLOWER, f"follow:{follower}:{pk}", {"actor": names[follower]},
                     f"/members/{pk}/", follower, plan.ago(rng.randint(1, 30)))  # fmt: skip
     keys = sorted(key for key in comments if followers.get(key))
     rng.shuffle(keys)

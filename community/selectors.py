@@ -375,7 +375,7 @@ def activity_feed(*, user: User, limit: int = 20) -> list[Activity]:
     Queries: follows, comments, notifications, plus one per kind of target for the permission check
     (`visible_objects`). The newest FEED_FOLLOWS follows count, so the feed stays one bounded query.
     """
-    from community.messages import notification_text
+    from community.notifications import notification_text
 
     follows = list(
         Follow.objects.filter(follower=user)

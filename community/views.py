@@ -16,8 +16,8 @@ from rest_framework.utils.urls import replace_query_param
 from community import selectors, services
 from community.forms import ApiTokenForm, DirectoryForm, ProfileForm
 from community.http import AuthenticatedHttpRequest, parse_id
-from community.messages import notification_text
 from community.models import ReputationReason
+from community.notifications import notification_text
 from community.portfolio import portfolio_for
 from community.services import reputation as formula
 from community.targets import target_lookup
@@ -180,9 +180,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _kind_choices() -> list[tuple[str, Any]]:
-    from community.models import NotificationKind
+    from community.notifications import kind_choices
 
-    return list(NotificationKind.choices)
+    return kind_choices()
 
 
 # --- Comments and follows (forms post here; HTMX gets the re-rendered thread) -------------------

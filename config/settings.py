@@ -374,7 +374,6 @@ SPECTACULAR_SETTINGS = {
         "PayoutStatusEnum": "payments.models.PayoutStatus",
         "BatchStatusEnum": "payments.models.BatchStatus",
         "PayoutKindEnum": "payments.models.PayoutKind",
-        "PayoutMethodKindEnum": "payments.models.PayoutMethodKind",
     },
 }
 
@@ -571,9 +570,11 @@ BLUEPRINT_SWEEP_MINUTES = env.int("BLUEPRINT_SWEEP_MINUTES", default=30)
 
 # --- Payments (owned by the payments app) -----------------------------------------------------
 
-# Payouts go through the provider named by PAYMENTS_PAYOUT_PROVIDER; PAYMENTS_PAYOUT_PROVIDERS maps every
-# usable name to its class ("manual": SEPA files staff send to the bank). Extra ones (a test bank, later a
-# Connect provider) come from PAYMENTS_EXTRA_PROVIDERS ("name=dotted.Path,...").
+# Each payout goes through the provider of the member's payout method, fixed when it is first claimed
+# (`payments.providers.register_provider`: an app registers its providers in ready()). PAYMENTS_PAYOUT_PROVIDER
+# names the provider a member's bank account (IBAN) pays through; PAYMENTS_PAYOUT_PROVIDERS maps the names
+# loaded from settings to their classes ("manual": SEPA files staff send to the bank), extra ones (a test
+# bank) from PAYMENTS_EXTRA_PROVIDERS ("name=dotted.Path,...").
 PAYMENTS_PAYOUT_PROVIDER = env.str("PAYMENTS_PAYOUT_PROVIDER", default="manual")
 PAYMENTS_PAYOUT_PROVIDERS = {
     "manual": "payments.providers.manual.ManualProvider",

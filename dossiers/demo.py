@@ -355,7 +355,7 @@ def _pay_prizes(challenge: Challenge, staff: User) -> None:
     payouts = Payout.objects.filter(challenge=challenge)
     now = timezone.now()
     for payout_id in payouts.order_by("pk").values_list("pk", flat=True):
-        payments.payout_execute(payout_id=payout_id, task="dossiers.demo", now=now)
+        payments.payout_execute(payout_id=payout_id, actor=Actor.system("dossiers.demo"), now=now)
     if payouts.filter(status="submitted", batch__isnull=True).exists():
         payments.payout_batch_mark_paid(batch=payments.payout_batch_create(by=staff), by=staff)
     for phase_id in Phase.objects.filter(challenge=challenge).order_by("position").values_list("pk", flat=True):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from challenges.models import Challenge, ChallengeStatus, Currency
 from community.models import User
+from core.actors import Actor
 from core.admin import (
     ObjectAction,
     ReadOnlyMixin,
@@ -60,10 +61,9 @@ ENTRY_FIELDS: tuple[str, ...] = ("account", "amount", "currency")
 TRANSITION_FIELDS: tuple[str, ...] = ("created_at", "from_status", "to_status", "actor", "task", "reason")
 METHOD_FIELDS: tuple[str, ...] = (
     "owner",
+    "provider",
     "holder_name",
-    "masked_iban",
-    "bic",
-    "country",
+    "shown_as",
     "is_active",
     "usable_from",
     "created_at",
@@ -244,7 +244,7 @@ PAYOUT_ACTIONS = (
         name="retry",
         label=gettext_lazy("Retry"),
         explain=gettext_lazy("The payout goes back to pending with fresh attempts and is sent again."),
-        run=lambda payout, by, reason: services.payout_retry(payout=payout, by=by),
+        run=lambda payout, by, reason: services.payout_retry(payout=payout, actor=Actor.user(by)),
         when=lambda payout: payout.status == PayoutStatus.FAILED,
     ),
     ObjectAction(
@@ -254,7 +254,7 @@ PAYOUT_ACTIONS = (
             "The transfer was made by hand outside a SEPA batch and left the bank: the payment is written to "
             "the ledger. This cannot be undone (a transfer the bank returns later is recorded as returned)."
         ),
-        run=lambda payout, by, reason: services.payout_mark_paid(payout=payout, by=by),
+        run=lambda payout, by, reason: services.payout_mark_paid(payout=payout, actor=Actor.user(by)),
         when=lambda payout: payout.status == PayoutStatus.SUBMITTED and not _at_the_bank(payout),
     ),
     ObjectAction(
@@ -265,7 +265,7 @@ PAYOUT_ACTIONS = (
             "and the payout can be retried."
         ),
         reason=gettext_lazy("Why did the bank refuse it?"),
-        run=lambda payout, by, reason: services.payout_mark_failed(payout=payout, by=by, reason=reason),
+        run=lambda payout, by, reason: services.payout_mark_failed(payout=payout, actor=Actor.user(by), reason=reason),
         when=lambda payout: payout.status == PayoutStatus.SUBMITTED and not _at_the_bank(payout),
     ),
     ObjectAction(
@@ -276,7 +276,7 @@ PAYOUT_ACTIONS = (
             "fails with your reason and can be retried into a new file."
         ),
         reason=gettext_lazy("Why did the bank return it?"),
-        run=lambda payout, by, reason: services.payout_return(payout=payout, by=by, reason=reason),
+        run=lambda payout, by, reason: services.payout_return(payout=payout, actor=Actor.user(by), reason=reason),
         when=lambda payout: payout.status == PayoutStatus.PAID,
     ),
 )
@@ -311,11 +311,15 @@ class PayoutAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Retry (failed payouts)"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
-        run_action(self, request, queryset, lambda p: services.payout_retry(payout=p, by=_staff(request)))
+        run_action(
+            self, request, queryset, lambda p: services.payout_retry(payout=p, actor=Actor.user(_staff(request)))
+        )
 
     @admin.action(description=gettext_lazy("Mark paid (sent by hand, outside a SEPA batch)"))
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
-        run_action(self, request, queryset, lambda p: services.payout_mark_paid(payout=p, by=_staff(request)))
+        run_action(
+            self, request, queryset, lambda p: services.payout_mark_paid(payout=p, actor=Actor.user(_staff(request)))
+        )
 
     @admin.action(description=gettext_lazy("Mark failed (sent by hand, refused by the bank; not in a SEPA batch)"))
     def mark_failed(self, request: HttpRequest, queryset: QuerySet[Payout]) -> TemplateResponse | None:
@@ -323,7 +327,7 @@ class PayoutAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda p, reason: services.payout_mark_failed(payout=p, by=_staff(request), reason=reason),
+            lambda p, reason: services.payout_mark_failed(payout=p, actor=Actor.user(_staff(request)), reason=reason),
             title=_("Why did the bank refuse these payouts?"),
         )
 
@@ -333,7 +337,7 @@ class PayoutAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda p, reason: services.payout_return(payout=p, by=_staff(request), reason=reason),
+            lambda p, reason: services.payout_return(payout=p, actor=Actor.user(_staff(request)), reason=reason),
             title=_("Why did the bank return these payouts?"),
         )
 
@@ -506,8 +510,8 @@ register_todo(
 
 @admin.register(PayoutMethod)
 class PayoutMethodAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["owner", "holder_name", "masked_iban", "bic", "country", "is_active", "usable_from", "created_at"]
-    list_filter = ["is_active", "country"]
+    list_display = ["owner", "provider", "holder_name", "shown_as", "is_active", "usable_from", "created_at"]
+    list_filter = ["is_active", "provider"]
     search_fields = ["owner__email", "holder_name"]
     list_select_related = ["owner"]
     fields = readonly_fields = METHOD_FIELDS

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community.http import request_member
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from core.money import MoneySerializerField
 from core.pagination import KeysetPagination
@@ -54,17 +55,17 @@ class StaffPayoutSerializer(PayoutSerializer):
 
 
 class PayoutMethodSerializer(serializers.ModelSerializer):
-    masked_iban = serializers.CharField(read_only=True)
+    # The account as its provider shows it; `masked_iban` is the same, for clients of the bank-only days.
+    masked_iban = serializers.CharField(source="shown_as", read_only=True)
 
     class Meta:
         model = PayoutMethod
         fields = [
             "id",
-            "kind",
+            "provider",
             "holder_name",
+            "shown_as",
             "masked_iban",
-            "bic",
-            "country",
             "is_active",
             "usable_from",
             "created_at",
@@ -74,8 +75,22 @@ class PayoutMethodSerializer(serializers.ModelSerializer):
 
 class PayoutMethodInputSerializer(serializers.Serializer):
     holder_name = serializers.CharField(max_length=70)
-    iban = serializers.CharField(max_length=42)
+    iban = serializers.CharField(max_length=42, required=False, allow_blank=True, default="")
     bic = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
+    provider = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A registered payout provider's code, paid to `destination`; without it, `iban` (and `bic`) "
+        "make a bank account.",
+    )
+    destination = serializers.DictField(
+        child=serializers.CharField(max_length=100, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text="What the provider asks for (its destination fields).",
+    )
     password = serializers.CharField(write_only=True, trim_whitespace=False)
 
 
@@ -186,12 +201,19 @@ class PayoutMethodListApi(APIView):
     @extend_schema(
         request=PayoutMethodInputSerializer,
         responses={201: PayoutMethodSerializer},
-        summary="Add or replace my bank account (password needed; held, and e-mailed to me)",
+        summary="Add or replace my bank account or other payout method (password needed; held, and e-mailed to me)",
     )
     def post(self, request: Request) -> Response:
         data = PayoutMethodInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        method = services.payout_method_set(user=request_member(request), **data.validated_data)
+        given = data.validated_data
+        common = {"user": request_member(request), "password": given["password"], "holder_name": given["holder_name"]}
+        if given["provider"]:
+            method = services.payout_method_choose(
+                **common, provider=given["provider"], destination=given["destination"]
+            )
+        else:
+            method = services.payout_method_set(**common, iban=given["iban"], bic=given["bic"])
         return Response(PayoutMethodSerializer(method).data, status=status.HTTP_201_CREATED)
 
 
@@ -281,5 +303,7 @@ class PayoutRetryApi(APIView):
 
     @extend_schema(request=None, responses=StaffPayoutSerializer, summary="Send a failed payout again (staff)")
     def post(self, request: Request, pk: int) -> Response:
-        payout = services.payout_retry(payout=get_object_or_404(Payout, pk=pk), by=request_member(request))
+        payout = services.payout_retry(
+            payout=get_object_or_404(Payout, pk=pk), actor=Actor.user(request_member(request))
+        )
         return Response(StaffPayoutSerializer(payout).data)

@@ -14,8 +14,10 @@ class PaymentsConfig(AppConfig):
             panels,
             receivers,
         )
+        from payments.providers import manual, register_provider
         from payments.services.funding import challenge_move_refusal
 
         receivers.connect()
         register_challenge_panel(panels.challenge_panel)
         register_challenge_move_guard(challenge_move_refusal)
+        register_provider(manual.ManualProvider())

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Currency
-from core.models import choices_check
+from core.models import TransitionRecord, choices_check
 
 
 class AccountKind(models.TextChoices):
@@ -202,19 +202,19 @@ class FundingReceipt(models.Model):
         return f"{self.reference}: {self.amount} {self.currency}"
 
 
-class PayoutMethodKind(models.TextChoices):
-    SEPA = "sepa", _("Bank account (IBAN)")
-
-
 class PayoutMethod(models.Model):
-    """Where a member's money goes. Replaced, never edited; the newest active one is used."""
+    """Where a member's money goes: a provider and the destination it pays to. Replaced, never edited;
+    the newest active one is used.
+
+    `destination` is opaque here: the provider (`payments.providers.provider_for(provider)`) cleaned
+    it, reads it when it pays, and said how to show it (`shown_as`, masked: `NL91 •••• 4300`).
+    """
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_methods")
-    kind = models.CharField(_("kind"), max_length=10, choices=PayoutMethodKind.choices, default=PayoutMethodKind.SEPA)
+    provider = models.CharField(_("provider"), max_length=30)
     holder_name = models.CharField(_("account holder"), max_length=70)
-    iban = models.CharField(_("IBAN"), max_length=34)
-    bic = models.CharField(_("BIC"), max_length=11)
-    country = models.CharField(_("country"), max_length=2)
+    destination = models.JSONField(_("payout destination"), default=dict)
+    shown_as = models.CharField(_("masked account"), max_length=60)
     is_active = models.BooleanField(_("active"), default=True)
     # A new or changed method pays nothing before this (`PAYMENTS_METHOD_CHANGE_HOLD_HOURS`).
     usable_from = models.DateTimeField(_("usable from"))
@@ -227,18 +227,13 @@ class PayoutMethod(models.Model):
         ordering = ["owner", "-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["owner"], condition=Q(is_active=True), name="payments_method_one_active"),
-            choices_check("kind", PayoutMethodKind, "payments_method_kind_valid"),
             models.CheckConstraint(
                 condition=Q(is_active=True) | Q(removed_at__isnull=False), name="payments_method_removed_when"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.holder_name} {self.masked_iban}"
-
-    @property
-    def masked_iban(self) -> str:
-        return f"{self.iban[:4]} •••• {self.iban[-4:]}" if len(self.iban) > 8 else "••••"
+        return f"{self.holder_name} {self.shown_as}"
 
 
 class PayoutStatus(models.TextChoices):
@@ -270,7 +265,8 @@ class Payout(models.Model):
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     # Sent to the provider with every request for this payout: the provider pays a key once.
     idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
-    provider = models.CharField(_("provider"), max_length=30)
+    # The provider of the member's payout method when a worker first claimed it (empty before).
+    provider = models.CharField(_("provider"), max_length=30, blank=True)
     provider_reference = models.CharField(_("provider reference"), max_length=120, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=PayoutStatus.choices, default=PayoutStatus.PENDING)
     method = models.ForeignKey(PayoutMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -323,18 +319,11 @@ class Payout(models.Model):
         return f"#{self.pk} {self.amount} {self.currency} → {self.recipient_id} ({self.status})"
 
 
-class PayoutTransition(models.Model):
-    """Every status move of a payout: who or which task, when and why."""
+class PayoutTransition(TransitionRecord):
+    """Every status move of a payout: who or which task (or provider), when and why
+    (written by `payments.services.payouts.payout_move` only)."""
 
     payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(_("from"), max_length=12)
-    to_status = models.CharField(_("to"), max_length=12)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    task = models.CharField(_("task"), max_length=80, blank=True)
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("payout transition")

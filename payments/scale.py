@@ -9,6 +9,7 @@ the manual provider (`submitted`) while it is only awarded. What a completed cha
 award went back to its client (a refund). Recipients have a SEPA payout method.
 """
 
+import json
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -25,9 +26,12 @@ from payments.models import (
     PayoutMethod,
     PayoutTransition,
 )
-from payments.providers import default_provider_name, manual
+from payments.providers import manual
+from payments.providers.sepa import masked_iban
 
 BANK_IBAN = "DE89370400440532013000"
+# The JSON the manual provider keeps for a bank account (`payments.providers.sepa.sepa_destination`).
+BANK_DESTINATION = json.dumps({"iban": BANK_IBAN, "bic": "COBADEFFXXX", "country": "DE"})
 
 
 class _Ledger:
@@ -65,7 +69,7 @@ def seed(plan: Plan) -> None:
     rng = plan.rng
     staff = plan.shared["staff_id"]
     names = plan.shared["member_names"]
-    provider = default_provider_name()
+    provider = manual.NAME
     ledger = _Ledger(plan)
     challenges = plan.shared["challenges"]
     requests, receipts_pending = [], []
@@ -148,8 +152,8 @@ def seed(plan: Plan) -> None:
         usable = first_at - timedelta(days=2)
         methods[recipient] = (method_first + index, usable)
         method_rows.append(
-            (method_first + index, recipient, "sepa", names[recipient][:70], BANK_IBAN, "COBADEFFXXX", "DE", True,
-             usable, usable - timedelta(days=2), None)
+            (method_first + index, recipient, provider, names[recipient][:70], BANK_DESTINATION, masked_iban(BANK_IBAN),
+             True, usable, usable - timedelta(days=2), None)
         )  # fmt: skip
     payout_rows, transitions = [], []
     for offset, payout in enumerate(payouts):
@@ -214,7 +218,7 @@ def seed(plan: Plan) -> None:
     plan.copy(
         PayoutMethod,
         [
-            "id", "owner_id", "kind", "holder_name", "iban", "bic", "country", "is_active", "usable_from",
+            "id", "owner_id", "provider", "holder_name", "destination", "shown_as", "is_active", "usable_from",
             "created_at", "removed_at",
         ],
         method_rows,

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from community.models import User
+from core.actors import Actor
 from payments.models import PayoutMethod
 from payments.services import award_shares_sweep, payouts_sweep, reconcile
 from payments.services.payouts import EXECUTE_TASK, SWEEP_TASK, Outcome
@@ -36,7 +37,7 @@ BUSY_RETRY_SECONDS = 2
 def payout_execute(self: Task, payout_id: int) -> str:
     """Send one payout. Retried with backoff on transient provider failures (the service counts the
     attempts and records the final failure); a lost task is found again by the sweep."""
-    result = execute(payout_id=payout_id, task=EXECUTE_TASK)
+    result = execute(payout_id=payout_id, actor=Actor.system(EXECUTE_TASK))
     countdown: float | None = None
     if result.outcome == Outcome.RETRY:
         countdown = result.retry_in

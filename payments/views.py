@@ -1,6 +1,8 @@
 """Pages of the payments app: a challenge's budget (client), earnings and statements (member),
 payout methods (member). Views read through selectors and write through services."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +18,8 @@ from core.forms import add_application_error
 from core.pagination import query_without_cursor
 from core.templatetags.coachworks_time import local_datetime
 from payments import selectors, services
-from payments.forms import PayoutMethodForm
+from payments.forms import PayoutMethodForm, ProviderMethodForm
+from payments.providers import bank_account_provider_code, registered_providers
 from payments.statements import statement_csv, statement_pdf
 
 
@@ -56,32 +59,56 @@ def statement(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse | Str
     return response
 
 
+def _other_provider_forms(data: Any) -> list[ProviderMethodForm]:
+    """A form for each registered provider besides the bank account's (bound to `data` if it was the one sent)."""
+    found = []
+    for provider in registered_providers():
+        if provider.code != bank_account_provider_code():
+            sent = data is not None and f"provider-{provider.code}-provider" in data
+            found.append(ProviderMethodForm(provider, data if sent else None))
+    return found
+
+
 @login_required
 def payout_methods(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = PayoutMethodForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    data = request.POST or None
+    other_forms = _other_provider_forms(data)
+    bound = next((form for form in other_forms if form.is_bound), None)
+    form = PayoutMethodForm(None if bound else data)
+    submitted: PayoutMethodForm | ProviderMethodForm | None = bound or (form if data else None)
+    if submitted is not None and submitted.is_valid():
         try:
-            method = services.payout_method_set(
-                user=request.user,
-                password=form.cleaned_data["password"],
-                holder_name=form.cleaned_data["holder_name"],
-                iban=form.cleaned_data["iban"],
-                bic=form.cleaned_data["bic"],
-            )
+            if isinstance(submitted, ProviderMethodForm):
+                method = services.payout_method_choose(
+                    user=request.user,
+                    password=submitted.cleaned_data["password"],
+                    provider=submitted.payout_provider.code,
+                    holder_name=submitted.cleaned_data["holder_name"],
+                    destination=submitted.destination(),
+                )
+            else:
+                method = services.payout_method_set(
+                    user=request.user,
+                    password=submitted.cleaned_data["password"],
+                    holder_name=submitted.cleaned_data["holder_name"],
+                    iban=submitted.cleaned_data["iban"],
+                    bic=submitted.cleaned_data["bic"],
+                )
         except ApplicationError as error:
-            add_application_error(form, error, message_on_top=True)
+            add_application_error(submitted, error, message_on_top=True)
         else:
             messages.success(
                 request,
                 _("Saved. Payouts go to %(account)s from %(when)s; we sent you an e-mail about the change.")
                 % {
-                    "account": method.masked_iban,
+                    "account": method.shown_as,
                     "when": local_datetime(method.usable_from),
                 },
             )
             return redirect("payments:payout_methods")
     context = {
         "form": form,
+        "other_forms": other_forms,
         "methods": selectors.payout_methods_of(user=request.user),
         "now": timezone.now(),
         "hold_hours": settings.PAYMENTS_METHOD_CHANGE_HOLD_HOURS,

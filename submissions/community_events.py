@@ -9,13 +9,33 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from community import portfolio, targets
-from community.models import NotificationKind, ReputationReason, User
+from community.models import ReputationReason, User
+from community.notifications import register_kind
 from community.services import notify, reputation_grant, reputation_revoke
 from submissions import signals
 from submissions.models import AwardShare, Entry, EntryAuthor, EntryStatus
 from submissions.selectors import awards_visible_to, entries_visible_to, entry_can_view
 
 PORTFOLIO_LIMIT = 20
+
+ENTRY_SCORED = register_kind(
+    "entry_scored",
+    label=_("My entry was scored"),
+    sentence=_("A judge scored your entry “%(entry)s” in “%(challenge)s”."),
+)
+ENTRY_AWARDED = register_kind(
+    "entry_awarded",
+    label=_("My entry won an award"),
+    sentence=_("Your entry “%(entry)s” won an award in “%(challenge)s”."),
+)
+CO_AUTHOR_INVITED = register_kind(
+    "co_author_invited",
+    label=_("An invitation to co-author an entry"),
+    sentence=_(
+        "%(actor)s names you a co-author of “%(entry)s” in “%(challenge)s” with a %(share)s %% share; "
+        "please accept or decline."
+    ),
+)
 
 targets.register(
     Entry,
@@ -71,7 +91,7 @@ def on_co_author_invited(sender: Any, *, entry_id: int, user_id: int, lead_autho
     lead = User.objects.get(pk=lead_author_id)
     notify(
         recipient_ids=[user_id],
-        kind=NotificationKind.CO_AUTHOR_INVITED,
+        kind=CO_AUTHOR_INVITED,
         event_key=f"co-author-invited:{authorship.pk}",
         context={
             "actor": lead.public_name,
@@ -89,7 +109,7 @@ def on_entry_scored(sender: Any, *, entry_id: int, judge_id: int, author_ids: li
     entry = _entry(entry_id)
     notify(
         recipient_ids=author_ids,
-        kind=NotificationKind.ENTRY_SCORED,
+        kind=ENTRY_SCORED,
         event_key=f"entry-scored:{entry_id}:{judge_id}",
         context={"entry": entry.title, "challenge": entry.phase.challenge.title, "phase": entry.phase.title},
         url=entry.get_absolute_url(),
@@ -110,7 +130,7 @@ def on_phase_awarded(sender: Any, *, award_ids: list[int], **kwargs: Any) -> Non
         )
         notify(
             recipient_ids=[share.recipient_id],
-            kind=NotificationKind.ENTRY_AWARDED,
+            kind=ENTRY_AWARDED,
             event_key=f"entry-awarded:{award.pk}",
             context={
                 "entry": award.entry.title,

@@ -96,7 +96,6 @@ def build_world() -> World:
     from challenges import services as challenge_services
     from challenges.tests.factories import add_phase, make_challenge
     from community import services as community_services
-    from community.models import NotificationKind
     from payments.services import payout_batch_create, payout_execute
     from payments.tests.factories import IBANS, bank_account, funded_challenge, prize
     from submissions.tests.factories import enter, open_phase, published_blueprint, ready_file
@@ -164,9 +163,7 @@ def build_world() -> World:
         author=author, label="challenges.challenge", object_id=challenge.pk, body="Which ground clearance?"
     )
     follow = community_services.follow_create(user=author, label="challenges.challenge", object_id=challenge.pk)
-    community_services.notify(
-        recipient_ids=[author.pk], kind=NotificationKind.ENTRY_SCORED, event_key="matrix", context={}, url="/"
-    )
+    community_services.notify(recipient_ids=[author.pk], kind="entry_scored", event_key="matrix", context={}, url="/")
     token, _secret = community_services.api_token_create(user=author, name="CI", scope="read-write")
     w.objects.update(
         comment=comment,

@@ -87,7 +87,7 @@ def test_two_beats_at_once_move_each_phase_once_notify_once_and_report_once_per_
 
     from challenges.models import Phase, PhaseStatus, PhaseTransition
     from challenges.tests.factories import add_phase, make_challenge, publish
-    from community.models import Notification, NotificationKind
+    from community.models import Notification
     from community.services import follow_create
     from payments.models import ReconciliationRun
     from tests.support import UserFactory
@@ -150,7 +150,7 @@ def test_two_beats_at_once_move_each_phase_once_notify_once_and_report_once_per_
     assert moves.count() == 2 * PHASES
     for phase in phases:
         assert sorted(moves.filter(phase=phase).values_list("to_status", flat=True)) == ["judging", "open"]
-    closing = Notification.objects.filter(kind=NotificationKind.PHASE_CLOSING_SOON)
+    closing = Notification.objects.filter(kind="phase_closing_soon")
     assert closing.count() == PHASES * FOLLOWERS, logs()
     assert closing.values("recipient", "event_key").distinct().count() == PHASES * FOLLOWERS
 

@@ -26,7 +26,7 @@ from challenges.models import Challenge, JudgeAssignment, JudgeStatus, Phase
 from challenges.selectors import challenges_visible_to, dashboard_for
 from challenges.services import challenge_invite_member, judge_declare_conflicts, judge_invite, judge_respond
 from challenges.tests.factories import add_phase, make_challenge
-from community.models import Notification, NotificationKind, User
+from community.models import Notification, User
 from core.exceptions import ApplicationError, NotAllowed
 from submissions.models import Entry
 from submissions.selectors import entries_visible_to
@@ -149,7 +149,7 @@ def test_an_address_typed_in_at_sign_up_binds_no_judge_invitation(
 
     assignment.refresh_from_db()
     assert assignment.judge is None
-    assert not Notification.objects.filter(recipient=eve, kind=NotificationKind.JUDGE_INVITED).exists()
+    assert not Notification.objects.filter(recipient=eve, kind="judge_invited").exists()
     assert dashboard_for(user=eve).judging == []
     assert challenges_visible_to(eve).filter(pk=draft.pk).exists() is False
 
@@ -308,7 +308,7 @@ def test_an_invitation_to_a_confirmed_address_binds_its_member_and_tells_them(
         assignment = judge_invite(challenge=draft, by=owner, email=INVITED.upper())
 
     assert assignment.judge == member
-    assert Notification.objects.filter(recipient=member, kind=NotificationKind.JUDGE_INVITED).exists()
+    assert Notification.objects.filter(recipient=member, kind="judge_invited").exists()
 
 
 def test_the_client_cannot_judge_their_own_challenge_through_a_second_address(owner, draft):

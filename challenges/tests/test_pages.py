@@ -272,7 +272,7 @@ def test_a_phase_has_its_own_page_with_its_discussion(client, owner, staff, memb
 def test_followers_hear_of_a_phase_added_to_a_published_challenge_once(
     owner, staff, member, django_capture_on_commit_callbacks
 ):
-    from community.models import Notification, NotificationKind
+    from community.models import Notification
     from community.services import follow_create
 
     challenge = published(owner, staff, title="Snow plough")
@@ -281,6 +281,6 @@ def test_followers_hear_of_a_phase_added_to_a_published_challenge_once(
     with django_capture_on_commit_callbacks(execute=True):
         added = add_phase(challenge, kind="front", title="Front and blade")
 
-    (notice,) = Notification.objects.filter(recipient=member, kind=NotificationKind.PHASE_PUBLISHED)
+    (notice,) = Notification.objects.filter(recipient=member, kind="phase_published")
     assert notice.event_key == f"phase-published:{added.pk}"
     assert notice.url == reverse("challenges:phase", kwargs={"slug": challenge.slug, "pk": added.pk})

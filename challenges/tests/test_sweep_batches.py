@@ -13,7 +13,7 @@ from challenges import tasks
 from challenges.models import Phase, PhaseHold, PhaseStatus, PhaseTransition
 from challenges.services.transitions import SWEEP_TASK, phases_advance_batch, phases_sweep
 from challenges.tests.factories import add_phase, make_challenge, publish
-from community.models import Notification, NotificationKind
+from community.models import Notification
 from community.services import follow_create
 from core.actors import Actor
 from tests.support import UserFactory
@@ -120,7 +120,7 @@ def test_followers_are_told_of_each_opening_in_a_batch_once(make_due, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         phases_advance_batch(phase_ids=[p.pk for p in phases], actor=Actor.system(SWEEP_TASK), now=at)
 
-    opened = Notification.objects.filter(kind=NotificationKind.PHASE_OPENED)
+    opened = Notification.objects.filter(kind="phase_opened")
     transitions = PhaseTransition.objects.filter(phase__in=phases).values_list("pk", flat=True)
     assert sorted(opened.values_list("event_key", "recipient_id")) == sorted(
         (f"phase-opened:{pk}", member.pk) for pk in transitions for member in (ada, jonas)

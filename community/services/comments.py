@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import Comment, CommentReport, Follow, Notification, NotificationKind, ReportStatus, User
+from community.models import Comment, CommentReport, Follow, Notification, ReportStatus, User
+from community.notifications import CommunityKind
 from community.services.notifications import notify
 from community.targets import Target, target_lookup, target_of_model
 from core.exceptions import ApplicationError, Conflict, NotAllowed, RateLimited
@@ -157,7 +158,7 @@ def _announce(*, comment: Comment, target: Target, obj: Any, replied_to: Comment
         recipients = _viewers(target, obj, {replied_to.author_id})
         notify(
             recipient_ids=recipients,
-            kind=NotificationKind.COMMENT_REPLY,
+            kind=CommunityKind.COMMENT_REPLY,
             event_key=f"comment-reply:{comment.pk}",
             context=context,
             url=url,
@@ -167,7 +168,7 @@ def _announce(*, comment: Comment, target: Target, obj: Any, replied_to: Comment
     mentioned_ids = _viewers(target, obj, {user.pk for user in mentioned} - told)
     notify(
         recipient_ids=mentioned_ids,
-        kind=NotificationKind.MENTION,
+        kind=CommunityKind.MENTION,
         event_key=f"mention:{comment.pk}",
         context=context,
         url=url,
@@ -220,7 +221,7 @@ def comment_followers_notify(*, comment_id: int) -> int:
     context, url = _notice(comment, target, obj)
     return notify(
         recipient_ids=_viewers(target, obj, follower_ids),
-        kind=NotificationKind.NEW_COMMENT,
+        kind=CommunityKind.NEW_COMMENT,
         event_key=f"comment:{comment.pk}",
         context=context,
         url=url,
@@ -277,7 +278,7 @@ def _announce_new_mentions(*, comment: Comment, target: Target, obj: Any, mentio
     for user_id in _viewers(target, obj, candidates):
         notify(
             recipient_ids=[user_id],
-            kind=NotificationKind.MENTION,
+            kind=CommunityKind.MENTION,
             event_key=f"mention:{comment.pk}:{user_id}",
             context=context,
             url=url,

@@ -4,7 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from community.models import Follow, NotificationKind, User
+from community.models import Follow, User
+from community.notifications import CommunityKind
 from community.services.notifications import notify
 from community.targets import target_lookup
 from core.exceptions import ApplicationError
@@ -21,7 +22,7 @@ def follow_create(*, user: User, label: str, object_id: int) -> Follow:
     if created and isinstance(obj, User):
         notify(
             recipient_ids=[obj.pk],
-            kind=NotificationKind.NEW_FOLLOWER,
+            kind=CommunityKind.NEW_FOLLOWER,
             event_key=f"follow:{user.pk}:{obj.pk}",
             context={"actor": user.public_name},
             url=target.url(user),

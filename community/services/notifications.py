@@ -16,8 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from community.messages import notification_text
-from community.models import EmailFrequency, EmailState, Notification, NotificationKind, User
+from community.models import EmailFrequency, EmailState, Notification, User
+from community.notifications import is_registered, notification_text
 from core import caching
 from core.exceptions import ApplicationError
 
@@ -86,10 +86,9 @@ def notify(
 def notify_many(*, events: Iterable[NotificationEvent]) -> int:
     """`notify` for many events in one statement (a batch of phase moves, say), by the same rules;
     returns how many notifications were new."""
-    kinds = set(NotificationKind.values)
     rows: list[dict[str, Any]] = []
     for event in events:
-        if event.kind not in kinds:
+        if not is_registered(event.kind):
             raise ApplicationError(f"Unknown notification kind: {event.kind}")
         if not event.event_key or len(event.event_key) > 200:
             raise ApplicationError("An event key of 1 to 200 characters is required.")
@@ -160,7 +159,7 @@ def unsubscribe_token_read(token: str) -> tuple[int, str]:
     except signing.BadSignature as error:
         raise ApplicationError(translation.gettext("This unsubscribe link is not valid.")) from error
     kind = str(data.get("k", ALL_KINDS))
-    if kind != ALL_KINDS and kind not in NotificationKind.values:
+    if kind != ALL_KINDS and not is_registered(kind):
         raise ApplicationError(translation.gettext("This unsubscribe link is not valid."))
     return int(data["u"]), kind
 

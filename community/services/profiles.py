@@ -24,9 +24,9 @@ def _clean_skills(skills: list[str]) -> list[str]:
 
 
 def _clean_kinds(kinds: list[str]) -> list[str]:
-    from community.models import NotificationKind
+    from community.notifications import is_registered
 
-    unknown = set(kinds) - set(NotificationKind.values)
+    unknown = {kind for kind in kinds if not is_registered(kind)}
     if unknown:
         raise ApplicationError("Unknown notification kinds.", {"email_muted_kinds": sorted(unknown)})
     return sorted(set(kinds))

@@ -5,7 +5,7 @@ leaderboard (through the reputation their entries and a vote earn)."""
 import pytest
 from django.core import mail
 
-from community.models import Notification, NotificationKind
+from community.models import Notification
 from community.services import notification_email_send
 from conftest import sign_in
 from submissions.tests.factories import enter, open_phase
@@ -85,7 +85,7 @@ def test_two_members_discuss_an_entry_in_their_languages_and_time_zones(
     assert set(by_recipient) == {ada.email, jonas.email}
     assert "mentioned you" in by_recipient[ada.email].subject
     assert "geantwortet" in by_recipient[jonas.email].subject
-    assert Notification.objects.filter(kind=NotificationKind.MENTION).count() == 1
+    assert Notification.objects.filter(kind="mention").count() == 1
 
     # Their entries earned both points, and Jonas's vote earned Ada more: both on the leaderboard.
     page.goto("/members/leaderboard/")

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from community.models import Comment, Notification, NotificationKind, ReputationReason, User
+from community.models import Comment, Notification, ReputationReason, User
 from community.services import comment_create, reputation_grant, reputation_recompute, reputation_revoke
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,4 +72,4 @@ def test_two_members_replying_to_each_other_at_once_both_succeed(
     assert errors == []
     assert Comment.objects.filter(body="Good question.").count() == 2
     for member in (ada, jonas):
-        assert Notification.objects.filter(recipient=member, kind=NotificationKind.COMMENT_REPLY).count() == 1
+        assert Notification.objects.filter(recipient=member, kind="comment_reply").count() == 1

@@ -4,7 +4,7 @@ and earn reputation through `submissions/community_events.py`."""
 import pytest
 from django.http import Http404
 
-from community.models import Notification, NotificationKind, ReputationEntry, ReputationReason
+from community.models import Notification, ReputationEntry, ReputationReason
 from community.services import comment_create
 from submissions.tests.factories import award, enter, open_phase, score_all, to_judging
 from tests.support import UserFactory
@@ -37,7 +37,7 @@ def test_comments_on_a_sealed_entry_are_for_its_authors_judges_and_staff_until_t
         comment_create(author=jonas, label=LABEL, object_id=entry.pk, body="let me see")
     to_judging(sealed_phase)
     comment_create(author=jonas, label=LABEL, object_id=entry.pk, body="Now it is public: nice!")
-    assert Notification.objects.filter(recipient=ada, kind=NotificationKind.MENTION).count() == 1
+    assert Notification.objects.filter(recipient=ada, kind="mention").count() == 1
 
 
 def test_entering_scoring_and_awarding_notify_and_earn_reputation_once(
@@ -53,7 +53,7 @@ def test_entering_scoring_and_awarding_notify_and_earn_reputation_once(
     reasons = sorted(ReputationEntry.objects.filter(user=ada).values_list("reason", "points"))
     assert reasons == [(ReputationReason.AWARD, 25 + 30), (ReputationReason.ENTRY, 2)]
     kinds = set(Notification.objects.filter(recipient=ada).values_list("kind", flat=True))
-    assert {NotificationKind.ENTRY_SCORED, NotificationKind.ENTRY_AWARDED} <= kinds
+    assert {"entry_scored", "entry_awarded"} <= kinds
 
 
 def points_of(member):
@@ -100,7 +100,7 @@ def test_a_named_co_author_is_asked_once_per_invitation(
     with django_capture_on_commit_callbacks(execute=True):
         entry = enter(phase, ada, co_authors=[(jonas, "25")], submit=False)
 
-    (asked,) = Notification.objects.filter(recipient=jonas, kind=NotificationKind.CO_AUTHOR_INVITED)
+    (asked,) = Notification.objects.filter(recipient=jonas, kind="co_author_invited")
     assert asked.actor == ada
     assert asked.context["entry"] == entry.title
     assert asked.context["share"] == "25.00"

@@ -9,7 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from community.models import Comment, Follow, Notification, NotificationKind, ReputationReason
+from community.models import Comment, Follow, Notification, ReputationReason
 from community.portfolio import PortfolioItem, register_section
 from community.services import comment_create, follow_create, notify, reputation_grant
 from core.templatetags.coachworks_time import local_datetime, relative_time
@@ -354,7 +354,7 @@ def test_follow_api_lists_creates_and_deletes_only_ones_own(client, ada, jonas, 
     assert Follow.objects.count() == 1
     follow_member = client.post("/api/v1/follows/", {"target": "community.user", "object_id": jonas.pk})
     assert follow_member.status_code == 201
-    assert Notification.objects.get(recipient=jonas).kind == NotificationKind.NEW_FOLLOWER
+    assert Notification.objects.get(recipient=jonas).kind == "new_follower"
     assert client.post("/api/v1/follows/", {"target": "community.user", "object_id": ada.pk}).status_code == 400
     assert len(client.get("/api/v1/follows/").json()["results"]) == 2
     client.force_login(jonas)
@@ -365,7 +365,7 @@ def test_follow_api_lists_creates_and_deletes_only_ones_own(client, ada, jonas, 
 
 def test_notification_api_and_centre(client, ada, jonas):
     for number in range(3):
-        notify(recipient_ids=[ada.pk, jonas.pk], kind=NotificationKind.PHASE_OPENED, event_key=f"p:{number}",
+        notify(recipient_ids=[ada.pk, jonas.pk], kind="phase_opened", event_key=f"p:{number}",
                context={"challenge": "Van", "phase": "Concept"})  # fmt: skip
     client.force_login(ada)
     listed = client.get("/api/v1/notifications/").json()

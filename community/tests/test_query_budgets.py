@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from community.models import Follow, Notification, NotificationKind, User
+from community.models import Follow, Notification, User
 from community.tests.factories import make_comments
 from tests.query_budget import assert_query_count_flat
 from tests.support import UserFactory
@@ -36,7 +36,7 @@ def more_notifications(member: Any, count: int = 40) -> None:
         [
             Notification(
                 recipient=member,
-                kind=NotificationKind.CHALLENGE_PUBLISHED,
+                kind="challenge_published",
                 event_key=f"bulk:{start + number}",
                 context={"challenge": f"Challenge {number}", "actor": "Ada"},
                 url=f"/challenges/c-{number}/",

@@ -11,16 +11,26 @@ payout (`payout_return`). Nothing here leaves the machine, so `pay` is naturally
 answers the same for the same key.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from payments.models import BatchStatus, Payout, PayoutStatus
-from payments.providers.base import PayoutRequest, ProviderResult, ProviderState
+from payments.providers.base import Destination, PayoutRequest, ProviderResult, ProviderState
+from payments.providers.sepa import SEPA_FIELDS, sepa_destination
 
 NAME = "manual"
 
 
 class ManualProvider:
-    name = NAME
+    code = NAME
+    label = _("Bank account (IBAN)")
+    destination_fields = SEPA_FIELDS
+
+    def clean_destination(self, destination: Mapping[str, Any]) -> Destination:
+        return sepa_destination(destination)
 
     def pay(self, request: PayoutRequest) -> ProviderResult:
         return ProviderResult(ProviderState.SUBMITTED, reference=request.idempotency_key)

@@ -24,9 +24,8 @@ from payments.services.ledger import (
     ledger_post,
     payable_account,
 )
-from payments.services.methods import payout_method_remove, payout_method_set
+from payments.services.methods import payout_method_choose, payout_method_remove, payout_method_set
 from payments.services.payouts import (
-    PAYOUT_MOVES,
     ExecuteResult,
     Outcome,
     SweepReport,
@@ -43,7 +42,6 @@ from payments.services.reconciliation import reconcile
 from payments.services.refunds import escrow_refund
 
 __all__ = [
-    "PAYOUT_MOVES",
     "ExecuteResult",
     "InsufficientFunds",
     "Leg",
@@ -68,6 +66,7 @@ __all__ = [
     "payout_execute",
     "payout_mark_failed",
     "payout_mark_paid",
+    "payout_method_choose",
     "payout_method_remove",
     "payout_method_set",
     "payout_move_allowed",

@@ -16,10 +16,11 @@ from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaValidationError
 
 from community.models import User
+from core.actors import Actor
 from core.exceptions import ApplicationError, Conflict, NotAllowed
 from payments.models import BatchStatus, Payout, PayoutBatch, PayoutStatus
 from payments.providers import manual
-from payments.services.payouts import _move, _record_paid
+from payments.services.payouts import payout_move, payout_record_paid
 
 SEPA_CURRENCY = "EUR"
 
@@ -42,8 +43,8 @@ def sepa_file(payouts: list[Payout], *, execution_date: date) -> tuple[str, str]
         transfer.add_payment(
             {
                 "name": method.holder_name,
-                "IBAN": method.iban,
-                "BIC": method.bic,
+                "IBAN": method.destination["iban"],
+                "BIC": method.destination["bic"],
                 "amount": int(payout.amount * 100),  # minor units only here, at the file's edge
                 "execution_date": execution_date,
                 "description": payout.description,
@@ -108,7 +109,7 @@ def payout_batch_mark_paid(*, batch: PayoutBatch, by: User, now: datetime | None
         .filter(batch=locked, status=PayoutStatus.SUBMITTED)
         .order_by("pk")
     ):
-        _record_paid(payout, reference=locked.message_id, by=by, task="", now=now)
+        payout_record_paid(payout, reference=locked.message_id, actor=Actor.user(by), now=now)
     locked.status = BatchStatus.PAID
     locked.paid_by = by
     locked.paid_at = now
@@ -136,13 +137,12 @@ def payout_batch_reject(*, batch: PayoutBatch, by: User, reason: str, now: datet
     payouts = Payout.objects.select_for_update(of=("self",)).filter(batch=locked, status=PayoutStatus.SUBMITTED)
     for payout in payouts.order_by("pk"):
         payout.last_error = reason[:500]
-        _move(
+        payout_move(
             payout,
             PayoutStatus.FAILED,
-            by=by,
-            task="",
+            actor=Actor.user(by),
             reason=f"The bank rejected batch {locked.message_id}: {reason}",
-            fields=["last_error"],
+            update_fields=["last_error"],
         )
     locked.status = BatchStatus.REJECTED
     locked.rejected_by = by

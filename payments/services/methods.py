@@ -1,22 +1,24 @@
-"""Payout methods: a member's bank account, validated, shown masked, changed only with the password.
+"""Payout methods: where a member is paid (a provider and a destination it validated), shown masked,
+changed only with the password.
 
 Every change is e-mailed to the member and holds their payouts for
 `PAYMENTS_METHOD_CHANGE_HOLD_HOURS` (someone who took over the account cannot redirect money
 before the member notices).
 """
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
 
 from community.models import User
 from core.exceptions import ApplicationError, NotAllowed
-from payments.models import PayoutMethod, PayoutMethodKind
+from payments.models import PayoutMethod
+from payments.providers import ProviderError, bank_account_provider_code, provider_for
 from payments.services.payouts import payouts_reschedule_for
 
 
@@ -41,60 +43,31 @@ def _lock_member(user: User) -> User:
     return User.objects.select_for_update(of=("self",)).get(pk=user.pk)
 
 
-def _sepa_account(iban: str, bic: str) -> tuple[IBAN, BIC]:
-    """A valid IBAN of a SEPA country, and its bank's BIC (given, or found from the IBAN) in the same country.
-
-    SEPA batches carry euros to SEPA accounts only; a BIC of another country than the IBAN's is a
-    typing error or someone else's bank, and the transfer would bounce or go astray.
-    """
-    try:
-        account = IBAN(iban)
-    except SchwiftyException as error:
-        raise ApplicationError(_("That IBAN is not valid: %(why)s") % {"why": error}, {"iban": [str(error)]}) from error
-    if not account.in_sepa_zone:
-        message = _("Payouts go by SEPA transfer; %(country)s is not in the SEPA zone.") % {
-            "country": account.country_code
-        }
-        raise ApplicationError(message, {"iban": [message]})
-    if bic.strip():
-        try:
-            bank = BIC(bic)
-        except SchwiftyException as error:
-            raise ApplicationError(
-                _("That BIC is not valid: %(why)s") % {"why": error}, {"bic": [str(error)]}
-            ) from error
-    else:
-        derived = account.bic
-        if derived is None:
-            raise ApplicationError(_("Give the bank's BIC for this IBAN."), {"bic": [_("Required for this bank.")]})
-        bank = derived
-    if bank.country_code != account.country_code:
-        message = _("The BIC is of a bank in %(bic_country)s, the IBAN of an account in %(iban_country)s.") % {
-            "bic_country": bank.country_code,
-            "iban_country": account.country_code,
-        }
-        raise ApplicationError(message, {"bic": [message]})
-    return account, bank
-
-
 @transaction.atomic
-def payout_method_set(
+def payout_method_choose(
     *,
     user: User,
     password: str,
+    provider: str,
     holder_name: str,
-    iban: str,
-    bic: str = "",
+    destination: Mapping[str, Any],
     now: datetime | None = None,
 ) -> PayoutMethod:
-    """Add a bank account, or replace the current one. Held for the configured hours; the member is told."""
+    """Be paid through `provider` to `destination` (what its `destination_fields` ask for), replacing
+    the current method. The provider validates the destination; payments stores it as given back.
+    Held for the configured hours; the member is told."""
     _check_password(user, password)
     holder = " ".join(holder_name.split())
     if not holder:
         raise ApplicationError(_("Give the account holder's name."), {"holder_name": [_("Required.")]})
     if len(holder) > 70:
         raise ApplicationError(_("At most 70 characters."), {"holder_name": [_("At most 70 characters.")]})
-    account, bank = _sepa_account(iban, bic)
+    try:
+        chosen = provider_for(provider)
+    except ProviderError as error:
+        message = _("Payouts cannot go through “%(provider)s”.") % {"provider": provider}
+        raise ApplicationError(message, {"provider": [message]}) from error
+    cleaned = chosen.clean_destination(destination)
     now = now or timezone.now()
     _lock_member(user)
     previous = PayoutMethod.objects.select_for_update(of=("self",)).filter(owner=user, is_active=True).first()
@@ -104,16 +77,36 @@ def payout_method_set(
         previous.save(update_fields=["is_active", "removed_at"])
     method = PayoutMethod.objects.create(
         owner=user,
-        kind=PayoutMethodKind.SEPA,
+        provider=chosen.code,
         holder_name=holder,
-        iban=account.compact,
-        bic=str(bank.compact),
-        country=account.country_code,
+        destination=dict(cleaned.data),
+        shown_as=cleaned.shown_as[:60],
         usable_from=now + timedelta(hours=settings.PAYMENTS_METHOD_CHANGE_HOLD_HOURS),
     )
     payouts_reschedule_for(user=user, usable_from=method.usable_from)
     _notify_on_commit(user.pk, "changed" if previous else "added")
     return method
+
+
+def payout_method_set(
+    *,
+    user: User,
+    password: str,
+    holder_name: str,
+    iban: str,
+    bic: str = "",
+    now: datetime | None = None,
+) -> PayoutMethod:
+    """Add a bank account, or replace the current method: paid through the bank-account provider
+    (`PAYMENTS_PAYOUT_PROVIDER`, which validates it as a SEPA account)."""
+    return payout_method_choose(
+        user=user,
+        password=password,
+        provider=bank_account_provider_code(),
+        holder_name=holder_name,
+        destination={"iban": iban, "bic": bic},
+        now=now,
+    )
 
 
 @transaction.atomic

@@ -4,10 +4,13 @@ A payout moves `pending` → `processing` (a worker claimed it) → `submitted` 
 it and pays later: the manual provider's SEPA batch) → `paid` (the ledger records it) or `failed`
 (recorded; staff retry it). A paid payout the bank sends back moves `paid` → `failed`
 (`payout_return`: the ledger reverses the payment) and is retried like any failed one. Every move
-goes through `_move`, which checks `PAYOUT_MOVES`, writes it and records who or which task made it.
+goes through `payout_move`, which checks `payments.lifecycle.PAYOUT` with the actor's roles, writes it
+and records who or which task made it. Services a staff member, a task or a provider's webhook may
+call take an `Actor`: `Actor.user(staff)`, `Actor.system("<task>")` or `Actor.system("provider:<code>")`.
 
 `payout_execute` is what workers run. It claims the payout under a row lock (a second worker
-finds it claimed and does nothing), calls the provider with no lock held, then writes the result
+finds it claimed and does nothing; the first claim sends it through the provider of the member's
+payout method, with the method's destination), calls the provider with no lock held, then writes the result
 under the lock again. The provider pays each idempotency key once, so a worker killed between the
 call and the write is harmless: the sweep finds the stale claim and executes again, the provider
 answers with the first result, and the ledger's idempotency key records the payment once.
@@ -15,10 +18,12 @@ answers with the first result, and the ledger's idempotency key records the paym
 
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -30,8 +35,10 @@ from challenges.models import Challenge, Phase, PhaseStatus
 from challenges.services import lock_challenge, phase_transition
 from community.models import User
 from core.actors import Actor
-from core.exceptions import ApplicationError, Conflict, NotAllowed
+from core.exceptions import ApplicationError, Conflict
+from core.statemachine import apply_move
 from payments import signals
+from payments.lifecycle import PAYOUT, payout_roles
 from payments.models import (
     BatchStatus,
     Payout,
@@ -46,7 +53,6 @@ from payments.providers import (
     ProviderError,
     ProviderResult,
     ProviderState,
-    default_provider_name,
     provider_for,
 )
 from payments.services.ledger import Leg, accounts_lock, clearing_account, escrow_account, ledger_post, payable_account
@@ -56,37 +62,41 @@ logger = logging.getLogger(__name__)
 EXECUTE_TASK = "payments.payout_execute"
 SWEEP_TASK = "payments.sweep"
 
-P = PayoutStatus
-PAYOUT_MOVES: dict[tuple[PayoutStatus, PayoutStatus], str] = {
-    (P.PENDING, P.PROCESSING): "a worker claims it",
-    (P.PROCESSING, P.PENDING): "the provider failed; tried again later",
-    (P.PROCESSING, P.SUBMITTED): "the provider accepted it and pays later",
-    (P.PROCESSING, P.PAID): "the provider paid it",
-    (P.PROCESSING, P.FAILED): "the provider refused it, or the last attempt failed",
-    (P.SUBMITTED, P.PAID): "staff (or the provider) confirmed the payment",
-    (P.SUBMITTED, P.FAILED): "the bank refused it before paying (not in an exported batch)",
-    (P.PAID, P.FAILED): "the bank returned it after it was paid; the ledger reverses the payment",
-    (P.FAILED, P.PENDING): "staff retry it",
-}
-
 
 def payout_move_allowed(from_status: str, to_status: str) -> bool:
-    return (PayoutStatus(from_status), PayoutStatus(to_status)) in PAYOUT_MOVES
+    return PAYOUT.allows(from_status, to_status)
 
 
-def _move(payout: Payout, to: PayoutStatus, *, by: User | None, task: str, reason: str, fields: list[str]) -> None:
-    """The one writer of a payout's status; the caller holds the payout's lock."""
-    if not payout_move_allowed(payout.status, to):
-        raise Conflict(
-            _("A payout cannot move from “%(from)s” to “%(to)s”.")
-            % {"from": PayoutStatus(payout.status).label, "to": to.label}
-        )
-    from_status = payout.status
-    payout.status = to
-    payout.save(update_fields=sorted({*fields, "status", "updated_at"}))
-    PayoutTransition.objects.create(
-        payout=payout, from_status=from_status, to_status=to, actor=by, task=task, reason=reason[:500]
+def payout_move(
+    payout: Payout, target: PayoutStatus, *, actor: Actor, reason: str, update_fields: Iterable[str] = ()
+) -> PayoutTransition:
+    """The one writer of a payout's status; the caller holds the payout's lock.
+
+    Checks the move against `payments.lifecycle.PAYOUT` with the actor's roles (a provider only on
+    the payouts sent through it), saves it with `update_fields` and records who or which task made it.
+    """
+    PAYOUT.check(payout.status, target, payout_roles(actor, provider=payout.provider))
+    record = apply_move(
+        payout,
+        target=target,
+        actor=actor,
+        record=PayoutTransition,
+        reason=reason[:500],
+        update_fields=update_fields,
+        payout=payout,
     )
+    assert isinstance(record, PayoutTransition)
+    return record
+
+
+def _member_of(actor: Actor) -> User | None:
+    """The member the ledger records as the author (none for the system on its own)."""
+    return cast("User | None", actor.recorded_user)
+
+
+def _authorise(actor: Actor, payout: Payout, source: PayoutStatus, target: PayoutStatus) -> None:
+    """Refuse (`NotAllowed`, with the table's refusal) an actor who may not make the move the service makes."""
+    PAYOUT.check(source, target, payout_roles(actor, provider=payout.provider))
 
 
 def _lock(pk: int) -> Payout:
@@ -163,7 +173,6 @@ def payable_create(
         amount=amount,
         currency=currency,
         idempotency_key=f"cw-payout-{posted.transaction.pk}",
-        provider=default_provider_name(),
         next_attempt_at=due,
     )
     if due is not None and due <= now:
@@ -196,13 +205,16 @@ def _stale_before(now: datetime) -> datetime:
 
 
 @dataclass(frozen=True)
-class _Claim:
+class Claim:
+    """A payout a worker claimed: what to send to which provider, and the token that proves the claim."""
+
     token: str
     request: PayoutRequest
     provider: str
 
 
-def _claim(payout_id: int, *, task: str, now: datetime) -> _Claim | ExecuteResult:
+def payout_claim(payout_id: int, *, actor: Actor, now: datetime) -> Claim | ExecuteResult:
+    """Claim a due payout for sending (the first half of `payout_execute`), or say why not."""
     with transaction.atomic():
         payout = Payout.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=payout_id).first()
         if payout is None:
@@ -212,7 +224,7 @@ def _claim(payout_id: int, *, task: str, now: datetime) -> _Claim | ExecuteResul
         if payout.status == PayoutStatus.PROCESSING and payout.claimed_at and payout.claimed_at > _stale_before(now):
             return ExecuteResult(Outcome.BUSY)
         if payout.status == PayoutStatus.PROCESSING and payout.attempts >= settings.PAYMENTS_PAYOUT_MAX_ATTEMPTS:
-            return _fail_abandoned(payout, task=task)
+            return _fail_abandoned(payout, actor=actor)
         if payout.status == PayoutStatus.PENDING and (payout.next_attempt_at is None or payout.next_attempt_at > now):
             return ExecuteResult(Outcome.NOT_DUE)
         method = _active_method(payout.recipient_id)
@@ -222,35 +234,53 @@ def _claim(payout_id: int, *, task: str, now: datetime) -> _Claim | ExecuteResul
             payout.save(update_fields=["next_attempt_at", "updated_at"])
             return ExecuteResult(Outcome.NOT_DUE)
         token = uuid.uuid4().hex
+        # The first claim pins the provider of the member's method: every later attempt goes to the
+        # same provider with the same key, which it pays once.
+        pinned = payout.provider
+        payout.provider = pinned or method.provider
         payout.claim_token, payout.claimed_at, payout.method = token, now, method
         payout.attempts += 1
         payout.next_attempt_at = payout.swept_at = None
-        fields = ["claim_token", "claimed_at", "method", "attempts", "next_attempt_at", "swept_at"]
+        fields = ["provider", "claim_token", "claimed_at", "method", "attempts", "next_attempt_at", "swept_at"]
         if payout.status == PayoutStatus.PENDING:
-            _move(payout, PayoutStatus.PROCESSING, by=None, task=task, reason="Claimed.", fields=fields)
+            payout_move(payout, PayoutStatus.PROCESSING, actor=actor, reason="Claimed.", update_fields=fields)
         else:  # a stale claim: its worker died; take it over
-            payout.save(update_fields=[*fields, "updated_at"])
-            PayoutTransition.objects.create(
-                payout=payout,
-                from_status=payout.status,
-                to_status=payout.status,
-                task=task,
-                reason="Stale claim taken over.",
+            payout_move(
+                payout, PayoutStatus.PROCESSING, actor=actor, reason="Stale claim taken over.", update_fields=fields
             )
+        if method.provider != payout.provider:
+            return _fail_provider_changed(payout, method=method, actor=actor)
         request = PayoutRequest(
             idempotency_key=payout.idempotency_key,
             payout_id=payout.pk,
             amount=payout.amount,
             currency=payout.currency,
             holder_name=method.holder_name,
-            iban=method.iban,
-            bic=method.bic,
+            destination=method.destination,
             description=payout.description,
         )
-        return _Claim(token=token, request=request, provider=payout.provider)
+        return Claim(token=token, request=request, provider=payout.provider)
 
 
-def _fail_abandoned(payout: Payout, *, task: str) -> ExecuteResult:
+def _fail_provider_changed(payout: Payout, *, method: PayoutMethod, actor: Actor) -> ExecuteResult:
+    """The member's method now pays through another provider than the one this payout was sent to.
+
+    Sending it to the new provider could pay it twice (the first may have paid, or pay later), so it
+    fails instead; staff check with the first provider (reconciliation) and retry it, which sends it
+    through the member's method of then.
+    """
+    reason = (
+        f"Sent to {payout.provider} before, but the member's payout method is now with {method.provider}: "
+        f"check with {payout.provider} that it did not pay, then retry."
+    )
+    payout.last_error = reason
+    payout.claim_token = ""
+    payout_move(payout, PayoutStatus.FAILED, actor=actor, reason=reason, update_fields=["last_error", "claim_token"])
+    logger.error("Payout %s: %s", payout.pk, reason)
+    return ExecuteResult(Outcome.FAILED)
+
+
+def _fail_abandoned(payout: Payout, *, actor: Actor) -> ExecuteResult:
     """A stale claim whose worker died on the last attempt allowed: fail it instead of calling again.
 
     A provider call that hangs or kills its worker would otherwise be retried by the sweep forever.
@@ -264,13 +294,12 @@ def _fail_abandoned(payout: Payout, *, task: str) -> ExecuteResult:
     payout.last_error = reason
     payout.claim_token = ""
     payout.next_attempt_at = payout.swept_at = None
-    _move(
+    payout_move(
         payout,
         PayoutStatus.FAILED,
-        by=None,
-        task=task,
+        actor=actor,
         reason=reason,
-        fields=["last_error", "claim_token", "next_attempt_at", "swept_at"],
+        update_fields=["last_error", "claim_token", "next_attempt_at", "swept_at"],
     )
     logger.error("Payout %s failed for good: %s", payout.pk, reason)
     return ExecuteResult(Outcome.FAILED)
@@ -281,8 +310,11 @@ def _nth(key: str, returns: int) -> str:
     return key if returns == 0 else f"{key}:{returns + 1}"
 
 
-def _record_paid(payout: Payout, *, reference: str, by: User | None, task: str, now: datetime) -> None:
-    """Write the payment to the ledger (payable → provider clearing) and mark the payout paid."""
+def payout_record_paid(payout: Payout, *, reference: str, actor: Actor, now: datetime) -> None:
+    """Write the payment to the ledger (payable → provider clearing) and mark the payout paid.
+
+    The caller holds the payout's lock and has checked that it may be paid now (a worker's
+    claim, staff or the provider confirming a submitted payout, a SEPA batch paid)."""
     payable = payout.account
     clearing = clearing_account(provider=payout.provider, currency=payout.currency)
     accounts_lock([payable, clearing])
@@ -292,20 +324,19 @@ def _record_paid(payout: Payout, *, reference: str, by: User | None, task: str, 
         legs=[Leg(payable, -payout.amount), Leg(clearing, payout.amount)],
         challenge=payout.challenge,
         memo=payout.description,
-        by=by,
-        task=task,
+        by=_member_of(actor),
+        task=actor.system_name,
     )
     payout.paid_transaction = posted.transaction
     payout.paid_at = now
     payout.provider_reference = reference[:120] or payout.provider_reference
     payout.claim_token = ""
-    _move(
+    payout_move(
         payout,
         PayoutStatus.PAID,
-        by=by,
-        task=task,
+        actor=actor,
         reason="Paid.",
-        fields=["paid_transaction", "paid_at", "provider_reference", "claim_token"],
+        update_fields=["paid_transaction", "paid_at", "provider_reference", "claim_token"],
     )
     if payout.phase_id is not None:
         _close_phase_on_commit(payout.phase_id)
@@ -349,25 +380,27 @@ def phase_close_when_paid(*, phase_id: int) -> Phase | None:
     )
 
 
-def _finish(claim: _Claim, result: ProviderResult | ProviderError, *, task: str, now: datetime) -> ExecuteResult:
+def payout_finish(
+    claim: Claim, result: ProviderResult | ProviderError, *, actor: Actor, now: datetime
+) -> ExecuteResult:
+    """Write the provider's answer to a claimed payout (the second half of `payout_execute`)."""
     with transaction.atomic():
         payout = _lock(claim.request.payout_id)
         if payout.status != PayoutStatus.PROCESSING or payout.claim_token != claim.token:
             # Our claim went stale and another worker took over; it gets the provider's same answer.
             return ExecuteResult(Outcome.BUSY)
         if isinstance(result, ProviderResult) and result.state == ProviderState.PAID:
-            _record_paid(payout, reference=result.reference, by=None, task=task, now=now)
+            payout_record_paid(payout, reference=result.reference, actor=actor, now=now)
             return ExecuteResult(Outcome.PAID)
         if isinstance(result, ProviderResult) and result.state == ProviderState.SUBMITTED:
             payout.provider_reference = result.reference[:120]
             payout.claim_token = ""
-            _move(
+            payout_move(
                 payout,
                 PayoutStatus.SUBMITTED,
-                by=None,
-                task=task,
+                actor=actor,
                 reason="Accepted by the provider.",
-                fields=["provider_reference", "claim_token"],
+                update_fields=["provider_reference", "claim_token"],
             )
             return ExecuteResult(Outcome.SUBMITTED)
         error = str(result) if isinstance(result, ProviderError) else f"Unexpected provider answer: {result}"
@@ -375,25 +408,29 @@ def _finish(claim: _Claim, result: ProviderResult | ProviderError, *, task: str,
         payout.claim_token = ""
         permanent = isinstance(result, ProviderError) and result.permanent
         if permanent or payout.attempts >= settings.PAYMENTS_PAYOUT_MAX_ATTEMPTS:
-            _move(payout, PayoutStatus.FAILED, by=None, task=task, reason=error, fields=["last_error", "claim_token"])
+            payout_move(
+                payout, PayoutStatus.FAILED, actor=actor, reason=error, update_fields=["last_error", "claim_token"]
+            )
             logger.error("Payout %s failed for good after %s attempts: %s", payout.pk, payout.attempts, error)
             return ExecuteResult(Outcome.FAILED)
         delay = _backoff(payout.attempts)
         payout.next_attempt_at = now + delay
-        _move(
+        payout_move(
             payout,
             PayoutStatus.PENDING,
-            by=None,
-            task=task,
+            actor=actor,
             reason=error,
-            fields=["last_error", "claim_token", "next_attempt_at"],
+            update_fields=["last_error", "claim_token", "next_attempt_at"],
         )
         return ExecuteResult(Outcome.RETRY, retry_in=delay.total_seconds())
 
 
-def payout_execute(*, payout_id: int, task: str = EXECUTE_TASK, now: datetime | None = None) -> ExecuteResult:
-    """Send one payout if it is due. Safe to call any number of times, from any number of workers at once."""
-    claimed = _claim(payout_id, task=task, now=now or timezone.now())
+def payout_execute(*, payout_id: int, actor: Actor | None = None, now: datetime | None = None) -> ExecuteResult:
+    """Send one payout if it is due. Safe to call any number of times, from any number of workers at once.
+
+    `actor` is the task running it (`Actor.system(EXECUTE_TASK)` unless given)."""
+    actor = actor or Actor.system(EXECUTE_TASK)
+    claimed = payout_claim(payout_id, actor=actor, now=now or timezone.now())
     if isinstance(claimed, ExecuteResult):
         return claimed
     result: ProviderResult | ProviderError
@@ -404,7 +441,7 @@ def payout_execute(*, payout_id: int, task: str = EXECUTE_TASK, now: datetime | 
     except Exception as error:  # noqa: BLE001 - any provider bug is a failed attempt, recorded and retried
         logger.exception("Payout %s: the provider %s raised", payout_id, claimed.provider)
         result = ProviderError(f"{type(error).__name__}: {error}")
-    return _finish(claimed, result, task=task, now=now or timezone.now())
+    return payout_finish(claimed, result, actor=actor, now=now or timezone.now())
 
 
 def _refuse_exported_batch_member(payout: Payout) -> None:
@@ -422,47 +459,50 @@ def _refuse_exported_batch_member(payout: Payout) -> None:
 
 
 @transaction.atomic
-def payout_mark_paid(*, payout: Payout, by: User, reference: str = "", now: datetime | None = None) -> Payout:
-    """Staff confirm a submitted payout left the bank (a transfer made by hand, or a provider's notice)."""
+def payout_mark_paid(*, payout: Payout, actor: Actor, reference: str = "", now: datetime | None = None) -> Payout:
+    """A submitted payout left the bank: staff confirm a transfer made by hand, or the payout's provider
+    confirms it (its webhook, `Actor.system("provider:<code>")`). The payment is written to the ledger."""
     locked = _lock(payout.pk)
+    _authorise(actor, locked, PayoutStatus.SUBMITTED, PayoutStatus.PAID)
     if locked.status == PayoutStatus.PAID:
         return locked
     if locked.status != PayoutStatus.SUBMITTED:
         raise Conflict(_("Only payouts sent to the bank can be marked paid."))
     _refuse_exported_batch_member(locked)
-    _record_paid(locked, reference=reference, by=by, task="", now=now or timezone.now())
+    payout_record_paid(locked, reference=reference, actor=actor, now=now or timezone.now())
     return locked
 
 
 @transaction.atomic
-def payout_mark_failed(*, payout: Payout, by: User, reason: str) -> Payout:
-    """The bank refused a submitted payout outside a batch (wrong account, closed account): the money stays payable."""
+def payout_mark_failed(*, payout: Payout, actor: Actor, reason: str) -> Payout:
+    """The bank or provider refused a submitted payout outside a batch (wrong account, closed account):
+    the money stays payable. Staff, or the payout's provider (its webhook), record it."""
     locked = _lock(payout.pk)
+    _authorise(actor, locked, PayoutStatus.SUBMITTED, PayoutStatus.FAILED)
     if locked.status == PayoutStatus.FAILED:
         return locked
     if locked.status != PayoutStatus.SUBMITTED:
         raise Conflict(_("Only payouts sent to the bank can be marked failed."))
     _refuse_exported_batch_member(locked)
     locked.last_error = reason[:500]
-    _move(locked, PayoutStatus.FAILED, by=by, task="", reason=reason, fields=["last_error"])
+    payout_move(locked, PayoutStatus.FAILED, actor=actor, reason=reason, update_fields=["last_error"])
     return locked
 
 
 @transaction.atomic
-def payout_return(*, payout: Payout, by: User, reason: str) -> Payout:
+def payout_return(*, payout: Payout, actor: Actor, reason: str) -> Payout:
     """The bank sent back a payout after it was paid (its batch marked paid): reverse the payment.
 
-    The ledger moves the amount from the provider's clearing account back to the member's payable
-    account under `payout-return:<pk>`; the payout fails with the reason and gets new keys for its
-    next payment (ledger and provider), so staff can retry it into a new batch. Exactly once: a
-    payout already returned (failed, or retried since) is left as it is.
+    Staff only. The ledger moves the amount from the provider's clearing account back to the
+    member's payable account under `payout-return:<pk>`; the payout fails with the reason and gets
+    new keys for its next payment (ledger and provider), so staff can retry it into a new batch.
+    Exactly once: a payout already returned (failed, or retried since) is left as it is.
     """
-    if not by.is_staff:
-        raise NotAllowed(_("Only staff record payouts returned by the bank."))
+    locked = _lock(payout.pk)
+    _authorise(actor, locked, PayoutStatus.PAID, PayoutStatus.FAILED)
     reason = " ".join(reason.split())
     if not reason:
         raise ApplicationError(_("Say why the bank returned it."), {"reason": [_("Required.")]})
-    locked = _lock(payout.pk)
     if locked.status in (PayoutStatus.FAILED, PayoutStatus.PENDING) and locked.returns:
         return locked
     if locked.status != PayoutStatus.PAID:
@@ -476,7 +516,8 @@ def payout_return(*, payout: Payout, by: User, reason: str) -> Payout:
         legs=[Leg(clearing, -locked.amount), Leg(payable, locked.amount)],
         challenge=locked.challenge,
         memo=f"{locked.description} · {reason}",
-        by=by,
+        by=_member_of(actor),
+        task=actor.system_name,
     )
     paid_as = locked.provider_reference
     locked.returns += 1
@@ -485,21 +526,22 @@ def payout_return(*, payout: Payout, by: User, reason: str) -> Payout:
     locked.paid_transaction = None
     locked.paid_at = None
     locked.last_error = reason[:500]
-    _move(
+    payout_move(
         locked,
         PayoutStatus.FAILED,
-        by=by,
-        task="",
+        actor=actor,
         reason=f"Returned by the bank ({paid_as}): {reason}",
-        fields=["returns", "idempotency_key", "paid_transaction", "paid_at", "last_error"],
+        update_fields=["returns", "idempotency_key", "paid_transaction", "paid_at", "last_error"],
     )
     return locked
 
 
 @transaction.atomic
-def payout_retry(*, payout: Payout, by: User | None = None, task: str = "", now: datetime | None = None) -> Payout:
-    """A failed payout goes back to pending, with fresh attempts, and is sent again."""
+def payout_retry(*, payout: Payout, actor: Actor, now: datetime | None = None) -> Payout:
+    """A failed payout goes back to pending, with fresh attempts, and is sent again (staff, or a task)
+    through the provider of the member's payout method when it is claimed."""
     locked = _lock(payout.pk)
+    _authorise(actor, locked, PayoutStatus.FAILED, PayoutStatus.PENDING)
     if locked.status == PayoutStatus.PENDING:
         return locked
     if locked.status != PayoutStatus.FAILED:
@@ -508,13 +550,13 @@ def payout_retry(*, payout: Payout, by: User | None = None, task: str = "", now:
     locked.attempts = 0
     locked.next_attempt_at = _first_attempt_at(locked.recipient, now)
     locked.batch = None  # a payout returned from a batch goes into a new file
-    _move(
+    locked.provider = ""  # the next claim sends it through the member's method of then
+    payout_move(
         locked,
         PayoutStatus.PENDING,
-        by=by,
-        task=task,
+        actor=actor,
         reason="Retried.",
-        fields=["attempts", "next_attempt_at", "batch"],
+        update_fields=["attempts", "next_attempt_at", "batch", "provider"],
     )
     if locked.next_attempt_at is not None and locked.next_attempt_at <= now:
         _enqueue_on_commit(locked.pk)

@@ -10,6 +10,7 @@ from challenges.models import Challenge
 from challenges.services import challenge_submit_for_funding
 from challenges.tests.factories import add_phase, make_challenge
 from community.models import User
+from core.actors import Actor
 from payments.models import FundingReceipt, Payout, PayoutKind, PayoutMethod
 from payments.services import funding_receipt_record, funding_request_ensure, payable_create, payout_method_set
 from tests.support import PASSWORD
@@ -79,8 +80,8 @@ def prize(challenge: Challenge, recipient: User, amount: str | Decimal, *, key: 
 
 def claim(payout: Payout) -> Any:
     """Claim the payout as a worker would (and then, in these tests, die): its provider request."""
-    from payments.services.payouts import _Claim, _claim
+    from payments.services.payouts import Claim, payout_claim
 
-    claimed = _claim(payout.pk, task="dead-worker", now=timezone.now())
-    assert isinstance(claimed, _Claim), claimed
+    claimed = payout_claim(payout.pk, actor=Actor.system("dead-worker"), now=timezone.now())
+    assert isinstance(claimed, Claim), claimed
     return claimed

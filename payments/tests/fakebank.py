@@ -14,9 +14,12 @@ Failure injection, through files in the directory:
 import os
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from payments.providers.base import PayoutRequest, ProviderError, ProviderResult, ProviderState
+from payments.providers.base import Destination, PayoutRequest, ProviderError, ProviderResult, ProviderState
+from payments.providers.sepa import SEPA_FIELDS, sepa_destination
 
 NAME = "fakebank"
 PATH = "payments.tests.fakebank.FakeBank"
@@ -44,7 +47,14 @@ def _crash_point(root: Path, point: str) -> None:
 
 
 class FakeBank:
-    name = NAME
+    """Pays SEPA bank accounts, as the manual provider's members have (`PAYMENTS_PAYOUT_PROVIDER`)."""
+
+    code = NAME
+    label = "Fake bank"
+    destination_fields = SEPA_FIELDS
+
+    def clean_destination(self, destination: Mapping[str, Any]) -> Destination:
+        return sepa_destination(destination)
 
     def pay(self, request: PayoutRequest) -> ProviderResult:
         root = bank_dir()
@@ -63,7 +73,7 @@ class FakeBank:
         except FileExistsError:
             return ProviderResult(ProviderState.PAID, reference=paid.read_text().split()[0])
         reference = f"fb-{uuid.uuid4().hex[:12]}"
-        os.write(descriptor, f"{reference} {request.amount} {request.currency} {request.iban}".encode())
+        os.write(descriptor, f"{reference} {request.amount} {request.currency} {request.destination['iban']}".encode())
         os.close(descriptor)
         _crash_point(root, "after")
         return ProviderResult(ProviderState.PAID, reference=reference)

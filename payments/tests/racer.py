@@ -14,13 +14,14 @@ def main(payout_id: int, go: Path) -> None:
     django.setup()
     from django.db import connection
 
+    from core.actors import Actor
     from payments.services import payout_execute
 
     connection.ensure_connection()
     deadline = time.monotonic() + 30
     while not go.exists() and time.monotonic() < deadline:
         time.sleep(0.001)
-    print(payout_execute(payout_id=payout_id, task="racer").outcome)  # noqa: T201
+    print(payout_execute(payout_id=payout_id, actor=Actor.system("racer")).outcome)  # noqa: T201
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import ChallengeStatus
+from core.actors import Actor
 from core.models import StaffAction
 from payments.models import BatchStatus, FundingReceipt, PayoutBatch, PayoutStatus
 from payments.services import funding_request_ensure, payout_execute, payout_mark_failed
@@ -135,7 +136,7 @@ def test_exporting_a_batch_is_a_button_above_the_list_not_add(staff_client, owne
 
 def test_a_payout_page_offers_only_the_buttons_its_status_allows(staff_client, owner, staff, winner):
     payout = _submitted_payout(owner, staff, winner)
-    payout_mark_failed(payout=payout, by=staff, reason="Account closed")
+    payout_mark_failed(payout=payout, actor=Actor.user(staff), reason="Account closed")
 
     page = _page(staff_client, payout)
 
@@ -147,7 +148,7 @@ def test_a_payout_page_offers_only_the_buttons_its_status_allows(staff_client, o
 
 def test_retrying_a_failed_payout_from_its_page_records_who_and_for_whom(staff_client, owner, staff, winner):
     payout = _submitted_payout(owner, staff, winner)
-    payout_mark_failed(payout=payout, by=staff, reason="Account closed")
+    payout_mark_failed(payout=payout, actor=Actor.user(staff), reason="Account closed")
 
     staff_client.post(_button(payout, "retry"), {"confirm": "1"})
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
+from core.actors import Actor
 from core.exceptions import ApplicationError
 from payments.models import (
     BatchStatus,
@@ -106,9 +107,9 @@ def test_a_payout_in_an_exported_batch_is_settled_only_with_its_batch(submitted,
     payout = submitted[1]
 
     with pytest.raises(ApplicationError, match=f"in the SEPA batch {batch.message_id}, which is at the bank"):
-        payout_mark_failed(payout=payout, by=staff, reason="Account closed")
+        payout_mark_failed(payout=payout, actor=Actor.user(staff), reason="Account closed")
     with pytest.raises(ApplicationError, match=f"in the SEPA batch {batch.message_id}, which is at the bank"):
-        payout_mark_paid(payout=payout, by=staff)
+        payout_mark_paid(payout=payout, actor=Actor.user(staff))
 
     payout.refresh_from_db()
     assert (payout.status, payout.batch_id) == (PayoutStatus.SUBMITTED, batch.pk)
@@ -121,8 +122,8 @@ def test_a_payout_in_an_exported_batch_is_settled_only_with_its_batch(submitted,
 def test_a_payout_sent_by_hand_outside_a_batch_can_still_be_marked_failed_or_paid(submitted, staff):
     failed, paid = submitted
 
-    payout_mark_failed(payout=failed, by=staff, reason="Account closed")
-    payout_mark_paid(payout=paid, by=staff, reference="manual transfer")
+    payout_mark_failed(payout=failed, actor=Actor.user(staff), reason="Account closed")
+    payout_mark_paid(payout=paid, actor=Actor.user(staff), reference="manual transfer")
 
     assert Payout.objects.get(pk=failed.pk).status == PayoutStatus.FAILED
     assert Payout.objects.get(pk=paid.pk).status == PayoutStatus.PAID
@@ -144,7 +145,7 @@ def test_a_file_the_bank_rejected_fails_its_payouts_once_and_they_go_into_a_new_
     assert PayoutTransition.objects.filter(to_status=PayoutStatus.FAILED).count() == 2
     assert account_balance(payable_account(user=winner, currency="EUR")) == Decimal("1500.00")
     for payout in submitted:
-        payout_retry(payout=payout, by=staff)
+        payout_retry(payout=payout, actor=Actor.user(staff))
         assert payout_execute(payout_id=payout.pk).outcome == Outcome.SUBMITTED
     second = payout_batch_create(by=staff)
     assert (second.count, set(Payout.objects.values_list("batch", flat=True))) == (2, {second.pk})
@@ -178,8 +179,8 @@ def test_a_transfer_returned_after_its_batch_was_paid_is_reversed_once_and_paid_
 
     # A new query here is a new round trip while the payout and accounts are locked: justify it.
     with django_assert_max_num_queries(14):
-        payout_return(payout=payout, by=staff, reason="Account closed (AC04)")
-    payout_return(payout=payout, by=staff, reason="Clicked twice")
+        payout_return(payout=payout, actor=Actor.user(staff), reason="Account closed (AC04)")
+    payout_return(payout=payout, actor=Actor.user(staff), reason="Clicked twice")
 
     payout.refresh_from_db()
     reversal = LedgerTransaction.objects.get(kind=TransactionKind.RETURN)
@@ -198,7 +199,7 @@ def test_a_transfer_returned_after_its_batch_was_paid_is_reversed_once_and_paid_
     assert payout.idempotency_key != first_key  # the next transfer is a new one for the bank
     assert "Account closed (AC04)" in payout.transitions.get(from_status="paid", to_status="failed").reason
 
-    payout_retry(payout=payout, by=staff)
+    payout_retry(payout=payout, actor=Actor.user(staff))
     assert payout_execute(payout_id=payout.pk).outcome == Outcome.SUBMITTED
     again = payout_batch_create(by=staff)
     payout_batch_mark_paid(batch=again, by=staff)
@@ -212,12 +213,12 @@ def test_a_transfer_returned_after_its_batch_was_paid_is_reversed_once_and_paid_
 
 def test_only_staff_record_a_return_and_only_of_a_paid_payout(submitted, staff, winner):
     with pytest.raises(ApplicationError, match="Only paid payouts"):
-        payout_return(payout=submitted[0], by=staff, reason="Account closed")
+        payout_return(payout=submitted[0], actor=Actor.user(staff), reason="Account closed")
     with pytest.raises(ApplicationError, match="Only staff"):
-        payout_return(payout=submitted[0], by=winner, reason="Account closed")
+        payout_return(payout=submitted[0], actor=Actor.user(winner), reason="Account closed")
     payout_batch_mark_paid(batch=payout_batch_create(by=staff), by=staff)
     with pytest.raises(ApplicationError, match="why the bank returned"):
-        payout_return(payout=submitted[0], by=staff, reason="  ")
+        payout_return(payout=submitted[0], actor=Actor.user(staff), reason="  ")
 
     assert not LedgerTransaction.objects.filter(kind=TransactionKind.RETURN).exists()
 
@@ -248,13 +249,9 @@ def test_adding_a_bank_account_validates_normalises_masks_holds_and_tells_the_me
             user=winner, password=PASSWORD, holder_name="  Win  Ner ", iban="nl91 abna 0417 1643 00", now=now
         )
 
-    assert (method.iban, method.bic, method.country, method.holder_name) == (
-        "NL91ABNA0417164300",
-        "ABNANL2A",
-        "NL",
-        "Win Ner",
-    )
-    assert method.masked_iban == "NL91 •••• 4300"
+    assert method.destination == {"iban": "NL91ABNA0417164300", "bic": "ABNANL2A", "country": "NL"}
+    assert (method.holder_name, method.provider) == ("Win Ner", "manual")
+    assert method.shown_as == "NL91 •••• 4300"
     assert method.usable_from == now + timedelta(hours=24)
     assert len(mail.outbox) == 1
     assert winner.email in mail.outbox[0].to
@@ -315,8 +312,12 @@ def test_only_sepa_accounts_are_accepted_and_the_bic_must_be_of_the_ibans_countr
         user=winner, password=PASSWORD, holder_name="W", iban="CH9300762011623852957", bic="UBSWCHZH80A"
     )
 
-    assert (british.country, british.bic) == ("GB", "BUKBGB22")  # the BIC found from the IBAN
-    assert (swiss.country, swiss.bic) == ("CH", "UBSWCHZH80A")
+    assert british.destination == {
+        "iban": "GB33BUKB20201555555555",
+        "bic": "BUKBGB22",
+        "country": "GB",
+    }  # the BIC found from the IBAN
+    assert (swiss.destination["country"], swiss.destination["bic"]) == ("CH", "UBSWCHZH80A")
 
 
 def test_removing_needs_the_password_and_the_owner(winner, stranger):

@@ -96,7 +96,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def retry(self, data: st.DataObject) -> None:
         failed = list(Payout.objects.filter(status=PayoutStatus.FAILED))
         if failed:
-            payout_retry(payout=data.draw(st.sampled_from(failed)), by=self.staff)
+            payout_retry(payout=data.draw(st.sampled_from(failed)), actor=Actor.user(self.staff))
 
     @rule(data=st.data())
     def bank_returns(self, data: st.DataObject) -> None:
@@ -104,8 +104,8 @@ class MoneyMachine(RuleBasedStateMachine):
         if paid:
             payout = data.draw(st.sampled_from(paid))
             self.returned_keys.add(payout.idempotency_key)
-            payout_return(payout=payout, by=self.staff, reason="Account closed")
-            payout_return(payout=payout, by=self.staff, reason="Recorded twice")
+            payout_return(payout=payout, actor=Actor.user(self.staff), reason="Account closed")
+            payout_return(payout=payout, actor=Actor.user(self.staff), reason="Recorded twice")
 
     @rule()
     def make_waiting_payouts_due(self) -> None:

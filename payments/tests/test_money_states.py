@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.actors import Actor
 from core.templatetags.coachworks_time import local_date
 from payments.models import Payout, PayoutKind
 from payments.selectors import MoneyStateCode, money_state
@@ -88,10 +89,10 @@ def test_a_payout_in_a_batch_marked_paid_is_paid_on_that_day(submitted, staff):
 
 def test_a_paid_payout_the_bank_sent_back_is_returned_until_staff_retry_it(submitted, staff):
     payout_batch_mark_paid(batch=payout_batch_create(by=staff), by=staff)
-    payout_return(payout=submitted, by=staff, reason="Account closed")
+    payout_return(payout=submitted, actor=Actor.user(staff), reason="Account closed")
 
     returned = money_state(fresh(submitted))
-    payout_retry(payout=submitted, by=staff)
+    payout_retry(payout=submitted, actor=Actor.user(staff))
     retried = money_state(fresh(submitted))
 
     assert (returned.code, returned.label, returned.paid_on) == (
@@ -112,7 +113,7 @@ def test_payouts_of_a_batch_the_bank_refused_failed_and_name_the_batch(submitted
 
 
 def test_a_payout_refused_outside_a_batch_failed(submitted, staff):
-    payout_mark_failed(payout=submitted, by=staff, reason="Unknown account")
+    payout_mark_failed(payout=submitted, actor=Actor.user(staff), reason="Unknown account")
 
     state = money_state(fresh(submitted))
 

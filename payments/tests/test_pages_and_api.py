@@ -178,7 +178,7 @@ def test_a_member_adds_a_bank_account_with_the_password(client, winner, django_c
         )
 
     assert response.status_code == 200
-    assert PayoutMethod.objects.get(owner=winner).iban == IBANS[3]
+    assert PayoutMethod.objects.get(owner=winner).destination["iban"] == IBANS[3]
     assert "AT61 •••• 3201" in response.content.decode()
     assert IBANS[3] not in response.content.decode()
 

@@ -7,16 +7,18 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from core.exceptions import ApplicationError
+from core.actors import Actor
+from core.exceptions import ApplicationError, NotAllowed
+from payments.lifecycle import PAYOUT, Role, payout_roles
 from payments.models import LedgerTransaction, Payout, PayoutStatus, PayoutTransition, TransactionKind
 from payments.services import (
-    PAYOUT_MOVES,
     Outcome,
     account_balance,
     clearing_account,
     payable_account,
     payout_execute,
     payout_mark_failed,
+    payout_mark_paid,
     payout_retry,
     payout_return,
     payouts_sweep,
@@ -106,7 +108,7 @@ def test_the_last_failed_attempt_is_recorded_and_staff_can_retry(payout, bank, s
     assert "injected" in payout.last_error
     assert fakebank.payments_made(bank) == []
 
-    payout_retry(payout=payout, by=staff)
+    payout_retry(payout=payout, actor=Actor.user(staff))
     assert payout_execute(payout_id=payout.pk).outcome == Outcome.PAID
 
 
@@ -197,8 +199,8 @@ def test_a_payout_the_bank_returned_after_payment_is_sent_again_under_a_new_key(
     payout.refresh_from_db()
     first_key = payout.idempotency_key
 
-    payout_return(payout=payout, by=staff, reason="Beneficiary deceased (MD07)")
-    payout_retry(payout=payout, by=staff)
+    payout_return(payout=payout, actor=Actor.user(staff), reason="Beneficiary deceased (MD07)")
+    payout_retry(payout=payout, actor=Actor.user(staff))
 
     assert payout_execute(payout_id=payout.pk).outcome == Outcome.PAID
     payout.refresh_from_db()
@@ -214,14 +216,16 @@ def test_a_payout_the_bank_returned_after_payment_is_sent_again_under_a_new_key(
 
 def test_the_old_workers_late_result_is_ignored_after_a_takeover(payout, bank, settings):
     from payments.providers import ProviderResult, ProviderState
-    from payments.services.payouts import _finish
+    from payments.services.payouts import payout_finish
 
     old = claim(payout)
     stale = timezone.now() - timedelta(seconds=settings.PAYMENTS_STALE_CLAIM_SECONDS + 1)
     Payout.objects.filter(pk=payout.pk).update(claimed_at=stale)
     assert payout_execute(payout_id=payout.pk).outcome == Outcome.PAID
 
-    late = _finish(old, ProviderResult(ProviderState.PAID, "late"), task="slow", now=timezone.now())
+    late = payout_finish(
+        old, ProviderResult(ProviderState.PAID, "late"), actor=Actor.system("slow"), now=timezone.now()
+    )
 
     assert late.outcome == Outcome.BUSY
     assert LedgerTransaction.objects.filter(kind=TransactionKind.PAYOUT).count() == 1
@@ -229,25 +233,60 @@ def test_the_old_workers_late_result_is_ignored_after_a_takeover(payout, bank, s
 
 ALL = list(PayoutStatus)
 
+# (from, to): who may make the move. System: the platform's tasks; provider: the payout's own
+# provider (its webhook); staff: a staff member.
+WHO_MAY = {
+    ("pending", "processing"): {"system"},
+    ("processing", "processing"): {"system"},  # a stale claim taken over
+    ("processing", "pending"): {"system"},
+    ("processing", "submitted"): {"system"},
+    ("processing", "paid"): {"system"},
+    ("processing", "failed"): {"system"},
+    ("submitted", "paid"): {"system", "provider", "staff"},
+    ("submitted", "failed"): {"system", "provider", "staff"},
+    ("paid", "failed"): {"staff"},
+    ("failed", "pending"): {"system", "staff"},
+}
+
 
 @pytest.mark.parametrize("from_status", ALL)
 @pytest.mark.parametrize("to_status", ALL)
-def test_the_payout_state_machine_allows_exactly_its_table(from_status, to_status):
+def test_the_payout_state_machine_allows_exactly_its_table_to_exactly_its_roles(from_status, to_status):
     from payments.services import payout_move_allowed
 
-    expected = (from_status, to_status) in {
-        ("pending", "processing"),
-        ("processing", "pending"),
-        ("processing", "submitted"),
-        ("processing", "paid"),
-        ("processing", "failed"),
-        ("submitted", "paid"),
-        ("submitted", "failed"),
-        ("paid", "failed"),
-        ("failed", "pending"),
-    }
-    assert payout_move_allowed(from_status, to_status) is expected
-    assert len(PAYOUT_MOVES) == 9
+    allowed = WHO_MAY.get((from_status, to_status), set())
+    assert payout_move_allowed(from_status, to_status) is bool(allowed)
+    for role in Role:
+        assert PAYOUT.allows(from_status, to_status, {role}) is (role in allowed), role
+    assert len(PAYOUT.moves) == len(WHO_MAY)
+
+
+def test_who_an_actor_is_on_a_payout(staff, winner):
+    assert payout_roles(Actor.user(staff)) == {Role.STAFF}
+    assert payout_roles(Actor.user(winner)) == set()
+    assert payout_roles(Actor.system("payments.payout_execute")) == {Role.SYSTEM}
+    assert payout_roles(Actor.system("provider:card"), provider="card") == {Role.PROVIDER}
+    assert payout_roles(Actor.system("provider:card"), provider="manual") == set()  # not its payout
+
+
+def test_a_provider_cannot_settle_another_providers_payout_nor_a_member_any(owner, staff, winner):
+    bank_account(winner)
+    payout = prize(funded_challenge(owner, staff=staff), winner, "100.00")
+    submitted = payout_execute(payout_id=payout.pk)
+    assert submitted.outcome == Outcome.SUBMITTED  # the manual provider
+    payout.refresh_from_db()
+
+    with pytest.raises(NotAllowed, match="Only staff or the payout's provider"):
+        payout_mark_paid(payout=payout, actor=Actor.system("provider:card"))
+    with pytest.raises(NotAllowed, match="Only staff or the payout's provider"):
+        payout_mark_failed(payout=payout, actor=Actor.user(winner), reason="I say so")
+    with pytest.raises(NotAllowed, match="Only staff retry"):
+        payout_retry(payout=payout, actor=Actor.user(winner))
+
+    payout_mark_paid(payout=payout, actor=Actor.system("provider:manual"), reference="bank notice")
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.PAID
+    assert payout.transitions.order_by("pk").values_list("task", flat=True).last() == "provider:manual"
 
 
 def test_paid_is_final_unless_the_bank_returns_it(payout, bank, staff):
@@ -255,8 +294,8 @@ def test_paid_is_final_unless_the_bank_returns_it(payout, bank, staff):
     payout.refresh_from_db()
 
     with pytest.raises(ApplicationError):
-        payout_retry(payout=payout, by=staff)
+        payout_retry(payout=payout, actor=Actor.user(staff))
     with pytest.raises(ApplicationError):
-        payout_mark_failed(payout=payout, by=staff, reason="no")
+        payout_mark_failed(payout=payout, actor=Actor.user(staff), reason="no")
     assert Payout.objects.get(pk=payout.pk).status == PayoutStatus.PAID
     assert PayoutTransition.objects.filter(payout=payout, to_status="paid").count() == 1
