@@ -22,7 +22,7 @@ from core.models import StaffAction
 __all__ = ["ADDITION", "CHANGE", "DELETION", "Concerns", "record_staff_action", "snapshot"]
 
 # Fields never copied into the trail: secrets, and documents too large to repeat in every row.
-NEVER_SNAPSHOT = frozenset({"password", "secret_hash", "token", "iban", "xml"})
+NEVER_SNAPSHOT = frozenset({"password", "secret_hash", "token", "iban", "destination", "xml"})
 LONGEST_TEXT = 500
 
 

@@ -1,7 +1,7 @@
 """The one form of every lifecycle: a table of moves, who may make each, and the refusals said."""
 
 import pytest
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import override
 
 from core.actors import Actor
 from core.exceptions import Conflict, NotAllowed
@@ -13,7 +13,7 @@ MACHINE = StateMachine(
     "task",
     [
         Move("new", "done", roles={"worker"}),
-        Move("new", "gone", roles={"boss", "system"}, refusal=gettext_lazy("Only the boss removes it.")),
+        Move("new", "gone", roles={"boss", "system"}, refusal="Only the boss removes it."),
     ],
     labels=LABELS.__getitem__,
     conflict="It cannot go from %(from)s to %(to)s.",
