@@ -100,6 +100,11 @@ def _triple(values: Sequence[float] | None) -> tuple[float, float, float]:
     return (float(values[0]), float(values[1]), float(values[2]))
 
 
+def placements_in_view(dossier: DossierView) -> dict[int, Placement]:
+    """The placements saved for this version, as the view read them (no query)."""
+    return {part.part_id: part.placement for part in dossier.parts if part.placement.is_set}
+
+
 def effective_placements(dossier: DossierView, placed: dict[int, Placement]) -> dict[int, Placement]:
     """Every part's placement: the one set in `placed`, else the default for its phase and rank order."""
     result: dict[int, Placement] = {}
@@ -395,12 +400,12 @@ def _fields(placement: Placement) -> list[dict[str, Any]]:
 
 
 def page_context(request: HttpRequest, dossier: DossierView) -> dict[str, Any]:
-    """What `_assembly.html` and `assembly.js` need: placements, mesh URLs, the still (one query).
+    """What `_assembly.html` and `assembly.js` need: placements, mesh URLs, the still (no query).
 
     Mesh URLs are signed only for signed-in members, as file downloads are; everyone sees the still.
     """
     user = getattr(request, "user", None)
-    placed = placement_rows(dossier.version_id)
+    placed = placements_in_view(dossier)
     placements = effective_placements(dossier, placed)
     signed_in = bool(user is not None and user.is_authenticated)
     parts: list[dict[str, Any]] = []

@@ -152,7 +152,7 @@ def _placement(part: DossierPart) -> Placement:
         return Placement()
     position = tuple(placement.position) if len(placement.position) == 3 else (0.0, 0.0, 0.0)
     rotation = tuple(placement.rotation) if len(placement.rotation) == 3 else (0.0, 0.0, 0.0)
-    return Placement(position=position, rotation=rotation, scale=placement.scale)
+    return Placement(position=position, rotation=rotation, scale=placement.scale, is_set=True)
 
 
 def _part_view(part: DossierPart, upstream: tuple[UpstreamCredit, ...]) -> DossierPartView:

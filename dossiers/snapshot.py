@@ -79,6 +79,7 @@ class Placement:
     position: tuple[float, float, float] = (0.0, 0.0, 0.0)
     rotation: tuple[float, float, float] = (0.0, 0.0, 0.0)  # degrees, XYZ Euler order
     scale: float = 1.0
+    is_set: bool = False  # saved for this version (else the scene's default layout places the part)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 (tests/test_responsive.py: no sideways scrolling at any width; tests/test_accessibility.py: axe-core).
 
 The data is the demo data of `make run` (an open challenge with entries, blueprints with a fork, a judge,
-funding, bank accounts) plus a second challenge of the demo client whose phase is in judging, so the
-judge's scoring page and public entries exist, and a draft challenge for the posting wizard's steps.
+funding, bank accounts, the completed Sahel ambulance with its vehicle dossier) plus a second challenge
+of the demo client whose phase is in judging, so the judge's scoring page and public entries exist, and
+a draft challenge for the posting wizard's steps.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Site:
     blueprint: Any  # Ada's concept sketch
     fork: Any  # Jonas's fork of it
     draft_challenge: Any  # the client's challenge still being written in the wizard
+    completed_challenge: Any  # the client's completed Sahel ambulance, with its vehicle dossier
 
 
 def build_site() -> Site:
@@ -65,6 +67,7 @@ def build_site() -> Site:
     to_judging(judging_phase)
 
     draft = make_challenge(client, title="Electric tractor for terraced vineyards", budget="20000")
+    completed = Challenge.objects.get(owner=client, title="Sahel ambulance")
     return Site(
         users={MEMBER: member, JUDGE: judge, CLIENT: client},
         challenge=challenge,
@@ -76,6 +79,7 @@ def build_site() -> Site:
         blueprint=blueprint,
         fork=fork,
         draft_challenge=draft,
+        completed_challenge=completed,
     )
 
 
@@ -121,6 +125,16 @@ MAIN_PAGES = (
     MainPage("wizard: phases", lambda s: f"/challenges/{s.draft_challenge.slug}/edit/phases/", (CLIENT,)),
     MainPage("wizard: judges", lambda s: f"/challenges/{s.draft_challenge.slug}/edit/judges/", (CLIENT,)),
     MainPage("wizard: review", lambda s: f"/challenges/{s.draft_challenge.slug}/edit/review/", (CLIENT,)),
+    MainPage(
+        "vehicle dossier", lambda s: f"/challenges/{s.completed_challenge.slug}/dossier/", (SIGNED_OUT, MEMBER, CLIENT)
+    ),
+    MainPage(
+        "start again from a dossier",
+        lambda s: (
+            f"/challenges/{s.completed_challenge.slug}/dossier/v{s.completed_challenge.dossier.latest_number}/start-again/"
+        ),
+        (CLIENT,),
+    ),
     MainPage("sign-in", lambda s: "/accounts/login/", (SIGNED_OUT,)),
     MainPage("sign-up", lambda s: "/accounts/signup/", (SIGNED_OUT,)),
     MainPage("API docs", lambda s: "/api/v1/docs/", ANYONE, english_only=True, ready=".swagger-ui .opblock"),

@@ -1,6 +1,6 @@
 """The assembled vehicle: who may place a part, what numbers are accepted, the default layout, the
 rendered still (real meshes from S3, rendered and stored again only when the placements change) and
-what the page gets for the scene (one query, signed mesh URLs only for members)."""
+what the page gets for the scene (no query, signed mesh URLs only for members)."""
 
 import hashlib
 import io
@@ -30,6 +30,7 @@ from dossiers.assembly import (
     placed_triangles,
     placement_rows,
     placement_set,
+    placements_in_view,
     rotation_matrix,
     still_digest,
     still_key,
@@ -233,6 +234,9 @@ def test_parts_without_a_placement_row_take_the_default_layout():
     assert placements[front.part_id] == Placement(position=(1.5, -0.25, 0.5), rotation=(0, 90, -45), scale=2)
     wheels = part_of_phase(view, "wheels_tyres")
     assert placements[wheels.part_id] == default_placement(kind="wheels_tyres", index=0)
+    assert placements_in_view(latest_view(scenario)) == {
+        front.part_id: Placement(position=(1.5, -0.25, 0.5), rotation=(0, 90, -45), scale=2, is_set=True)
+    }, "the page reads the same placements from the dossier view, without a query of its own"
 
 
 # --- The still ---------------------------------------------------------------------------------------
@@ -334,15 +338,15 @@ def request_of(user: Any) -> Any:
 
 
 @pytest.mark.django_db
-def test_the_page_context_takes_one_query_and_signs_mesh_urls_only_for_members(django_assert_num_queries):
+def test_the_page_context_makes_no_query_and_signs_mesh_urls_only_for_members(django_assert_num_queries):
     scenario = small_scenario(phases=("concept", "front", "wheels_tyres", "drivetrain"), entries_per_phase=2)
     view = latest_view(scenario)
     still_render(version_id=view.version_id)
     view = latest_view(scenario)
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         anonymous = page_context(request_of(None), view)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         member = page_context(request_of(scenario.outsider), view)
 
     assert len(anonymous["parts"]) == len(view.parts) == 8
