@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blueprints.filetypes import BY_CODE, FILE_TYPE_CHOICES, FileKind, FileType
 from blueprints.licences import DEFAULT_LICENCE, Licence
-from core.models import TimeStampedModel, TransitionRecord
+from core.models import TimeStampedModel, TransitionRecord, choices_check
 
 
 class PartCategory(models.TextChoices):
@@ -105,8 +105,8 @@ class Blueprint(TimeStampedModel):
             models.Index(fields=["owner", "-updated_at", "-id"], name="blueprints_owner_updated_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(licence__in=Licence.values), name="blueprints_licence_open"),
-            models.CheckConstraint(condition=Q(category__in=PartCategory.values), name="blueprints_category_valid"),
+            choices_check("licence", Licence, "blueprints_licence_open"),
+            choices_check("category", PartCategory, "blueprints_category_valid"),
             models.CheckConstraint(
                 condition=Q(forked_from__isnull=True, lineage=[]) | Q(forked_from__isnull=False),
                 name="blueprints_lineage_only_for_forks",

@@ -2,8 +2,6 @@
 (actions below, or the challenge's own edit pages, open to staff), so the budget, status and brief
 version rules hold no matter who edits."""
 
-from typing import cast
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -27,7 +25,7 @@ from challenges.models import (
     PhaseTransition,
     Prize,
 )
-from community.models import User
+from community.http import request_member
 from core.actors import Actor
 from core.admin import (
     ObjectAction,
@@ -88,10 +86,6 @@ class JudgeAssignmentInline(ReadOnlyTabularInline):
 class InvitationInline(ReadOnlyTabularInline):
     model = ChallengeInvitation
     fields = readonly_fields = ("email", "invited_by", "created_at")
-
-
-def _staff(request: HttpRequest) -> User:
-    return cast(User, request.user)  # the admin lets only signed-in staff in
 
 
 CHALLENGE_FINAL = (ChallengeStatus.CANCELLED, ChallengeStatus.COMPLETED)
@@ -158,7 +152,7 @@ class ChallengeAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             request,
             queryset.exclude(status=ChallengeStatus.CANCELLED),
             lambda c: services.challenge_cancel(
-                challenge=c, actor=Actor.user(_staff(request)), reason="Cancelled by staff."
+                challenge=c, actor=Actor.user(request_member(request)), reason="Cancelled by staff."
             ),
         )
 
@@ -218,7 +212,9 @@ class PhaseAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda p: services.phase_transition(phase=p, to=to, actor=Actor.user(_staff(request)), reason=reason),
+            lambda p: services.phase_transition(
+                phase=p, to=to, actor=Actor.user(request_member(request)), reason=reason
+            ),
         )
 
     @admin.action(description=_("Open now"))

@@ -16,9 +16,10 @@ class AuthenticatedHttpRequest(HttpRequest):
     user: User
 
 
-def request_member(request: Request) -> User:
-    """The member making an API request behind `IsAuthenticated`, typed as a member. Should a view
-    forget that permission, an anonymous request is refused rather than let through."""
+def request_member(request: Request | HttpRequest) -> User:
+    """The member making a request behind `IsAuthenticated` (an API view) or the admin's staff check,
+    typed as a member. Should a view forget that check, an anonymous request is refused (401) rather
+    than let through."""
     user = request.user
     if not isinstance(user, User):
         raise NotAuthenticated

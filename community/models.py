@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from core.models import choices_check
+
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
@@ -249,7 +251,7 @@ class CommentReport(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(fields=["comment", "reporter"], name="community_report_once_per_member"),
-            models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="community_report_status_valid"),
+            choices_check("status", ReportStatus, "community_report_status_valid"),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="community_report_queue_idx")]
 
@@ -290,7 +292,7 @@ class Notification(models.Model):
         constraints = [
             # `notify` inserts with ON CONFLICT on these columns: an event announced twice changes nothing.
             models.UniqueConstraint(fields=["recipient", "event_key"], name="community_notification_once"),
-            models.CheckConstraint(condition=Q(email_state__in=EmailState.values), name="community_email_state_valid"),
+            choices_check("email_state", EmailState, "community_email_state_valid"),
         ]
         indexes = [
             models.Index(fields=["recipient"], name="community_notification_unread", condition=Q(read_at__isnull=True)),
@@ -337,7 +339,7 @@ class ReputationEntry(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["user", "source_key"], name="community_reputation_once_per_source"),
-            models.CheckConstraint(condition=Q(reason__in=ReputationReason.values), name="community_reason_valid"),
+            choices_check("reason", ReputationReason, "community_reason_valid"),
         ]
 
     def __str__(self) -> str:
@@ -375,7 +377,7 @@ class ApiToken(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "-created_at"], name="community_apitoken_user_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(scope__in=ApiTokenScope.values), name="community_apitoken_scope_valid"),
+            choices_check("scope", ApiTokenScope, "community_apitoken_scope_valid"),
             models.CheckConstraint(
                 condition=Q(expires_at__gt=models.F("created_at")), name="community_apitoken_expires"
             ),

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, choices_check
 
 
 class Dossier(TimeStampedModel):
@@ -137,7 +137,7 @@ class DossierPackage(TimeStampedModel):
         verbose_name = _("dossier package")
         verbose_name_plural = _("dossier packages")
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=PackageStatus.values), name="dossiers_package_status_valid"),
+            choices_check("status", PackageStatus, "dossiers_package_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status="ready") | (~Q(storage_key="") & ~Q(sha256="") & Q(size__isnull=False)),
                 name="dossiers_package_ready_has_file",

@@ -3,7 +3,7 @@ service), payouts (retry, mark paid by hand, mark failed, record a return after 
 batches (export, download, mark paid or rejected). Nothing is edited in place; every change goes
 through `payments.services`."""
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from challenges.models import Challenge, ChallengeStatus, Currency
-from community.models import User
+from community.http import request_member
 from core.actors import Actor
 from core.admin import (
     ObjectAction,
@@ -51,11 +51,6 @@ from payments.models import (
 )
 from payments.providers import manual
 from payments.selectors import money_state
-
-
-def _staff(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
 
 ENTRY_FIELDS: tuple[str, ...] = ("account", "amount", "currency")
 TRANSITION_FIELDS: tuple[str, ...] = ("created_at", "from_status", "to_status", "actor", "task", "reason")
@@ -180,7 +175,7 @@ class FundingReceiptAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
         form = ReceiptForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
-                receipt = services.funding_receipt_record(by=_staff(request), **form.cleaned_data)
+                receipt = services.funding_receipt_record(by=request_member(request), **form.cleaned_data)
             except ApplicationError as error:
                 add_application_error(form, error, message_on_top=True)
             else:
@@ -312,13 +307,19 @@ class PayoutAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Retry (failed payouts)"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         run_action(
-            self, request, queryset, lambda p: services.payout_retry(payout=p, actor=Actor.user(_staff(request)))
+            self,
+            request,
+            queryset,
+            lambda p: services.payout_retry(payout=p, actor=Actor.user(request_member(request))),
         )
 
     @admin.action(description=gettext_lazy("Mark paid (sent by hand, outside a SEPA batch)"))
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         run_action(
-            self, request, queryset, lambda p: services.payout_mark_paid(payout=p, actor=Actor.user(_staff(request)))
+            self,
+            request,
+            queryset,
+            lambda p: services.payout_mark_paid(payout=p, actor=Actor.user(request_member(request))),
         )
 
     @admin.action(description=gettext_lazy("Mark failed (sent by hand, refused by the bank; not in a SEPA batch)"))
@@ -327,7 +328,9 @@ class PayoutAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda p, reason: services.payout_mark_failed(payout=p, actor=Actor.user(_staff(request)), reason=reason),
+            lambda p, reason: services.payout_mark_failed(
+                payout=p, actor=Actor.user(request_member(request)), reason=reason
+            ),
             title=_("Why did the bank refuse these payouts?"),
         )
 
@@ -337,7 +340,9 @@ class PayoutAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda p, reason: services.payout_return(payout=p, actor=Actor.user(_staff(request)), reason=reason),
+            lambda p, reason: services.payout_return(
+                payout=p, actor=Actor.user(request_member(request)), reason=reason
+            ),
             title=_("Why did the bank return these payouts?"),
         )
 
@@ -433,7 +438,7 @@ class PayoutBatchAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
         waiting = services.payouts_waiting_for_batch()
         if request.method == "POST":
             try:
-                batch = services.payout_batch_create(by=_staff(request))
+                batch = services.payout_batch_create(by=request_member(request))
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
@@ -461,7 +466,9 @@ class PayoutBatchAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Mark paid (the bank executed the file)"))
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[PayoutBatch]) -> None:
-        run_action(self, request, queryset, lambda b: services.payout_batch_mark_paid(batch=b, by=_staff(request)))
+        run_action(
+            self, request, queryset, lambda b: services.payout_batch_mark_paid(batch=b, by=request_member(request))
+        )
 
     @admin.action(description=gettext_lazy("Mark rejected (the bank refused the whole file; its payouts fail)"))
     def mark_rejected(self, request: HttpRequest, queryset: QuerySet[PayoutBatch]) -> TemplateResponse | None:
@@ -469,7 +476,7 @@ class PayoutBatchAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda b, reason: services.payout_batch_reject(batch=b, by=_staff(request), reason=reason),
+            lambda b, reason: services.payout_batch_reject(batch=b, by=request_member(request), reason=reason),
             title=_("Why did the bank reject these files?"),
         )
 
