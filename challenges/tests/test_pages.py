@@ -157,8 +157,9 @@ def test_a_challenge_page_costs_the_same_queries_however_many_phases_and_judges(
     small_count, big_count = queries(client, small.get_absolute_url()), queries(client, big.get_absolute_url())
     # member, challenge, phases, prizes, criteria, dependencies, judges, brief versions,
     # invitations, the member's judge role (page, then entry panels); entry counts, awards and
-    # judging rules (submissions); unread notifications, follow, discussion access and comments
-    assert small_count == big_count == 18  # (the session comes from the cache)
+    # judging rules (submissions); unread notifications, follow, discussion access and comments; the
+    # dossier panel and the second-generation panel (dossiers)
+    assert small_count == big_count == 20  # (the session comes from the cache)
 
 
 def test_the_dashboard_lists_my_challenges_and_costs_the_same_queries_for_many(client, owner, staff):
