@@ -257,7 +257,7 @@ def test_many_nodes_move_each_phase_once_pay_each_prize_once_and_lose_no_upload(
                 120,
                 f"every payout to be paid\n{logs()}",
             )
-            nodes.wait_for(lambda: phases_in(PhaseStatus.CLOSED), 60, f"the paid phases to close\n{logs()}")
+            nodes.wait_for(lambda: phases_in(PhaseStatus.CLOSED), 120, f"the paid phases to close\n{logs()}")
             for node in [*webs, *workers, *beats]:
                 assert node.alive, f"{node.name} died\n{logs()}"
         figures["proxy_connections"] = {str(port): count for port, count in proxy.connections.items()}
