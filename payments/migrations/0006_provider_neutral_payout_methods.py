@@ -54,6 +54,20 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(to_destinations, from_destinations, elidable=False),
         migrations.RemoveConstraint(model_name="payoutmethod", name="payments_method_kind_valid"),
+        # Defaults only so that going back can add the columns to existing rows (then filled from the destination).
+        migrations.AlterField(
+            model_name="payoutmethod",
+            name="iban",
+            field=models.CharField(default="", max_length=34, verbose_name="IBAN"),
+        ),
+        migrations.AlterField(
+            model_name="payoutmethod", name="bic", field=models.CharField(default="", max_length=11, verbose_name="BIC")
+        ),
+        migrations.AlterField(
+            model_name="payoutmethod",
+            name="country",
+            field=models.CharField(default="", max_length=2, verbose_name="country"),
+        ),
         migrations.RemoveField(model_name="payoutmethod", name="kind"),
         migrations.RemoveField(model_name="payoutmethod", name="iban"),
         migrations.RemoveField(model_name="payoutmethod", name="bic"),
