@@ -1,6 +1,5 @@
 """The dossier page: one version of a challenge's vehicle dossier, with the parts each helper brings."""
 
-import importlib
 import logging
 from typing import Any
 
@@ -8,35 +7,25 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from dossiers import assembly, attribution, bom, packaging, second_generation
 from dossiers.selectors import DossierNotFound, dossier_view
 from dossiers.snapshot import DossierView
 
 logger = logging.getLogger(__name__)
 
-# (context key, module with `page_context(request, dossier) -> dict`), in the order the page shows them.
+# Each section of the page and the module that gives its context, in the order the page shows them.
 SECTIONS = (
-    ("assembly", "dossiers.assembly"),
-    ("bom", "dossiers.bom"),
-    ("credits", "dossiers.attribution"),
-    ("package", "dossiers.packaging"),
-    ("start_again", "dossiers.second_generation"),
+    ("assembly", assembly),
+    ("bom", bom),
+    ("credits", attribution),
+    ("package", packaging),
+    ("start_again", second_generation),
 )
 
 
 def section_contexts(request: HttpRequest, dossier: DossierView) -> dict[str, Any]:
-    """Each section's context from its module's `page_context`; an empty one while the module is absent."""
-    contexts: dict[str, Any] = {}
-    for key, module_name in SECTIONS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            contexts[key] = {}
-            continue
-        page_context = getattr(module, "page_context", None)
-        contexts[key] = page_context(request, dossier) if callable(page_context) else {}
-    return contexts
+    """Each section's context from its module's `page_context(request, dossier)`."""
+    return {key: module.page_context(request, dossier) for key, module in SECTIONS}
 
 
 class _PageLink:
