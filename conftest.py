@@ -42,7 +42,7 @@ def member(db: None, password: str) -> Any:
     return confirm_account(user_create(email="ada@example.com", password=password, display_name="Ada"))
 
 
-def _database_url_for_tests() -> str:
+def database_url_for_tests() -> str:
     """The URL of the test database pytest-django created, for processes started by a test."""
     from django.db import connection
 
@@ -61,7 +61,7 @@ def celery_worker_process(transactional_db: None) -> Iterator[subprocess.Popen[b
     Tests using it must commit their data (they get `transactional_db`).
     """
     env = dict(os.environ)
-    env["DATABASE_URL"] = _database_url_for_tests()
+    env["DATABASE_URL"] = database_url_for_tests()
     env["DATABASE_CONN_MAX_AGE"] = "0"
     log_path = Path(env.get("COACHWORKS_TEST_WORKDIR", "/tmp")) / f"worker-{os.getpid()}-{time.monotonic_ns()}.log"
     with log_path.open("wb") as log:

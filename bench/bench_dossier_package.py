@@ -30,7 +30,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conftest import ROOT, _database_url_for_tests
+from conftest import ROOT, database_url_for_tests
 from dossiers.models import DossierPackage, PackageStatus
 from dossiers.packaging import PART_SIZE, package_request, part_size_for
 from dossiers.selectors import dossier_view_for_version
@@ -83,7 +83,7 @@ print(json.dumps({
 
 
 def run_worker(package_id: int) -> dict[str, float]:
-    env = dict(os.environ, DATABASE_URL=_database_url_for_tests(), DATABASE_CONN_MAX_AGE="0")
+    env = dict(os.environ, DATABASE_URL=database_url_for_tests(), DATABASE_CONN_MAX_AGE="0")
     finished = subprocess.run(
         [sys.executable, "-c", WORKER, str(package_id)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600, check=False,

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from config.celery_routes import queues_arg
-from conftest import ROOT, _database_url_for_tests
+from conftest import ROOT, database_url_for_tests
 from payments import tasks
 from payments.models import Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
 from payments.tests import fakebank
@@ -56,7 +56,7 @@ def bank(tmp_path: Path, settings, monkeypatch) -> Path:
 def workers(bank: Path, tmp_path: Path) -> Iterator[Callable[[], list[subprocess.Popen[bytes]]]]:
     env = dict(
         os.environ,
-        DATABASE_URL=_database_url_for_tests(),
+        DATABASE_URL=database_url_for_tests(),
         DATABASE_CONN_MAX_AGE="60",
         FAKEBANK_DIR=str(bank),
         PAYMENTS_PAYOUT_PROVIDER=fakebank.NAME,

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from challenges.models import Phase, PhaseStatus, PhaseTransition
 from challenges.tests.factories import add_phase, make_challenge, publish
-from conftest import ROOT, _database_url_for_tests
+from conftest import ROOT, database_url_for_tests
 from tests.support import UserFactory
 
 TARGET_SECONDS = 5.0
@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def celery_beat_process(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
     workdir = Path(os.environ.get("COACHWORKS_TEST_WORKDIR", "/tmp"))
-    env = dict(os.environ, DATABASE_URL=_database_url_for_tests(), DATABASE_CONN_MAX_AGE="0")
+    env = dict(os.environ, DATABASE_URL=database_url_for_tests(), DATABASE_CONN_MAX_AGE="0")
     log_path = workdir / f"beat-{os.getpid()}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

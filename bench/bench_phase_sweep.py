@@ -50,7 +50,7 @@ from challenges.services.transitions import SWEEP_TASK
 from challenges.tests.factories import add_phase, make_challenge, publish
 from community.models import EmailFrequency, Follow, Notification
 from config.celery_routes import queues_arg
-from conftest import ROOT, _database_url_for_tests
+from conftest import ROOT, database_url_for_tests
 from tests.support import UserFactory
 
 TARGET_SECONDS = 10.0
@@ -148,7 +148,7 @@ def build_due_phases(count: int) -> tuple[list[int], int]:
 def celery_workers(count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
     """`count` worker processes (one task at a time each) on this run's queue, ready when yielded."""
     workdir = Path(os.environ.get("COACHWORKS_TEST_WORKDIR", "/tmp"))
-    env = dict(os.environ, DATABASE_URL=_database_url_for_tests(), DATABASE_CONN_MAX_AGE="0")
+    env = dict(os.environ, DATABASE_URL=database_url_for_tests(), DATABASE_CONN_MAX_AGE="0")
     processes, logs = [], []
     for n in range(count):
         log_path = workdir / f"sweep-worker-{os.getpid()}-{time.monotonic_ns()}-{n}.log"

@@ -29,7 +29,7 @@ import requests
 from blueprints import services
 from blueprints.models import File, FileStatus
 from community.services import user_create
-from conftest import ROOT, _database_url_for_tests
+from conftest import ROOT, database_url_for_tests
 from devtools.devservices import free_port, wait_until
 
 FILE_BYTES = int(os.environ.get("BENCH_UPLOAD_BYTES", str(1024**3)))
@@ -44,7 +44,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def web_process(transactional_db: None) -> Iterator[str]:
     """gunicorn serving the counting wrapper; yields its base URL."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=_database_url_for_tests(), DATABASE_CONN_MAX_AGE="0")
+    env = dict(os.environ, DATABASE_URL=database_url_for_tests(), DATABASE_CONN_MAX_AGE="0")
     log_path = Path(env.get("COACHWORKS_TEST_WORKDIR", "/tmp")) / f"bench-web-{os.getpid()}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

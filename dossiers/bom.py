@@ -21,6 +21,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from core.spreadsheets import spreadsheet_cell
 from dossiers.selectors import dossier_view
 from dossiers.snapshot import BomLine, DossierPartView, DossierView, PhaseSection
 
@@ -30,8 +31,6 @@ CSV_COLUMNS = (
     "phase", "entry", "blueprint", "revision", "part", "quantity", "material", "mass per unit kg",
     "total mass kg", "cost per unit", "currency", "total cost", "supplier note",
 )  # fmt: skip
-# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +149,6 @@ def bom_summary(dossier: DossierView) -> BomSummary:
     )
 
 
-def safe_cell(value: object) -> str:
-    """The cell's text; text a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def _number(value: Decimal | None) -> str:
     return "" if value is None else format(value, "f")
 
@@ -188,7 +181,7 @@ def bom_csv(dossier: DossierView) -> str:
                 _number(item.total_cost),
                 line.supplier_note,
             ]
-            writer.writerow([safe_cell(cell) for cell in row])
+            writer.writerow([spreadsheet_cell(cell) for cell in row])
     totals = summary.totals
     costs = totals.costs or (CurrencyAmount("", Decimal(0)),)
     for index, cost in enumerate(costs):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from community.models import User
+from core.spreadsheets import spreadsheet_cell
 from payments.selectors import Earnings, money_state
 
 
@@ -42,20 +43,14 @@ def _header() -> list[str]:
     ]
 
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection; OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(cell: str) -> str:
-    """The cell as text a spreadsheet will not evaluate: challenge titles are chosen by clients."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
-
 def statement_csv(earnings: Earnings) -> Iterator[str]:
     """The statement's lines, produced as the payouts are read (a streaming response sends them)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    for row in itertools.chain([_header()], ([_inert(cell) for cell in row] for row in _rows(earnings))):
+    rows: Iterator[list[object]] = itertools.chain(
+        [list(_header())], ([spreadsheet_cell(cell) for cell in row] for row in _rows(earnings))
+    )
+    for row in rows:
         writer.writerow(row)
         yield out.getvalue()
         out.seek(0)

@@ -15,6 +15,7 @@ from community.models import User
 from core.actors import Actor
 from core.admin import ObjectAction, ReadOnlyMixin, ReadOnlyTabularInline, StaffAdminMixin, run_action
 from core.audit import Concerns
+from core.spreadsheets import spreadsheet_cell
 from submissions import services
 from submissions.models import (
     Award,
@@ -30,16 +31,6 @@ from submissions.models import (
     Score,
     Vote,
 )
-
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> object:
-    """A value safe to open in a spreadsheet: text that would start a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 class AuthorInline(ReadOnlyTabularInline):
@@ -137,7 +128,7 @@ class ScoreAdmin(StaffAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
         )
         for score in rows:
             writer.writerow(
-                csv_cell(cell)
+                spreadsheet_cell(cell)
                 for cell in [
                     score.entry.phase.challenge.title,
                     score.entry.phase.title,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, _database_url_for_tests
+from conftest import ROOT, database_url_for_tests
 
 
 def workdir() -> Path:
@@ -36,7 +36,7 @@ def free_port() -> int:
 def node_env(**extra: str) -> dict[str, str]:
     """The environment of a node: this test run's settings, the test database (pytest-django's), no kept
     database connections (a killed node must not hold any)."""
-    return dict(os.environ, DATABASE_URL=_database_url_for_tests(), DATABASE_CONN_MAX_AGE="0", **extra)
+    return dict(os.environ, DATABASE_URL=database_url_for_tests(), DATABASE_CONN_MAX_AGE="0", **extra)
 
 
 class Node:
@@ -123,14 +123,16 @@ def web(name: str, port: int, env: dict[str, str], workers: int = 2) -> Node:
     )  # fmt: skip
 
 
-def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.2) -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float, what: str | Callable[[], str], interval: float = 0.2) -> Any:
+    """Poll `condition` until it is true. `what` names what is awaited; a callable is asked only on a
+    timeout, so the logs it may carry are read when the wait failed, not when it began."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = condition()
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what() if callable(what) else what}")
 
 
 def port_answers(port: int) -> bool:

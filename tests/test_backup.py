@@ -24,7 +24,7 @@ from blueprints.models import FileStatus
 from blueprints.tests import samples
 from blueprints.tests.conftest import draft_of, send_like_a_browser
 from challenges.tests.factories import add_phase, make_challenge
-from conftest import ROOT, _database_url_for_tests
+from conftest import ROOT, database_url_for_tests
 from core.s3 import internal_client
 from tests.support import UserFactory
 
@@ -37,7 +37,7 @@ TABLES = (
 
 
 def run_backup_script(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "DATABASE_URL": _database_url_for_tests(), **env}
+    environment = {**os.environ, "DATABASE_URL": database_url_for_tests(), **env}
     return subprocess.run(  # noqa: S603
         [sys.executable, "scripts/backup.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True
     )
@@ -113,7 +113,7 @@ def test_a_backup_restores_into_an_empty_database_and_bucket(some_data, tmp_path
 
     database = f"{connection.settings_dict['NAME']}_restored_{uuid.uuid4().hex[:6]}"
     bucket = f"{settings.S3_BUCKET}-restored-{uuid.uuid4().hex[:6]}"
-    restored_url = _database_url_for_tests().replace(f"/{connection.settings_dict['NAME']}", f"/{database}", 1)
+    restored_url = database_url_for_tests().replace(f"/{connection.settings_dict['NAME']}", f"/{database}", 1)
     try:
         restored = run_backup_script("restore", str(backup_dir), DATABASE_URL=restored_url, S3_BUCKET=bucket)
         assert restored.returncode == 0, restored.stderr

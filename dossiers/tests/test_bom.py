@@ -12,6 +12,7 @@ from django.test import RequestFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.spreadsheets import FORMULA_STARTS, spreadsheet_cell
 from dossiers import bom
 from dossiers.snapshot import BomLine, DossierPartView, DossierView, PhaseSection, Placement
 from dossiers.tests.factories import completed_challenge_with_dossier
@@ -214,8 +215,9 @@ def test_no_cell_of_the_csv_starts_a_formula(payload):
 
 
 def test_ordinary_text_is_left_alone():
-    assert bom.safe_cell("Wheel hub – 6061") == "Wheel hub – 6061"
-    assert bom.safe_cell("O'Neil") == "O'Neil"
+    assert spreadsheet_cell("Wheel hub – 6061") == "Wheel hub – 6061"
+    assert spreadsheet_cell("O'Neil") == "O'Neil"
+    assert spreadsheet_cell(-5) == -5
 
 
 def test_the_page_section_makes_no_query(vehicle):
@@ -274,7 +276,7 @@ def test_totals_are_the_sums_of_the_phases_per_currency_and_every_cell_is_safe(v
     assert len(rows) == 1 + len(lines) + max(1, len(summary.totals.costs))
     for row in rows:
         assert len(row) == len(bom.CSV_COLUMNS)
-        assert not any(cell.startswith(bom.FORMULA_STARTS) for cell in row)
+        assert not any(cell.startswith(FORMULA_STARTS) for cell in row)
 
 
 # --- The download --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, _database_url_for_tests
+from conftest import ROOT, database_url_for_tests
 from payments.models import LedgerTransaction, Payout, PayoutStatus, TransactionKind
 from payments.tests import fakebank
 from payments.tests.factories import bank_account, funded_challenge, prize
@@ -23,7 +23,7 @@ PROCESSES = 6
 def race(payout_ids: list[int], workdir: Path, bank: Path) -> list[str]:
     env = dict(
         os.environ,
-        DATABASE_URL=_database_url_for_tests(),
+        DATABASE_URL=database_url_for_tests(),
         DATABASE_CONN_MAX_AGE="0",
         FAKEBANK_DIR=str(bank),
         PAYMENTS_PAYOUT_PROVIDER=fakebank.NAME,

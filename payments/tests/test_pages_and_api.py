@@ -161,10 +161,10 @@ def test_a_statement_cell_a_spreadsheet_would_run_as_a_formula_is_quoted(client,
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_every_formula_start_is_quoted_in_statements(start):
-    from payments.statements import _inert
+    from core.spreadsheets import spreadsheet_cell
 
-    assert _inert(f"{start}1+1") == f"'{start}1+1"
-    assert _inert("Desert ambulance") == "Desert ambulance"
+    assert spreadsheet_cell(f"{start}1+1") == f"'{start}1+1"
+    assert spreadsheet_cell("Desert ambulance") == "Desert ambulance"
 
 
 def test_a_member_adds_a_bank_account_with_the_password(client, winner, django_capture_on_commit_callbacks):

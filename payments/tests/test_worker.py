@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Sum
 
 from config.celery_routes import queues_arg
-from conftest import ROOT, _database_url_for_tests
+from conftest import ROOT, database_url_for_tests
 from payments import tasks
 from payments.models import Entry, LedgerTransaction, Payout, PayoutStatus, TransactionKind
 from payments.tests import fakebank
@@ -36,7 +36,7 @@ def start_worker(bank: Path, tmp_path: Path, settings) -> Iterator[Callable[[], 
     started: list[subprocess.Popen[bytes]] = []
     env = dict(
         os.environ,
-        DATABASE_URL=_database_url_for_tests(),
+        DATABASE_URL=database_url_for_tests(),
         DATABASE_CONN_MAX_AGE="0",
         FAKEBANK_DIR=str(bank),
         PAYMENTS_PAYOUT_PROVIDER=fakebank.NAME,
