@@ -14,7 +14,7 @@ from django.utils import translation
 from community.models import User
 from core.actors import Actor
 from payments.models import PayoutMethod
-from payments.services import award_shares_sweep, payouts_sweep, reconcile
+from payments.services import award_shares_sweep, paid_phases_close_sweep, payouts_sweep, reconcile
 from payments.services.payouts import EXECUTE_TASK, SWEEP_TASK, Outcome
 from payments.services.payouts import payout_execute as execute
 from payments.services.refunds import escrow_refunds_sweep
@@ -57,15 +57,23 @@ def sweep() -> dict[str, int]:
     awards = award_shares_sweep()
     refunds = escrow_refunds_sweep()
     report = payouts_sweep()
-    if report.enqueued or awards or refunds:
+    closed = paid_phases_close_sweep()
+    if report.enqueued or awards or refunds or closed:
         logger.info(
-            "Payments sweep: %s payouts (%s stale), %s awards, %s refunds",
+            "Payments sweep: %s payouts (%s stale), %s awards, %s refunds, %s paid phases closed",
             report.enqueued,
             report.stale,
             awards,
             refunds,
+            closed,
         )
-    return {"enqueued": report.enqueued, "stale": report.stale, "awards": awards, "refunds": refunds}
+    return {
+        "enqueued": report.enqueued,
+        "stale": report.stale,
+        "awards": awards,
+        "refunds": refunds,
+        "phases_closed": closed,
+    }
 
 
 @shared_task(name="payments.reconcile", ignore_result=True, soft_time_limit=1200, time_limit=1300)

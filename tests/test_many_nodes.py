@@ -132,7 +132,7 @@ def test_many_nodes_move_each_phase_once_pay_each_prize_once_and_lose_no_upload(
     with nodes.running(workers[:1] + webs), nodes.RoundRobinProxy(ports) as proxy:
         apis = {member.pk: Api(proxy.url, token(member)) for member in members}
         judge_api = Api(proxy.url, token(judge))
-        nodes.wait_for(lambda: all(nodes.port_answers(p) for p in ports), 60, f"the web processes\n{logs()}")
+        nodes.wait_for(lambda: all(nodes.port_answers(p) for p in ports), 60, lambda: f"the web processes\n{logs()}")
         with nodes.running(workers[1:] + beats):
             nodes.workers_ready(workers)
 
@@ -167,7 +167,7 @@ def test_many_nodes_move_each_phase_once_pay_each_prize_once_and_lose_no_upload(
                     == MEMBERS
                 ),
                 120,
-                f"every upload to be ready\n{logs()}",
+                lambda: f"every upload to be ready\n{logs()}",
             )
             revisions = {
                 member.pk: apis[member.pk].call(
@@ -204,7 +204,10 @@ def test_many_nodes_move_each_phase_once_pay_each_prize_once_and_lose_no_upload(
             def phases_in(status: str) -> bool:
                 return Phase.objects.filter(pk__in=phase_ids, status=status).count() == CHALLENGES
 
-            nodes.wait_for(lambda: phases_in(PhaseStatus.OPEN), 60, f"the phases to open\n{logs()}")
+            def phase_statuses() -> dict[int, str]:
+                return dict(Phase.objects.filter(pk__in=phase_ids).values_list("pk", "status"))
+
+            nodes.wait_for(lambda: phases_in(PhaseStatus.OPEN), 60, lambda: f"the phases to open\n{logs()}")
 
             # 3. Entries, while a web process dies and comes back.
             webs[0].kill()
@@ -220,8 +223,8 @@ def test_many_nodes_move_each_phase_once_pay_each_prize_once_and_lose_no_upload(
                     entries.setdefault(phase.pk, []).append(entry["id"])
                 if phase is phases[0]:
                     webs[0].start()
-            nodes.wait_for(lambda: nodes.port_answers(ports[0]), 60, f"web-0 to come back\n{logs()}")
-            nodes.wait_for(lambda: phases_in(PhaseStatus.JUDGING), ENTRY_SECONDS + 60, f"judging\n{logs()}")
+            nodes.wait_for(lambda: nodes.port_answers(ports[0]), 60, lambda: f"web-0 to come back\n{logs()}")
+            nodes.wait_for(lambda: phases_in(PhaseStatus.JUDGING), ENTRY_SECONDS + 60, lambda: f"judging\n{logs()}")
 
             (bank / "crash-after").write_text("")  # see 5.
 
@@ -246,7 +249,7 @@ def test_many_nodes_move_each_phase_once_pay_each_prize_once_and_lose_no_upload(
             # (the bank pays it, then the worker stops there until it is killed) and comes back.
             expected_payouts = CHALLENGES * MEMBERS
             crashed = bank / "reached-after"
-            nodes.wait_for(crashed.exists, 60, f"a worker paying\n{logs()}", interval=0.05)
+            nodes.wait_for(crashed.exists, 60, lambda: f"a worker paying\n{logs()}", interval=0.05)
             paying = os.getpgid(int(crashed.read_text()))
             (victim,) = [node for node in workers if node.process is not None and node.process.pid == paying]
             victim.kill()
@@ -255,9 +258,13 @@ def test_many_nodes_move_each_phase_once_pay_each_prize_once_and_lose_no_upload(
             nodes.wait_for(
                 lambda: Payout.objects.filter(status=PayoutStatus.PAID).count() == expected_payouts,
                 120,
-                f"every payout to be paid\n{logs()}",
+                lambda: f"every payout to be paid\n{logs()}",
             )
-            nodes.wait_for(lambda: phases_in(PhaseStatus.CLOSED), 120, f"the paid phases to close\n{logs()}")
+            nodes.wait_for(
+                lambda: phases_in(PhaseStatus.CLOSED),
+                120,
+                lambda: f"the paid phases to close: {phase_statuses()}\n{logs()}",
+            )
             for node in [*webs, *workers, *beats]:
                 assert node.alive, f"{node.name} died\n{logs()}"
         figures["proxy_connections"] = {str(port): count for port, count in proxy.connections.items()}

@@ -5,7 +5,12 @@ primary key), then ledger accounts with a floor (by primary key). No provider is
 of them is held.
 """
 
-from payments.services.awards import award_payables_create, award_share_key, award_shares_sweep
+from payments.services.awards import (
+    award_payables_create,
+    award_share_key,
+    award_shares_sweep,
+    paid_phases_close_sweep,
+)
 from payments.services.batches import (
     payout_batch_create,
     payout_batch_mark_paid,
@@ -58,6 +63,7 @@ __all__ = [
     "funding_receipt_record",
     "funding_request_ensure",
     "ledger_post",
+    "paid_phases_close_sweep",
     "payable_account",
     "payable_create",
     "payout_batch_create",

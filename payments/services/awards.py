@@ -4,6 +4,10 @@ The judging app (`submissions`) decides awards and their shares (authors, co-aut
 and announces `phase_awarded`; the receiver calls `award_payables_create` for each award. The
 ledger key `award-share:<id>` is unique, so an announcement delivered twice moves nothing twice,
 and the sweep (`award_shares_sweep`) moves any share whose announcement was lost.
+
+A phase closes when its last prize is paid (`phase_close_when_paid`, after that payout commits);
+`paid_phases_close_sweep` closes any phase whose close was lost on the way (a worker killed right
+after the commit, a deadlock or lost connection in the close).
 """
 
 import logging
@@ -13,10 +17,11 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
+from challenges.models import Phase, PhaseStatus
 from challenges.services import lock_challenge
 from core.exceptions import ApplicationError, Conflict
-from payments.models import LedgerTransaction, Payout, PayoutKind
-from payments.services.payouts import payable_create
+from payments.models import LedgerTransaction, Payout, PayoutKind, PayoutStatus
+from payments.services.payouts import payable_create, phase_close_when_paid
 from submissions.models import Award, AwardShare
 
 logger = logging.getLogger(__name__)
@@ -61,10 +66,7 @@ def award_payables_create(*, award_id: int, task: str = AWARD_TASK) -> list[Payo
 
 def award_shares_sweep(*, limit: int = 200) -> int:
     """Move the shares of awards whose announcement never arrived. Returns how many awards it moved."""
-    moved = LedgerTransaction.objects.filter(
-        idempotency_key=Concat(Value("award-share:"), Cast(OuterRef("pk"), output_field=CharField()))
-    )
-    award_ids = list(AwardShare.objects.filter(~Exists(moved)).values_list("award_id", flat=True).distinct()[:limit])
+    award_ids = list(AwardShare.objects.filter(~_share_moved()).values_list("award_id", flat=True).distinct()[:limit])
     done = 0
     for award_id in award_ids:
         try:
@@ -76,9 +78,36 @@ def award_shares_sweep(*, limit: int = 200) -> int:
     return done
 
 
+def _share_moved() -> Exists:
+    return Exists(
+        LedgerTransaction.objects.filter(
+            idempotency_key=Concat(Value("award-share:"), Cast(OuterRef("pk"), output_field=CharField()))
+        )
+    )
+
+
 def award_shares_unmoved(*, phase_id: int) -> bool:
     """Has the phase any award share not yet moved to a payable?"""
-    moved = LedgerTransaction.objects.filter(
-        idempotency_key=Concat(Value("award-share:"), Cast(OuterRef("pk"), output_field=CharField()))
+    return AwardShare.objects.filter(award__phase_id=phase_id).filter(~_share_moved()).exists()
+
+
+def paid_phases_close_sweep(*, limit: int = 100) -> int:
+    """Close the awarded phases whose prizes are all paid but which are still open for payment (their
+    close after the last payout was lost). Returns how many it closed; each is re-checked under the
+    challenge's lock by `phase_close_when_paid`, so a sweep racing the payout's own close is harmless."""
+    unpaid = Payout.objects.filter(phase=OuterRef("pk")).exclude(status=PayoutStatus.PAID)
+    unmoved = AwardShare.objects.filter(award__phase=OuterRef("pk")).filter(~_share_moved())
+    phase_ids = list(
+        Phase.objects.filter(status=PhaseStatus.AWARDED)
+        .filter(Exists(Award.objects.filter(phase=OuterRef("pk"))), ~Exists(unpaid), ~Exists(unmoved))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
     )
-    return AwardShare.objects.filter(award__phase_id=phase_id).filter(~Exists(moved)).exists()
+    closed = 0
+    for phase_id in phase_ids:
+        try:
+            if phase_close_when_paid(phase_id=phase_id) is not None:
+                closed += 1
+        except ApplicationError:
+            logger.exception("Phase %s: every prize is paid, but it could not be closed", phase_id)
+    return closed

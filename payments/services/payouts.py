@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import cast
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -355,11 +355,13 @@ PHASE_PAID_TASK = "payments.phase_paid"
 
 def _close_phase_on_commit(phase_id: int) -> None:
     # After commit, in its own transaction: closing locks the challenge, which must come before payouts.
+    # The payout is paid whatever happens here; a close that fails is done by the payments sweep
+    # (`paid_phases_close_sweep`).
     def close() -> None:
         try:
             phase_close_when_paid(phase_id=phase_id)
-        except ApplicationError:
-            logger.exception("Phase %s: every prize is paid, but it could not be closed", phase_id)
+        except (ApplicationError, DatabaseError):
+            logger.exception("Phase %s: every prize is paid, but it could not be closed yet", phase_id)
 
     transaction.on_commit(close)
 

@@ -16,6 +16,7 @@ from payments.services import (
     award_share_key,
     award_shares_sweep,
     escrow_account,
+    paid_phases_close_sweep,
     payable_account,
     payout_execute,
 )
@@ -123,3 +124,29 @@ def test_once_every_prize_is_paid_the_phase_closes_and_the_rest_of_the_escrow_re
     refund = Payout.objects.get(kind=PayoutKind.REFUND)
     assert (refund.recipient, refund.amount) == (owner, Decimal("50000.00") - Decimal("4500.00"))
     assert account_balance(escrow_account(challenge=phase.challenge)) == 0
+
+
+def test_a_paid_phase_whose_close_was_lost_is_closed_by_the_sweep_and_one_still_owed_is_not(bank, awarded):
+    # The last payout's close runs after its commit; a worker killed right then (or a deadlock in the
+    # close) loses it. Here no on-commit callback runs at all: only the sweep can close the phase.
+    phase, _awards = awarded
+    payouts = list(Payout.objects.filter(kind=PayoutKind.AWARD).select_related("recipient"))
+    for payout in payouts:
+        bank_account(payout.recipient)
+    for payout in payouts[:-1]:
+        payout_execute(payout_id=payout.pk)
+
+    assert paid_phases_close_sweep() == 0  # one prize is still unpaid
+    phase.refresh_from_db()
+    assert phase.status == "awarded"
+
+    payout_execute(payout_id=payouts[-1].pk)
+    phase.refresh_from_db()
+    assert phase.status == "awarded"  # its close was lost
+
+    assert paid_phases_close_sweep() == 1
+    assert paid_phases_close_sweep() == 0
+    phase.refresh_from_db()
+    assert phase.status == "closed"
+    assert phase.challenge.status == "completed"
+    assert list(phase.transitions.filter(to_status="closed").values_list("task", flat=True)) == ["payments.phase_paid"]
