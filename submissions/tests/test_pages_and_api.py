@@ -519,6 +519,7 @@ def test_the_winners_panel_costs_the_same_queries_for_one_or_many_awards(client,
     to_judging(phase)
     award(phase, owner, (1, first))
     client.force_login(outsider)
+    queries(client, phase.challenge.get_absolute_url())  # the process's first page fills its caches
     one = queries(client, phase.challenge.get_absolute_url())
 
     other = open_phase(owner, staff, judges=[judge], sealed=False, title="Second")
