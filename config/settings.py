@@ -558,6 +558,10 @@ BLUEPRINT_PREVIEW_MAX_PIXELS = env.int("BLUEPRINT_PREVIEW_MAX_PIXELS", default=2
 BLUEPRINT_PREVIEW_MAX_BYTES = env.int("BLUEPRINT_PREVIEW_MAX_BYTES", default=512 * 1024**2)
 # Origins allowed to upload to the bucket from browsers (`blueprints.storage.upload_cors_ensure`).
 BLUEPRINT_UPLOAD_CORS_ORIGINS = env.list("BLUEPRINT_UPLOAD_CORS_ORIGINS", default=[SITE_URL, *CSRF_TRUSTED_ORIGINS])
+
+# Dossiers: a version is recorded right after each award and the completion; this sweep records one whose
+# announcement was lost (a worker killed between the commit and the receiver).
+DOSSIERS_SWEEP_MINUTES = env.int("DOSSIERS_SWEEP_MINUTES", default=10)
 # Beat sweeps stale uploads this often.
 BLUEPRINT_SWEEP_MINUTES = env.int("BLUEPRINT_SWEEP_MINUTES", default=30)
 

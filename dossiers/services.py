@@ -2,8 +2,11 @@
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from challenges.models import Challenge, ChallengeStatus, Phase, PhaseDependency
@@ -96,3 +99,42 @@ def dossier_version_record(*, challenge_id: int, now: datetime | None = None) ->
     dossier.save(update_fields=["latest_number", "updated_at"])
     announce_on_commit(version_recorded, DossierVersion, version_id=version.pk, challenge_id=challenge_id)
     return version
+
+
+def _count(queryset: QuerySet[Any], group: str) -> Coalesce:
+    """A correlated count of `queryset`'s rows (grouped by `group`, the outer reference), 0 when none."""
+    counted = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def dossiers_behind(*, limit: int = 100) -> list[int]:
+    """The challenges whose latest dossier version is not what their awards and state make: awarded but
+    without a version, a latest version holding fewer parts than the challenge has awards, or completed
+    while the latest version is not complete. A version is normally recorded right after its award or
+    the completion commits; a worker killed between that commit and the receiver leaves one of these."""
+    latest = DossierVersion.objects.filter(dossier__challenge=OuterRef("pk")).order_by("-number")
+    return list(
+        Challenge.objects.filter(Exists(Award.objects.filter(phase__challenge=OuterRef("pk"))))
+        .annotate(
+            award_count=_count(Award.objects.filter(phase__challenge=OuterRef("pk")), "phase__challenge"),
+            latest_version=Subquery(latest.values("pk")[:1]),
+            latest_is_complete=Subquery(latest.values("is_complete")[:1]),
+        )
+        .annotate(part_count=_count(DossierPart.objects.filter(version=OuterRef("latest_version")), "version"))
+        .filter(
+            Q(latest_version__isnull=True)
+            | ~Q(award_count=F("part_count"))
+            | Q(status=ChallengeStatus.COMPLETED, latest_is_complete=False)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def dossiers_catch_up(*, limit: int = 100) -> int:
+    """Record the version each challenge behind (`dossiers_behind`) is missing. Returns how many it recorded."""
+    recorded = 0
+    for challenge_id in dossiers_behind(limit=limit):
+        if dossier_version_record(challenge_id=challenge_id) is not None:
+            recorded += 1
+    return recorded

@@ -15,6 +15,7 @@ PERIODIC = {
     "blueprints.sweep_stale_uploads": "blueprints",
     "payments.sweep": "payments",
     "payments.reconcile": "payments",
+    "dossiers.sweep": "dossiers",
     "community.send_digests": "community",
 }
 

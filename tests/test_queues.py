@@ -48,6 +48,7 @@ EXPECTED = {
     "community.comment_followers_notify": NOTIFICATIONS,
     "dossiers.build_package": FILES,
     "dossiers.render_still": FILES,
+    "dossiers.sweep": FILES,
     "core.worker_probe": DEFAULT,
 }
 

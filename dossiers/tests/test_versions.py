@@ -13,7 +13,7 @@ from challenges.tests.factories import make_challenge
 from core.actors import Actor
 from dossiers.models import Dossier, DossierPart, DossierVersion, PartPlacement
 from dossiers.selectors import dossier_view, dossier_view_for_version, phase_graph_order
-from dossiers.services import dossier_version_record
+from dossiers.services import dossier_version_record, dossiers_behind, dossiers_catch_up
 from dossiers.tests.factories import PAYOUTS_DONE, award_next_phase, completed_challenge_with_dossier
 from tests.support import UserFactory
 
@@ -123,6 +123,49 @@ def test_completion_records_a_complete_version_and_announces_it(django_capture_o
     assert latest is not None
     assert (latest.number, latest.is_complete) == (2, True)
     assert heard == [{"version_id": latest.pk, "challenge_id": scenario.challenge.pk}]
+
+
+def test_the_sweep_records_the_versions_whose_award_or_completion_was_lost():
+    # No on-commit callback runs here: the receivers never hear of the second award or of the completion,
+    # as when a worker is killed between the commit and the receiver.
+    scenario = completed_challenge_with_dossier(phases=("concept", "front"), awarded_phases=1, complete=False)
+    untouched = completed_challenge_with_dossier(phases=("concept",), title="Up to date")
+    make_challenge(scenario.owner, title="Not awarded yet")
+    assert dossiers_behind() == []
+
+    award_next_phase(scenario, record=False)
+    assert dossiers_behind() == [scenario.challenge.pk]
+    assert dossiers_catch_up() == 1
+    assert dossiers_behind() == []
+    latest = DossierVersion.objects.filter(dossier__challenge=scenario.challenge).order_by("-number").first()
+    assert latest is not None
+    assert (latest.number, latest.is_complete, latest.parts.count()) == (2, False, 4)
+
+    for phase in scenario.phases:
+        phase_transition(phase=phase, to=PhaseStatus.CLOSED, actor=Actor.system(PAYOUTS_DONE))
+    assert dossiers_behind() == [scenario.challenge.pk]
+    assert dossiers_catch_up() == 1
+    assert dossiers_catch_up() == 0
+    numbers = list(
+        DossierVersion.objects.filter(dossier__challenge=scenario.challenge)
+        .order_by("number")
+        .values_list("number", "is_complete")
+    )
+    assert numbers == [(1, False), (2, False), (3, True)]
+    assert DossierVersion.objects.filter(dossier__challenge=untouched.challenge).count() == len(untouched.versions)
+
+
+def test_the_sweep_records_the_first_version_of_an_awarded_challenge_without_a_dossier(django_assert_num_queries):
+    scenario = completed_challenge_with_dossier(phases=("concept",), awarded_phases=0, complete=False)
+    award_next_phase(scenario, record=False)
+    assert not Dossier.objects.filter(challenge=scenario.challenge).exists()
+
+    with django_assert_num_queries(1):
+        behind = dossiers_behind()
+
+    assert behind == [scenario.challenge.pk]
+    assert dossiers_catch_up() == 1
+    assert Dossier.objects.get(challenge=scenario.challenge).latest_number == 1
 
 
 def test_placements_are_carried_over_to_the_next_version():
