@@ -260,6 +260,8 @@ def test_many_nodes_move_each_phase_once_pay_each_prize_once_and_lose_no_upload(
                 120,
                 lambda: f"every payout to be paid\n{logs()}",
             )
+            # A phase closes after its last payout commits; when the kill fell between that commit and the close
+            # (the killed worker's other process), the payments sweep closes it.
             nodes.wait_for(
                 lambda: phases_in(PhaseStatus.CLOSED),
                 120,
