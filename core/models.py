@@ -1,6 +1,10 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.expressions import Func, Star, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +12,17 @@ from django.utils.translation import gettext_lazy as _
 def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
     """A database constraint that keeps `field` to the values of `choices` (a model's `Meta.constraints`)."""
     return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+
+
+def subquery_count(queryset: models.QuerySet[Any]) -> Coalesce:
+    """The number of `queryset`'s rows as a correlated subquery (filter it with `OuterRef`), 0 when none.
+
+    `COUNT(*)` is a plain function here, not an aggregate: it counts the matching rows without a
+    GROUP BY (an index-only scan can answer it), and PostgreSQL evaluates it only for the outer rows
+    a query returns (after LIMIT), where `Count("relation")` would join and group every row first.
+    """
+    counted = queryset.order_by().annotate(n=Func(Star(), function="COUNT", output_field=models.IntegerField()))
+    return Coalesce(Subquery(counted.values("n"), output_field=models.IntegerField()), 0)
 
 
 class TimeStampedModel(models.Model):

@@ -2,15 +2,14 @@
 
 import hashlib
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from challenges.models import Challenge, ChallengeStatus, Phase, PhaseDependency
 from core.events import announce_on_commit
+from core.models import subquery_count
 from dossiers.models import Dossier, DossierPart, DossierVersion, PartPlacement
 from dossiers.selectors import phase_graph_order
 from dossiers.signals import version_recorded
@@ -101,12 +100,6 @@ def dossier_version_record(*, challenge_id: int, now: datetime | None = None) ->
     return version
 
 
-def _count(queryset: QuerySet[Any], group: str) -> Coalesce:
-    """A correlated count of `queryset`'s rows (grouped by `group`, the outer reference), 0 when none."""
-    counted = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 def dossiers_behind(*, limit: int = 100) -> list[int]:
     """The challenges whose latest dossier version is not what their awards and state make: awarded but
     without a version, a latest version holding fewer parts than the challenge has awards, or completed
@@ -116,11 +109,11 @@ def dossiers_behind(*, limit: int = 100) -> list[int]:
     return list(
         Challenge.objects.filter(Exists(Award.objects.filter(phase__challenge=OuterRef("pk"))))
         .annotate(
-            award_count=_count(Award.objects.filter(phase__challenge=OuterRef("pk")), "phase__challenge"),
+            award_count=subquery_count(Award.objects.filter(phase__challenge=OuterRef("pk"))),
             latest_version=Subquery(latest.values("pk")[:1]),
             latest_is_complete=Subquery(latest.values("is_complete")[:1]),
         )
-        .annotate(part_count=_count(DossierPart.objects.filter(version=OuterRef("latest_version")), "version"))
+        .annotate(part_count=subquery_count(DossierPart.objects.filter(version=OuterRef("latest_version"))))
         .filter(
             Q(latest_version__isnull=True)
             | ~Q(award_count=F("part_count"))

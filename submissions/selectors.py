@@ -19,8 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.expressions import Star
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -43,6 +42,7 @@ from challenges.selectors import challenge_roles, challenges_visible_to, judge_m
 from community.models import User
 from community.selectors import AnyUser, claimed_emails_of, signed_in_member
 from core.exceptions import ApplicationError
+from core.models import subquery_count
 from core.pagination import KeysetPage, decode_cursor, encode_cursor, keyset_page
 from submissions.lineage import entry_ancestors
 from submissions.models import (
@@ -169,17 +169,10 @@ def entry_detail(*, user: AnyUser | None, pk: int) -> EntryDetail:
     )
 
 
-def _count_star() -> Func:
-    """`COUNT(*)` as a plain function, not an aggregate: in a correlated subquery it counts the
-    matching rows without a GROUP BY (and an index-only scan can answer it)."""
-    return Func(Star(), function="COUNT", output_field=IntegerField())
-
-
 def vote_count() -> Coalesce:
-    """The entry's votes as a correlated subquery: PostgreSQL evaluates it for the rows a page
-    returns (after LIMIT), where `Count("votes")` would join and group every visible entry first."""
-    votes = Vote.objects.filter(entry=OuterRef("pk")).order_by().annotate(n=_count_star()).values("n")
-    return Coalesce(Subquery(votes, output_field=IntegerField()), 0)
+    """The entry's votes as a correlated subquery (`core.models.subquery_count`): PostgreSQL evaluates it
+    for the rows a page returns (after LIMIT), where `Count("votes")` would join and group every entry first."""
+    return subquery_count(Vote.objects.filter(entry=OuterRef("pk")))
 
 
 def _authors_prefetch() -> Prefetch:
@@ -466,18 +459,13 @@ def may_award(*, user: AnyUser | None, challenge: Challenge, rules: JudgingRules
 
 def phases_to_judge(*, user: User) -> list[Phase]:
     """The phases of challenges `user` judges (accepted) that are taking entries or being judged."""
-    submitted = (
-        Entry.objects.filter(phase=OuterRef("pk"), status=EntryStatus.SUBMITTED)
-        .order_by()
-        .annotate(n=_count_star())
-        .values("n")
-    )
+    submitted = Entry.objects.filter(phase=OuterRef("pk"), status=EntryStatus.SUBMITTED)
     judged = JudgeAssignment.objects.filter(challenge=OuterRef("challenge"), judge=user, status=JudgeStatus.ACCEPTED)
     return list(
         Phase.objects.filter(Exists(judged), status__in=[PhaseStatus.OPEN, PhaseStatus.JUDGING])
         .select_related("challenge")
         .defer("brief", "challenge__description", "challenge__duties")
-        .annotate(entry_count=Coalesce(Subquery(submitted, output_field=IntegerField()), 0))
+        .annotate(entry_count=subquery_count(submitted))
         .order_by("closes_at", "pk")
     )
 
